@@ -1,0 +1,110 @@
+"""dlref.device: DLREF_DEVICE wins, else CUDA if available, else CPU; a missing device is one clear line."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from dlref import device as dev
+from dlref.device import DeviceError, available_devices, default_device, resolve_device
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def no_cuda(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 0)
+
+
+@pytest.fixture
+def one_cuda(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+
+
+def test_cpu_is_always_there() -> None:
+    assert resolve_device("cpu") == torch.device("cpu")
+    assert resolve_device(torch.device("cpu")) == torch.device("cpu")
+    assert available_devices()[0] == torch.device("cpu")
+
+
+@pytest.mark.usefixtures("no_cuda")
+def test_automatic_choice_without_cuda(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(dev.ENV_VAR, raising=False)
+    assert default_device() == torch.device("cpu")
+    assert available_devices() == [torch.device("cpu")]
+
+
+@pytest.mark.usefixtures("one_cuda")
+def test_automatic_choice_with_cuda(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(dev.ENV_VAR, raising=False)
+    assert default_device() == torch.device("cuda", 0)
+    assert available_devices() == [torch.device("cpu"), torch.device("cuda", 0)]
+    assert resolve_device("cuda") == torch.device("cuda", 0)
+
+
+@pytest.mark.usefixtures("one_cuda")
+def test_environment_variable_wins(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(dev.ENV_VAR, "cpu")
+    assert default_device() == torch.device("cpu")
+    monkeypatch.setenv(dev.ENV_VAR, "  ")
+    assert default_device() == torch.device("cuda", 0)
+
+
+@pytest.mark.usefixtures("no_cuda")
+def test_cuda_where_there_is_none_is_an_error_not_a_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(dev.ENV_VAR, "cuda")
+    with pytest.raises(DeviceError) as error:
+        default_device()
+    message = str(error.value)
+    assert message.startswith("DLREF_DEVICE=cuda: 'cuda' asks for CUDA, but torch ")
+    assert message.endswith("sees no CUDA device")
+    assert "\n" not in message
+
+
+@pytest.mark.usefixtures("one_cuda")
+def test_a_cuda_index_past_the_last_device() -> None:
+    with pytest.raises(DeviceError, match=r"^'cuda:3' asks for CUDA device 3, but this machine has 1$"):
+        resolve_device("cuda:3")
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("gpu", "'gpu' is not a device: use cpu, cuda or cuda:N"),
+        ("cuda:x", "'cuda:x' is not a device: use cpu, cuda or cuda:N"),
+        ("meta", "'meta' is a meta device; dlref runs on cpu or cuda[:N]"),
+    ],
+)
+def test_names_that_are_not_dlref_devices(spec: str, message: str) -> None:
+    with pytest.raises(DeviceError) as error:
+        resolve_device(spec)
+    assert str(error.value) == message
+
+
+def _missing_cuda() -> str:
+    """A DLREF_DEVICE value naming a CUDA device this machine lacks."""
+    return f"cuda:{torch.cuda.device_count() + 7}" if torch.cuda.is_available() else "cuda"
+
+
+def test_test_command_stops_with_one_line_for_a_missing_device() -> None:
+    env = {**os.environ, dev.ENV_VAR: _missing_cuda()}
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "tests/test_device.py"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == pytest.ExitCode.USAGE_ERROR
+    lines = [line for line in (result.stdout + result.stderr).splitlines() if line.strip()]
+    assert len(lines) == 1, lines
+    assert lines[0].startswith(f"ERROR: DLREF_DEVICE={_missing_cuda()}: ")
+    assert "Traceback" not in result.stderr

@@ -1,0 +1,278 @@
+"""The engine: the checker, running pages, failure reports, and rewriting outputs in place."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from dlref.engine import check, first_difference, rewrite_outputs, run_markdown
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGES = sorted((ROOT / "docs").rglob("*.md"))
+
+
+def page(*blocks: str, indent: str = "") -> str:
+    """A Markdown page with one ``pycon`` fence per block."""
+    parts = []
+    for block in blocks:
+        body = "".join(indent + line + "\n" for line in block.strip("\n").splitlines())
+        parts.append(f"Some prose.\n\n{indent}```pycon\n{body}{indent}```\n")
+    return "\n".join(parts)
+
+
+# --- the checker ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("want", "got"),
+    [
+        ("tensor([0.3333, 0.6667])", "tensor([0.33333, 0.66667])"),  # within rtol 1e-4
+        ("tensor([0.0000])", "tensor([5.0000e-07])"),  # within atol 1e-6
+        ("tensor([1., 2.])", "tensor([1., 2.], device='cuda:0')"),  # device suffix ignored
+        ("tensor([1, 2], dtype=torch.int32)", "tensor([1, 2], device='cuda:1', dtype=torch.int32)"),
+        ("tensor([[1, 2],\n        [3, 4]])", "tensor([[1, 2], [3, 4]])"),  # whitespace
+        ("<object at 0x7f0000000000>", "<object at 0x55d1e2f3a4b0>"),  # memory addresses
+        ("tensor([nan, inf, -inf])", "tensor([nan, inf, -inf])"),
+        ("array([ 1, -2,  3])", "array([1, -2, 3])"),  # numpy's aligned negatives
+        ("line one\n<BLANKLINE>\nline two", "line one\n\nline two"),
+        ("tensor(2.5000, grad_fn=<MulBackward0>)", "tensor(2.5000, grad_fn=<MulBackward0>)"),
+    ],
+)
+def test_check_accepts(want: str, got: str) -> None:
+    assert check(want, got)
+
+
+@pytest.mark.parametrize(
+    ("want", "got"),
+    [
+        ("tensor([0.3333])", "tensor([0.3334])"),  # beyond rtol 1e-4
+        ("torch.Size([2, 3])", "torch.Size([2, 4])"),  # a shape
+        ("100000", "100001"),  # integers are exact, whatever their size
+        ("tensor(3)", "tensor(3.)"),  # int64 is not float32
+        ("tensor([1.], device='cuda:0')", "tensor([1.])"),  # only the actual output's suffix goes
+        ("tensor([1., 2.])", "tensor([1., 2.], dtype=torch.float64)"),
+        ("tensor(2.5000, grad_fn=<MulBackward0>)", "tensor(2.5000, grad_fn=<AddBackward0>)"),
+        ("tensor(nan)", "tensor(0.)"),
+        ("tensor(inf)", "tensor(-inf)"),
+        ("3 - 1", "3 -1"),
+        ("[1, 2]", "[1, 2, 3]"),
+        ("True", "1"),
+    ],
+)
+def test_check_rejects(want: str, got: str) -> None:
+    assert not check(want, got)
+
+
+def test_check_never_evaluates_output() -> None:
+    marker = ROOT / "never-created-by-check"
+    text = f"__import__('pathlib').Path({str(marker)!r}).touch()"
+    assert check(text, text)
+    assert not marker.exists()
+
+
+def test_check_tolerances_are_arguments() -> None:
+    assert not check("1.000", "1.002")
+    assert check("1.000", "1.002", rtol=1e-2)
+    assert check("0.0", "0.001", atol=1e-2)
+
+
+def test_ellipsis_only_when_asked() -> None:
+    assert not check("tensor([0, 1, ..., 9])", "tensor([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])")
+    assert check("tensor([0, 1, ..., 9])", "tensor([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])", ellipsis=True)
+    assert not check("tensor([0, 1, ..., 8])", "tensor([0, 1, 2, 9])", ellipsis=True)
+    # torch's own summary of a long tensor is compared exactly, as any other token.
+    assert check("tensor([0, 1, 2, ..., 997, 998, 999])", "tensor([   0,    1,    2,  ...,  997,  998,  999])")
+
+
+def test_first_difference_names_the_token() -> None:
+    message = first_difference("torch.Size([2, 3])", "torch.Size([2, 4])")
+    assert message == "first difference at token 7: expected 3, got 4"
+
+
+# --- running pages -------------------------------------------------------------------------------
+
+
+def test_blocks_share_one_namespace_and_pages_do_not() -> None:
+    first = run_markdown(page(">>> x = 41", ">>> x + 1\n42"))
+    assert first.passed, first.report()
+    second = run_markdown(page(">>> x\n41"))
+    assert not second.passed
+    assert "NameError: name 'x' is not defined" in second.failures[0].error
+
+
+def test_every_example_runs_after_a_failure_and_reports_name_file_and_line() -> None:
+    text = page(">>> 1 + 1\n3", ">>> 'still runs'\n'still runs'\n>>> 2 * 2\n5")
+    run = run_markdown(text, "docs/demo.md")
+    assert [r.passed for r in run.results] == [False, True, False]
+    lines = [i + 1 for i, line in enumerate(text.splitlines()) if line.startswith(">>> ") and "'" not in line]
+    assert [r.line for r in run.failures] == lines
+    report = run.report()
+    assert f"docs/demo.md:{lines[0]}: example did not show what the page shows" in report
+    assert ">>> 2 * 2" in report
+    assert "Expected:\n    5\nActual:\n    4" in report
+
+
+def test_unexpected_exception_is_a_failure_with_its_traceback() -> None:
+    run = run_markdown(page(">>> import torch\n>>> torch.ones(2) @ torch.ones(3)\ntensor(2.)"), "p.md")
+    (failure,) = run.failures
+    assert failure.error is not None
+    assert "RuntimeError" in failure.error
+    assert "engine.py" not in failure.error  # the traceback starts in the example
+    assert "Raised:" in run.report()
+
+
+def test_expected_exceptions_compare_type_and_message() -> None:
+    raises = ">>> int('x')\nTraceback (most recent call last):\n  ...\nValueError: {}"
+    assert run_markdown(page(raises.format("invalid literal for int() with base 10: 'x'"))).passed
+    assert not run_markdown(page(raises.format("something else"))).passed
+    assert not run_markdown(page(">>> int('1')\nTraceback (most recent call last):\n  ...\nValueError: x")).passed
+
+
+def test_tolerance_directive_applies_to_one_example() -> None:
+    loose = ">>> 1.002  # dlref: rtol=1e-2\n1.000"
+    assert run_markdown(page(loose)).passed
+    assert not run_markdown(page(">>> 1.002\n1.000")).passed
+    with pytest.raises(ValueError, match=r"p\.md:4: bad dlref directive 'rtol=lots'"):
+        run_markdown(page(">>> 1.0  # dlref: rtol=lots\n1.0"), "p.md")
+
+
+def test_skip_directive_does_not_run() -> None:
+    run = run_markdown(page(">>> raise SystemExit  # doctest: +SKIP\n>>> 1\n1"))
+    assert run.passed
+    assert [r.skipped for r in run.results] == [True, False]
+
+
+def test_only_pycon_fences_run() -> None:
+    text = (
+        "````markdown\n```pycon\n>>> 1 / 0\n```\n````\n\n"  # a pycon fence shown inside another fence
+        "```python\n>>> 1 / 0\n```\n\n"
+        "```pycon\n>>> 1\n1\n```\n"
+    )
+    run = run_markdown(text)
+    assert [r.line for r in run.results] == [12]
+    assert run.passed
+
+
+def test_indented_blocks_in_admonitions_and_tabs() -> None:
+    text = (
+        "!!! note\n\n    ```pycon\n    >>> 2 + 2\n    5\n    ```\n\n"
+        '=== "Tab"\n\n    ```pycon\n    >>> 3\n    3\n    ```\n'
+    )
+    run = run_markdown(text)
+    assert [(r.line, r.passed) for r in run.results] == [(4, False), (11, True)]
+    new, left = rewrite_outputs(text, run)
+    assert not left
+    assert new == text.replace("    5\n", "    4\n")
+
+
+def test_each_page_starts_from_fresh_global_state() -> None:
+    changes = ">>> import torch\n>>> torch.set_printoptions(precision=1)\n>>> torch.set_default_dtype(torch.float64)"
+    assert run_markdown(page(changes)).passed
+    fresh = ">>> import torch\n>>> torch.tensor([1 / 3])\ntensor([0.3333])"
+    assert run_markdown(page(fresh)).passed
+
+
+def test_random_numbers_need_an_explicit_seed() -> None:
+    # The engine seeds torch randomly before each page, as a fresh interpreter does.
+    unseeded = page(">>> import torch\n>>> torch.rand(1)\ntensor([0.4963])")
+    assert not all(run_markdown(unseeded).passed for _ in range(3))
+    seeded = page(">>> import torch\n>>> _ = torch.manual_seed(0)\n>>> torch.rand(1)\ntensor([0.4963])")
+    assert all(run_markdown(seeded).passed for _ in range(3))
+
+
+# --- rewriting outputs ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", PAGES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_rewrite_of_a_passing_page_is_byte_identical(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    run = run_markdown(text, str(path))
+    assert run.passed, run.report()
+    assert rewrite_outputs(text, run)[0] == text
+
+
+def _mutate_numbers(text: str) -> tuple[str, list[int]]:
+    """Change the leading digit of the first number on every output line of every pycon block."""
+    lines = text.splitlines(keepends=True)
+    changed = []
+    in_block = False
+    for i, line in enumerate(lines):
+        stripped = line.strip()
+        if stripped.startswith("```"):
+            in_block = stripped.startswith("```pycon")
+            continue
+        if not in_block or not stripped or stripped.startswith((">>>", "...", "Traceback")):
+            continue
+        match = re.search(r"(?<![\w.])(\d)", line)
+        if match:
+            digit = str((int(match.group(1)) + 5) % 10)
+            lines[i] = line[: match.start(1)] + digit + line[match.end(1) :]
+            changed.append(i + 1)
+    return "".join(lines), changed
+
+
+def test_every_changed_output_of_the_creation_page_fails_and_is_restored() -> None:
+    path = ROOT / "docs/tensors/creation.md"
+    original = path.read_text(encoding="utf-8")
+    mutated, changed_lines = _mutate_numbers(original)
+    assert len(changed_lines) > 40
+    run = run_markdown(mutated, "docs/tensors/creation.md")
+    failed_outputs = set()
+    for result in run.failures:
+        first = result.line + result.source.count("\n")
+        failed_outputs.update(range(first, first + result.want.count("\n") + 1))
+    missed = [line for line in changed_lines if line not in failed_outputs]
+    assert not missed, f"changed outputs that still passed: lines {missed}"
+    restored, left = rewrite_outputs(mutated, run)
+    assert not left
+    assert restored == original
+
+
+def test_a_changed_shape_is_reported_at_its_line() -> None:
+    path = ROOT / "docs/tensors/creation.md"
+    original = path.read_text(encoding="utf-8")
+    mutated = original.replace("torch.Size([2, 3])", "torch.Size([3, 2])", 1)
+    line = original[: original.index("torch.Size([2, 3])")].count("\n")  # the >>> line above it
+    run = run_markdown(mutated, "docs/tensors/creation.md")
+    assert [r.line for r in run.failures] == [line]
+    assert f"docs/tensors/creation.md:{line}:" in run.report()
+    assert rewrite_outputs(mutated, run)[0] == original
+
+
+def test_outputs_with_blank_lines_and_crlf() -> None:
+    text = page(">>> print('a\\n\\nb')\nx").replace("\n", "\r\n")
+    new, _ = rewrite_outputs(text, run_markdown(text))
+    assert new == page(">>> print('a\\n\\nb')\na\n<BLANKLINE>\nb").replace("\n", "\r\n")
+    assert run_markdown(new).passed
+
+
+def test_breaks_are_not_rewritten() -> None:
+    text = page(">>> 1 / 0\n1.0", ">>> 2\n3")
+    run = run_markdown(text)
+    new, left = rewrite_outputs(text, run)
+    assert [r.line for r in left] == [run.results[0].line]
+    assert new == text.replace("\n3\n", "\n2\n")
+
+
+def test_update_outputs_command(tmp_path: Path) -> None:
+    original = (ROOT / "docs/tensors/creation.md").read_text(encoding="utf-8")
+    target = tmp_path / "creation.md"
+    target.write_text(original.replace("tensor([1, 4, 7])", "tensor([1, 4, 8])"), encoding="utf-8")
+    command = [sys.executable, "-m", "dlref.engine"]
+
+    checked = subprocess.run([*command, "--check", str(target)], capture_output=True, text=True, check=False)
+    assert checked.returncode == 1
+    assert f"{target}:" in checked.stderr
+
+    updated = subprocess.run([*command, str(target)], capture_output=True, text=True, check=False)
+    assert updated.returncode == 0, updated.stderr
+    assert "rewrote 2 output(s)" in updated.stdout
+    assert target.read_text(encoding="utf-8") == original
+
+    again = subprocess.run([*command, str(target)], capture_output=True, text=True, check=False)
+    assert "up to date" in again.stdout
+    assert target.read_text(encoding="utf-8") == original
