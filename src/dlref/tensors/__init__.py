@@ -1,0 +1,1 @@
+"""Tensors: creation, attributes, operators, indexing, reshaping, joining, broadcasting, memory."""

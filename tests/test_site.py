@@ -1,0 +1,177 @@
+"""The site build: it runs every page through the engine, shows only outputs that run produced,
+and fails, naming the file and line, when an output differs or a notebook cell raises."""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+import yaml
+
+from dlref.device import ENV_VAR, default_device
+from dlref.engine import rewrite_outputs, run_page
+
+ROOT = Path(__file__).resolve().parents[1]
+ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+
+
+def mkdocs_build(project: Path, site: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(project / "mkdocs.yml"), "-d", str(site)],
+        cwd=project,
+        env=env or ENV,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The project's own site, built once with ``mkdocs build --strict``."""
+    out = tmp_path_factory.mktemp("site")
+    result = mkdocs_build(ROOT, out)
+    assert result.returncode == 0, result.stderr
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("WARNING")]  # mkdocs' own
+    assert not warnings, warnings
+    return out
+
+
+def read(site: Path, page: str) -> str:
+    return (site / page).read_text(encoding="utf-8")
+
+
+def text_of(fragment: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", fragment))
+
+
+def test_the_pages_are_built(site: Path) -> None:
+    for page in [
+        "index.html",
+        "tensors/creation/index.html",
+        "walkthroughs/least-squares/index.html",
+        "api/index.html",
+    ]:
+        assert (site / page).is_file(), page
+
+
+def test_footer_names_torch_and_the_device(site: Path) -> None:
+    footer = f"checked at build time with torch {torch.__version__} on {default_device()}"
+    for page in ["index.html", "tensors/creation/index.html", "api/index.html"]:
+        assert footer in read(site, page)
+
+
+def test_creation_page_shows_only_outputs_the_engine_produced(site: Path) -> None:
+    run = run_page(ROOT / "docs/tensors/creation.md")
+    assert run.passed, run.report()
+    shown, _ = rewrite_outputs(
+        (ROOT / "docs/tensors/creation.md").read_text(encoding="utf-8"), run, only_failures=False
+    )
+    expected_blocks = re.findall(r"^```pycon\n(.*?)^```$", shown, re.MULTILINE | re.DOTALL)
+    built = read(site, "tensors/creation/index.html")
+    built_blocks = re.findall(r'<div class="language-pycon highlight"><pre>(.*?)</pre></div>', built, re.DOTALL)
+    assert len(built_blocks) == len(expected_blocks) > 10
+    for expected, actual in zip(expected_blocks, built_blocks, strict=True):
+        assert text_of(actual).strip() == expected.strip()
+    # ... and every output line in the page is an output of the run.
+    outputs = {line.strip() for result in run.results for line in result.got.splitlines()}
+    for span in re.findall(r'<span class="go">(.*?)</span>', built, re.DOTALL):
+        assert text_of(span).strip() in outputs
+
+
+def test_reference_source_is_shown_from_the_module(site: Path) -> None:
+    built = text_of(read(site, "tensors/creation/index.html"))
+    source = (ROOT / "src/dlref/tensors/creation.py").read_text(encoding="utf-8")
+    for name in ["arange", "linspace", "eye", "nested_shape"]:
+        signature = re.search(rf"^def {name}\(.*?\n", source, re.MULTILINE).group(0).strip()
+        assert signature in built, name
+
+
+def test_notebook_page_is_executed_with_a_download_link(site: Path) -> None:
+    built = read(site, "walkthroughs/least-squares/index.html")
+    assert "w = 2.0" in built  # the printed result of the executed notebook
+    assert "<img" in built
+    assert "image/png" in built
+    assert "Traceback" not in built
+    assert (site / "walkthroughs/least-squares/least-squares.py").is_file()
+    assert '<a href="least-squares.py" title="Download this notebook (least-squares.py)"' in built
+
+
+def test_api_reference_is_generated_from_docstrings(site: Path) -> None:
+    built = read(site, "api/index.html")
+    for anchor in ["dlref.tensors.creation.arange", "dlref.device.default_device", "dlref.engine.check"]:
+        assert f'id="{anchor}"' in built, anchor
+
+
+def test_math_and_fonts_are_served_by_the_site(site: Path) -> None:
+    assert (site / "assets/katex/katex.min.js").is_file()
+    for page in site.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        remote = re.findall(r'<(?:script|link)[^>]+(?:src|href)="(https?://[^"]+)"', text)
+        assert not remote, (page, remote)
+        assert "fonts.googleapis" not in text, page
+
+
+# --- the build fails on a wrong output, a failing cell, a missing device ----------------------------
+
+
+def small_project(tmp_path: Path, pages: dict[str, str], notebooks: bool = False) -> Path:
+    """A site with the project's plugins and Markdown settings and the given pages."""
+    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
+    plugins = [p for p in config["plugins"] if p in ("dlref", "search") or (notebooks and "mkdocs-jupyter" in p)]
+    small = {
+        "site_name": "test",
+        "strict": True,
+        "theme": {"name": "material"},
+        "plugins": plugins,
+        "markdown_extensions": [e for e in config["markdown_extensions"] if "snippets" not in str(e)],
+    }
+    (tmp_path / "mkdocs.yml").write_text(yaml.safe_dump(small), encoding="utf-8")
+    for name, text in pages.items():
+        path = tmp_path / "docs" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return tmp_path
+
+
+def test_a_wrong_output_fails_the_build_naming_file_and_line(tmp_path: Path) -> None:
+    page = "# Page\n\nText.\n\n```pycon\n>>> import torch\n>>> torch.arange(3)\ntensor([0, 1, 3])\n```\n"
+    project = small_project(tmp_path, {"index.md": page})
+    result = mkdocs_build(project, tmp_path / "site")
+    assert result.returncode != 0
+    assert "docs/index.md:7: example did not show what the page shows" in result.stderr
+    assert "Expected:\n    tensor([0, 1, 3])\nActual:\n    tensor([0, 1, 2])" in result.stderr
+
+
+def test_an_unexpected_exception_fails_the_build(tmp_path: Path) -> None:
+    page = "# Page\n\n```pycon\n>>> {}['missing']\n```\n"
+    result = mkdocs_build(small_project(tmp_path, {"index.md": page}), tmp_path / "site")
+    assert result.returncode != 0
+    assert "docs/index.md:4:" in result.stderr
+    assert "KeyError: 'missing'" in result.stderr
+
+
+def test_a_notebook_cell_that_raises_fails_the_build(tmp_path: Path) -> None:
+    notebook = "# %% [markdown]\n# # Broken\n\n# %%\nx = 1\n\n# %%\nraise ValueError('this cell fails on purpose')\n"
+    project = small_project(tmp_path, {"index.md": "# Home\n", "walkthroughs/broken.py": notebook}, notebooks=True)
+    result = mkdocs_build(project, tmp_path / "site")
+    assert result.returncode != 0
+    assert "this cell fails on purpose" in result.stderr
+
+
+def test_a_missing_device_stops_the_build_with_one_line(tmp_path: Path) -> None:
+    missing = f"cuda:{torch.cuda.device_count() + 7}" if torch.cuda.is_available() else "cuda"
+    project = small_project(tmp_path, {"index.md": "# Home\n"})
+    result = mkdocs_build(project, tmp_path / "site", env={**ENV, ENV_VAR: missing})
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if "ERROR" in line]
+    assert len(errors) == 1, result.stderr
+    assert f"DLREF_DEVICE={missing}: " in errors[0]
