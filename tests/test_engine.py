@@ -122,6 +122,7 @@ def test_unexpected_exception_is_a_failure_with_its_traceback() -> None:
     assert failure.error is not None
     assert "RuntimeError" in failure.error
     assert "engine.py" not in failure.error  # the traceback starts in the example
+    assert f'File "p.md", line {failure.line}' in failure.error  # ... at its line in the page
     assert "Raised:" in run.report()
 
 

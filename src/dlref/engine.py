@@ -415,13 +415,19 @@ def _numpy_print_defaults() -> dict[str, object]:
 _NUMPY_PRINT_DEFAULTS = _numpy_print_defaults()
 
 
-def _run_example(example: doctest.Example, namespace: dict[str, object], filename: str) -> tuple[str, str | None]:
-    """Run one example; return (what it printed, traceback if it raised)."""
+def _run_example(
+    example: doctest.Example, namespace: dict[str, object], filename: str, line: int
+) -> tuple[str, str | None]:
+    """Run one example; return (what it printed, traceback if it raised).
+
+    The code is compiled at its own line of the page, so tracebacks (and a crash's faulthandler
+    dump) name ``page.md:line``.
+    """
     buffer = io.StringIO()
     error: str | None = None
     with contextlib.redirect_stdout(buffer):
         try:
-            code = compile(example.source, filename, "single", dont_inherit=True)
+            code = compile("\n" * (line - 1) + example.source, filename, "single", dont_inherit=True)
             exec(code, namespace)
         except KeyboardInterrupt:
             raise
@@ -441,7 +447,7 @@ def _evaluate(result: ExampleResult, namespace: dict[str, object], filename: str
     if example.options.get(doctest.SKIP):
         result.skipped = True
         return
-    got, error = _run_example(example, namespace, filename)
+    got, error = _run_example(example, namespace, filename, result.line)
     result.got = "\n".join(line.rstrip() for line in got.splitlines()) + ("\n" if got else "")
     ellipsis = bool(example.options.get(doctest.ELLIPSIS))
     tolerances = {"rtol": result.rtol, "atol": result.atol, "ellipsis": ellipsis}

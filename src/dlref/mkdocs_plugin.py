@@ -10,6 +10,7 @@ device produced the outputs.
 
 from __future__ import annotations
 
+import faulthandler
 import importlib
 import os
 import pkgutil
@@ -44,6 +45,10 @@ class DlrefPlugin(BasePlugin):
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         """Choose the device (a clear error if it is missing) and write the footer line."""
+        # A page that crashes the interpreter (a segfault or SIGFPE inside torch) then still names
+        # its file and line: the faulthandler dump shows the example's frame as page.md:line.
+        if not faulthandler.is_enabled():
+            faulthandler.enable()
         try:
             line = verified_with()
         except DeviceError as error:
