@@ -251,6 +251,13 @@ def test_outputs_with_blank_lines_and_crlf() -> None:
     assert run_markdown(new).passed
 
 
+def test_outputs_written_back_carry_no_cuda_device() -> None:
+    text = page(">>> print(\"tensor([1., 2.], device='cuda:0')\")\ntensor([0.])")
+    run = run_markdown(text)
+    assert rewrite_outputs(text, run)[0] == page(">>> print(\"tensor([1., 2.], device='cuda:0')\")\ntensor([1., 2.])")
+    assert "device='cuda:0'" in rewrite_outputs(text, run, only_failures=False)[0]  # the build shows it
+
+
 def test_breaks_are_not_rewritten() -> None:
     text = page(">>> 1 / 0\n1.0", ">>> 2\n3")
     run = run_markdown(text)

@@ -595,9 +595,16 @@ def run_notebook(path: str | Path, *, timeout: int = 600) -> str | None:
 
 
 def _display(result: ExampleResult, *, for_doctest: bool) -> str:
-    """The text to show as an example's output: the actual output, or the expected for skips."""
+    """The text to show as an example's output: the actual output, or the expected for skips.
+
+    Written back into a page (``for_doctest``), the output loses ``device='cuda:N'``, which the
+    checker ignores, so a page updated on a GPU machine still passes on a CPU; and a blank line
+    becomes ``<BLANKLINE>``, which would otherwise end the output for doctest's parser. The built
+    page shows the output as printed, device included.
+    """
     text = result.want if result.skipped else result.got
-    if for_doctest:  # a blank line would end the output block for doctest's parser
+    if for_doctest:
+        text = _CUDA_DEVICE.sub("", text)
         text = "".join("<BLANKLINE>\n" if not line.strip() else line for line in text.splitlines(keepends=True))
     return text
 
