@@ -119,6 +119,7 @@ def test_every_example_runs_after_a_failure_and_reports_name_file_and_line() -> 
 def test_unexpected_exception_is_a_failure_with_its_traceback() -> None:
     run = run_markdown(page(">>> import torch\n>>> torch.ones(2) @ torch.ones(3)\ntensor(2.)"), "p.md")
     (failure,) = run.failures
+    assert failure.raised
     assert failure.error is not None
     assert "RuntimeError" in failure.error
     assert "engine.py" not in failure.error  # the traceback starts in the example

@@ -259,6 +259,7 @@ class ExampleResult:
         rtol: the relative tolerance in force for this example.
         atol: the absolute tolerance in force for this example.
         skipped: whether the example carried ``# doctest: +SKIP`` and was not run.
+        raised: whether running the example raised an exception (expected or not).
         passed: whether ``got`` shows what the page shows.
     """
 
@@ -271,6 +272,7 @@ class ExampleResult:
     rtol: float = DEFAULT_RTOL
     atol: float = DEFAULT_ATOL
     skipped: bool = False
+    raised: bool = False
     passed: bool = False
 
     @property
@@ -282,11 +284,6 @@ class ExampleResult:
     def want(self) -> str:
         """The output the page shows (for an exception: the traceback the page shows)."""
         return self.example.want
-
-    @property
-    def raised(self) -> bool:
-        """Whether the example raised (expectedly or not)."""
-        return self.got.startswith(_TRACEBACK_HEADER)
 
     def report(self) -> str:
         """A failure report: ``file:line``, the example's source, expected and actual output."""
@@ -449,6 +446,7 @@ def _evaluate(result: ExampleResult, namespace: dict[str, object], filename: str
         return
     got, error = _run_example(example, namespace, filename, result.line)
     result.got = "\n".join(line.rstrip() for line in got.splitlines()) + ("\n" if got else "")
+    result.raised = error is not None
     ellipsis = bool(example.options.get(doctest.ELLIPSIS))
     tolerances = {"rtol": result.rtol, "atol": result.atol, "ellipsis": ellipsis}
     if error is None:
@@ -458,7 +456,7 @@ def _evaluate(result: ExampleResult, namespace: dict[str, object], filename: str
         result.error = error  # the page did not expect an exception
         return
     # The page expects an exception: compare the exception lines, not the stack.
-    got_exception = result.got.split("\n  ...\n", 1)[1]
+    got_exception = result.got.rsplit(_TRACEBACK_HEADER + "\n  ...\n", 1)[1]
     if example.options.get(doctest.IGNORE_EXCEPTION_DETAIL):
         result.passed = got_exception.split(":", 1)[0] == example.exc_msg.split(":", 1)[0]
     else:
