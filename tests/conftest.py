@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 import torch
+from hypothesis import settings
 
 from dlref.device import available_devices
+
+# In CI, property tests draw the same examples on every run (a red build always reproduces) and
+# print the blob that replays a failure; elsewhere they explore new examples each run.
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 
 @pytest.fixture(params=available_devices(), ids=str)
