@@ -241,7 +241,9 @@ def test_a_changed_shape_is_reported_at_its_line() -> None:
     line = original[: original.index("torch.Size([2, 3])")].count("\n")  # the >>> line above it
     run = run_markdown(mutated, "docs/tensors/creation.md")
     assert [r.line for r in run.failures] == [line]
-    assert f"docs/tensors/creation.md:{line}:" in run.report()
+    first_line = run.report().splitlines()[0]
+    assert first_line.startswith(f"docs/tensors/creation.md:{line}: example did not show what the page shows")
+    assert first_line.endswith(f"(expected output at line {line + 1})")
     assert rewrite_outputs(mutated, run)[0] == original
 
 

@@ -285,13 +285,22 @@ class ExampleResult:
         """The output the page shows (for an exception: the traceback the page shows)."""
         return self.example.want
 
+    def _where_output(self) -> str:
+        """Where the expected output stands in the file, for the first line of a report."""
+        first = self.line + self.source.count("\n")
+        last = first + self.want.count("\n") - 1
+        if last < first:
+            return f" (it shows no output; the output would go at line {first})"
+        return f" (expected output at line {first})" if last == first else f" (expected output at lines {first}-{last})"
+
     def report(self) -> str:
         """A failure report: ``file:line``, the example's source, expected and actual output."""
         source = "".join(
             ("    >>> " if i == 0 else "    ... ") + line
             for i, line in enumerate(self.source.splitlines(keepends=True))
         )
-        lines = [f"{self.path}:{self.line}: example did not show what the page shows", source.rstrip()]
+        lines = [f"{self.path}:{self.line}: example did not show what the page shows{self._where_output()}"]
+        lines.append(source.rstrip())
         if self.error is not None:
             expected = _indent(self.want) if self.want else "    (nothing)\n"
             lines += ["Expected:", expected.rstrip(), "Raised:", _indent(self.error).rstrip()]
