@@ -505,7 +505,7 @@ def run_markdown(text: str, path: str = "<page>") -> PageRun:
         >>> [(r.line, r.passed) for r in run.results]
         [(2, True), (3, False)]
         >>> print(run.report().splitlines()[0])
-        demo.md:3: example did not show what the page shows
+        demo.md:3: example did not show what the page shows (expected output at line 4)
         >>> run.failures[0].want, run.failures[0].got
         ('3\n', '2\n')
     """
