@@ -21,3 +21,9 @@ if os.environ.get("CI"):
 def device(request: pytest.FixtureRequest) -> torch.device:
     """A device this machine has: the CPU, and each CUDA device when there is one."""
     return request.param
+
+
+@pytest.fixture
+def missing_cuda() -> str:
+    """A ``DLREF_DEVICE`` value naming a CUDA device this machine lacks (any CUDA on a CPU machine)."""
+    return f"cuda:{torch.cuda.device_count() + 7}" if torch.cuda.is_available() else "cuda"

@@ -88,13 +88,8 @@ def test_names_that_are_not_dlref_devices(spec: str, message: str) -> None:
     assert str(error.value) == message
 
 
-def _missing_cuda() -> str:
-    """A DLREF_DEVICE value naming a CUDA device this machine lacks."""
-    return f"cuda:{torch.cuda.device_count() + 7}" if torch.cuda.is_available() else "cuda"
-
-
-def test_test_command_stops_with_one_line_for_a_missing_device() -> None:
-    env = {**os.environ, dev.ENV_VAR: _missing_cuda()}
+def test_test_command_stops_with_one_line_for_a_missing_device(missing_cuda: str) -> None:
+    env = {**os.environ, dev.ENV_VAR: missing_cuda}
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "--collect-only", "-q", "tests/test_device.py"],
         cwd=ROOT,
@@ -106,5 +101,5 @@ def test_test_command_stops_with_one_line_for_a_missing_device() -> None:
     assert result.returncode == pytest.ExitCode.USAGE_ERROR
     lines = [line for line in (result.stdout + result.stderr).splitlines() if line.strip()]
     assert len(lines) == 1, lines
-    assert lines[0].startswith(f"ERROR: DLREF_DEVICE={_missing_cuda()}: ")
+    assert lines[0].startswith(f"ERROR: DLREF_DEVICE={missing_cuda}: ")
     assert "Traceback" not in result.stderr

@@ -166,8 +166,8 @@ def test_a_notebook_cell_that_raises_fails_the_build(tmp_path: Path) -> None:
     assert "this cell fails on purpose" in result.stderr
 
 
-def test_a_missing_device_stops_the_build_with_one_line(tmp_path: Path) -> None:
-    missing = f"cuda:{torch.cuda.device_count() + 7}" if torch.cuda.is_available() else "cuda"
+def test_a_missing_device_stops_the_build_with_one_line(tmp_path: Path, missing_cuda: str) -> None:
+    missing = missing_cuda
     project = small_project(tmp_path, {"index.md": "# Home\n"})
     result = mkdocs_build(project, tmp_path / "site", env={**ENV, ENV_VAR: missing})
     assert result.returncode != 0

@@ -102,5 +102,6 @@ def available_devices() -> list[torch.device]:
         >>> available_devices()[0]
         device(type='cpu')
     """
-    cuda = [torch.device("cuda", i) for i in range(torch.cuda.device_count())]
-    return [torch.device("cpu"), *cuda] if torch.cuda.is_available() else [torch.device("cpu")]
+    if not torch.cuda.is_available():
+        return [torch.device("cpu")]
+    return [torch.device("cpu"), *(torch.device("cuda", i) for i in range(torch.cuda.device_count()))]

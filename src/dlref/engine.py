@@ -285,11 +285,17 @@ class ExampleResult:
         """The output the page shows (for an exception: the traceback the page shows)."""
         return self.example.want
 
+    @property
+    def output_lines(self) -> range:
+        """The 1-based lines of the file that hold the expected output (empty if there is none)."""
+        first = self.line + self.source.count("\n")
+        return range(first, first + self.want.count("\n"))
+
     def _where_output(self) -> str:
         """Where the expected output stands in the file, for the first line of a report."""
-        first = self.line + self.source.count("\n")
-        last = first + self.want.count("\n") - 1
-        if last < first:
+        lines = self.output_lines
+        first, last = lines.start, lines.stop - 1
+        if not lines:
             return f" (it shows no output; the output would go at line {first})"
         return f" (expected output at line {first})" if last == first else f" (expected output at lines {first}-{last})"
 
@@ -473,19 +479,24 @@ def _evaluate(result: ExampleResult, namespace: dict[str, object], filename: str
 
 
 def _run(results: list[ExampleResult], namespace: dict[str, object], filename: str) -> None:
+    _fresh_process_state()
     for result in results:
         _evaluate(result, namespace, filename)
 
 
+def _result(example: doctest.Example, path: str, first_line: int, indent: str = "") -> ExampleResult:
+    """An example found in ``path``, whose text starts at 0-based ``first_line``."""
+    line = first_line + example.lineno + 1
+    rtol, atol = _tolerances(example, f"{path}:{line}")
+    return ExampleResult(example, path, line, indent, rtol=rtol, atol=atol)
+
+
 def _markdown_examples(text: str, path: str) -> list[ExampleResult]:
-    results = []
-    for start, indent, body in _blocks(text):
-        block = "\n".join(body) + "\n"
-        for example in _PARSER.get_examples(block, name=path):
-            line = start + example.lineno + 1
-            rtol, atol = _tolerances(example, f"{path}:{line}")
-            results.append(ExampleResult(example, path, line, indent, rtol=rtol, atol=atol))
-    return results
+    return [
+        _result(example, path, start, indent)
+        for start, indent, body in _blocks(text)
+        for example in _PARSER.get_examples("\n".join(body) + "\n", name=path)
+    ]
 
 
 def run_markdown(text: str, path: str = "<page>") -> PageRun:
@@ -510,7 +521,6 @@ def run_markdown(text: str, path: str = "<page>") -> PageRun:
         ('3\n', '2\n')
     """
     run = PageRun(path, _markdown_examples(text, path))
-    _fresh_process_state()
     _run(run.results, {"__name__": "__main__"}, path)
     return run
 
@@ -551,13 +561,7 @@ def run_docstring(test: doctest.DocTest) -> PageRun:
         [True, True, True]
     """
     filename = test.filename or test.name
-    offset = test.lineno or 0
-    results = []
-    for example in test.examples:
-        line = offset + example.lineno + 1
-        rtol, atol = _tolerances(example, f"{filename}:{line}")
-        results.append(ExampleResult(example, filename, line, rtol=rtol, atol=atol))
-    _fresh_process_state()
+    results = [_result(example, filename, test.lineno or 0) for example in test.examples]
     _run(results, dict(test.globs), filename)
     return PageRun(f"{filename}::{test.name}", results)
 
@@ -602,14 +606,14 @@ def run_notebook(path: str | Path, *, timeout: int = 600) -> str | None:
 
 
 def _display(result: ExampleResult, *, for_doctest: bool) -> str:
-    """The text to show as an example's output: the actual output, or the expected for skips.
+    """The text to show as an example's output: what it printed.
 
     Written back into a page (``for_doctest``), the output loses ``device='cuda:N'``, which the
     checker ignores, so a page updated on a GPU machine still passes on a CPU; and a blank line
     becomes ``<BLANKLINE>``, which would otherwise end the output for doctest's parser. The built
     page shows the output as printed, device included.
     """
-    text = result.want if result.skipped else result.got
+    text = result.got
     if for_doctest:
         text = _CUDA_DEVICE.sub("", text)
         text = "".join("<BLANKLINE>\n" if not line.strip() else line for line in text.splitlines(keepends=True))
@@ -622,10 +626,8 @@ def _splice(text: str, outputs: dict[int, tuple[ExampleResult, str]]) -> str:
     newline = "\r\n" if lines and lines[0].endswith("\r\n") else "\n"
     for line_number in sorted(outputs, reverse=True):
         result, output = outputs[line_number]
-        start = line_number - 1 + result.source.count("\n")  # first line after the source
-        stop = start + result.want.count("\n")
-        replacement = [result.indent + line + newline for line in output.splitlines()]
-        lines[start:stop] = replacement
+        where = result.output_lines
+        lines[where.start - 1 : where.stop - 1] = [result.indent + line + newline for line in output.splitlines()]
     return "".join(lines)
 
 
@@ -656,11 +658,10 @@ def rewrite_outputs(text: str, run: PageRun, *, only_failures: bool = True) -> t
     outputs: dict[int, tuple[ExampleResult, str]] = {}
     left: list[ExampleResult] = []
     for result in run.results:
-        if only_failures and (result.passed or result.skipped):
+        if result.skipped or (only_failures and result.passed):
             continue
-        if result.error is not None or (result.example.exc_msg is not None) != result.raised:
-            if not result.skipped:
-                left.append(result)
+        if (result.example.exc_msg is not None) != result.raised:  # a break, not drift
+            left.append(result)
             continue
         outputs[result.line] = (result, _display(result, for_doctest=only_failures))
     return _splice(text, outputs), left
