@@ -1,10 +1,15 @@
 """pytest collects the pages, the notebooks and dlref's docstrings, and checks them with the engine.
 
-* ``docs/**/*.md`` with ``pycon`` examples: one test per page (``dlref.engine.run_page``);
-* ``docs/**/*.py`` (jupytext notebooks): one test per notebook, executed in a fresh kernel;
-* ``src/dlref/**/*.py``: one test per docstring with examples (``dlref.engine.run_docstrings``).
+* ``docs/**/*.md`` with ``pycon`` examples: one test per page (``dlref.engine.run_markdown``);
+* ``docs/**/*.py`` (jupytext notebooks): one test per notebook, executed in a fresh process
+  (``dlref.runner.execute_notebook``, the site build's executor);
+* ``src/dlref/**/*.py``: one test per docstring with examples (``dlref.engine.run_docstring``).
 
 A failure names ``file:line``, the example's source, the expected and the actual output.
+
+Passing runs are shared with the site build through ``dlref.runner.Cache`` (``.cache/dlref/``): a
+page whose text, the ``dlref`` sources, the installed versions and the device are all unchanged
+since it last passed, here or in a build, is not run again. ``DLREF_CACHE=0`` runs everything.
 """
 
 from __future__ import annotations
@@ -15,7 +20,8 @@ from pathlib import Path
 import pytest
 
 from dlref.device import DeviceError, default_device
-from dlref.engine import PageRun, find_docstrings, run_docstring, run_notebook, run_page
+from dlref.engine import PageRun, find_docstrings, rewrite_outputs, run_docstring, run_markdown
+from dlref.runner import Cache, Outcome, cache_directory, run_notebook_page, submit
 
 ROOT = Path(__file__).parent
 DOCS = ROOT / "docs"
@@ -47,6 +53,16 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
     return None
 
 
+_CACHE: list[Cache] = []
+
+
+def cache() -> Cache:
+    """The execution cache the site build uses too (made on first use: it hashes the sources)."""
+    if not _CACHE:
+        _CACHE.append(Cache(cache_directory(ROOT)))
+    return _CACHE[0]
+
+
 class EngineFailure(Exception):
     """Examples whose outputs differ from the page (the message is the engine's report)."""
 
@@ -65,6 +81,12 @@ class _EngineItem(pytest.Item):
         if not run.passed:
             raise EngineFailure(run.report())
 
+    def _cached(self, kind: str, text: str) -> str | None:
+        """This item's cache key, or ``None`` when a passing run with that key is stored."""
+        name = self.path.relative_to(ROOT).as_posix() if kind != "docstring" else self.name
+        key = cache().key(kind, name, text)
+        return None if cache().get(key) is not None else key
+
 
 class PageFile(pytest.File):
     def collect(self):
@@ -75,7 +97,13 @@ class PageItem(_EngineItem):
     """Every ``pycon`` example of one page, run top to bottom in one namespace."""
 
     def runtest(self) -> None:
-        self._check(run_page(self.path.relative_to(ROOT)))
+        text = self.path.read_text(encoding="utf-8")
+        key = self._cached("page", text)
+        if key is None:
+            return
+        run = run_markdown(text, str(self.path.relative_to(ROOT)))
+        self._check(run)
+        cache().put(key, Outcome(True, shown=rewrite_outputs(text, run, only_failures=False)[0]))
 
 
 class NotebookFile(pytest.File):
@@ -84,12 +112,16 @@ class NotebookFile(pytest.File):
 
 
 class NotebookItem(_EngineItem):
-    """A jupytext notebook executed in a fresh kernel; any cell that raises fails it."""
+    """A jupytext notebook executed in a fresh process; any cell that raises fails it."""
 
     def runtest(self) -> None:
-        error = run_notebook(self.path)
-        if error is not None:
-            raise EngineFailure(f"{self.path.relative_to(ROOT)}: a cell raised\n{error}")
+        key = self._cached("notebook", self.path.read_text(encoding="utf-8"))
+        if key is None:
+            return
+        outcome = submit(run_notebook_page, str(self.path)).result()
+        if not outcome.passed:
+            raise EngineFailure(outcome.report)
+        cache().put(key, outcome)
 
 
 class DocstringModule(pytest.File):
@@ -108,4 +140,8 @@ class DocstringItem(_EngineItem):
         self.test = test
 
     def runtest(self) -> None:
+        key = self._cached("docstring", "")
+        if key is None:
+            return
         self._check(run_docstring(self.test))
+        cache().put(key, Outcome(True))

@@ -1,13 +1,17 @@
 """Measure, in one run, how long the site and the tests take compared with the page code itself.
 
 (a) raw: every pycon example and every notebook cell, run in this process (torch imported once);
-(b) a cold ``mkdocs build`` into a fresh directory;
-(c) a warm ``mkdocs build`` with nothing changed;
-(d) a build after touching one page;
-(e) the README's test command (``scripts/test``).
+(b) a cold ``mkdocs build``: empty execution cache, new output directory;
+(c) a warm ``mkdocs build`` with nothing changed, as a new process (``mkdocs build``) and as a
+    rebuild inside a running process (what ``mkdocs serve`` does after a change);
+(d) a build after editing one page (a blank line appended, then removed again): only that page runs;
+(e) a build after editing a ``dlref`` source file (a comment appended, then removed): every page runs;
+(f) the README's test command (``scripts/test``), with an empty execution cache, as in CI.
 
-Run it with ``scripts/bench`` (``--skip-tests`` leaves out (e)). Timings are wall-clock seconds on
-this machine; the ratios are what to compare across changes.
+Run it with ``scripts/bench`` (``--skip-tests`` leaves out (f)). The builds use a temporary
+execution cache (``DLREF_CACHE_DIR``), so the project's own cache is not touched; mkdocs-jupyter's
+rendering cache (``.cache/mkdocs-jupyter``) is emptied first. Timings are wall-clock seconds on this
+machine; the ratios are what to compare across changes.
 """
 
 from __future__ import annotations
@@ -16,11 +20,14 @@ import argparse
 import contextlib
 import io
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from dlref.runner import CACHE_DIR_ENV_VAR
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -56,43 +63,86 @@ def raw_execution() -> tuple[float, int, int]:
     return time.perf_counter() - start, len(pages), len(notebooks)
 
 
-def timed(command: list[str], **kwargs: object) -> float:
+def timed(command: list[str], **kwargs: object) -> tuple[float, str]:
+    """Run ``command``; return its wall-clock seconds and its stderr (where MkDocs logs)."""
     start = time.perf_counter()
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False, **kwargs)
     seconds = time.perf_counter() - start
     if result.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed:\n{result.stdout[-3000:]}{result.stderr[-3000:]}")
-    return seconds
+    return seconds, result.stderr
+
+
+def executed(log: str) -> str:
+    """The plugin's line saying what ran and what came from the cache."""
+    lines = [line.split("dlref: ", 1)[1] for line in log.splitlines() if "dlref: executed" in line]
+    return lines[-1] if lines else "?"
+
+
+@contextlib.contextmanager
+def appended(path: Path, text: str):
+    """Append ``text`` to ``path`` for the duration of the block, then restore it byte for byte."""
+    original = path.read_bytes()
+    path.write_bytes(original + text.encode())
+    try:
+        yield
+    finally:
+        path.write_bytes(original)
+
+
+def in_process_rebuild(out: str, env: dict[str, str]) -> float:
+    """A second build inside one process, as ``mkdocs serve`` rebuilds after a change."""
+    code = (
+        "import sys, time\n"
+        "from mkdocs.commands.build import build\n"
+        "from mkdocs.config import load_config\n"
+        "build(load_config(site_dir=sys.argv[1]))\n"
+        "start = time.perf_counter()\n"
+        "build(load_config(site_dir=sys.argv[1]))\n"
+        "print(time.perf_counter() - start)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, out], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    )
+    return float(result.stdout.split()[-1])
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--skip-tests", action="store_true", help="do not time the README's test command")
     args = parser.parse_args()
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-    # (c) and (d) run the same command as (b) into the same directory: what a maintainer runs.
     mkdocs = [sys.executable, "-m", "mkdocs", "build", "--strict", "-d"]
 
     raw, pages, notebooks = raw_execution()
-    with tempfile.TemporaryDirectory() as out:
-        cold = timed([*mkdocs, out], env=env)
-        warm = timed([*mkdocs, out], env=env)
-        touched = DOCS / "tensors/creation.md"
-        os.utime(touched)
-        touch = timed([*mkdocs, out], env=env)
-    tests = None if args.skip_tests else timed([str(ROOT / "scripts/test"), "-q"])
+    shutil.rmtree(ROOT / ".cache" / "mkdocs-jupyter", ignore_errors=True)
+    with tempfile.TemporaryDirectory() as cache, tempfile.TemporaryDirectory() as out:
+        env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", CACHE_DIR_ENV_VAR: cache}
+        cold, cold_log = timed([*mkdocs, out], env=env)
+        warm, _ = timed([*mkdocs, out], env=env)
+        rebuild = in_process_rebuild(out, env)
+        with appended(DOCS / "tensors/creation.md", "\n"):
+            page, page_log = timed([*mkdocs, out], env=env)
+        with appended(ROOT / "src/dlref/tensors/creation.py", "\n# bench\n"):
+            source, source_log = timed([*mkdocs, out], env=env)
+        timed([*mkdocs, out], env=env)  # back to the committed sources, so the cache matches them again
+    tests = None
+    if not args.skip_tests:
+        with tempfile.TemporaryDirectory() as cache:
+            tests, _ = timed([str(ROOT / "scripts/test"), "-q"], env={**os.environ, CACHE_DIR_ENV_VAR: cache})
 
     rows = [
         ("(a) page code alone, in-process", raw, f"{pages} pages, {notebooks} notebooks"),
-        ("(b) cold mkdocs build", cold, f"b/a = {cold / raw:.2f}"),
-        ("(c) warm build, nothing changed", warm, f"c/a = {warm / raw:.2f}"),
-        ("(d) build after touching one page", touch, f"d/a = {touch / raw:.2f}"),
+        ("(b) cold mkdocs build", cold, f"b/a = {cold / raw:.2f}; {executed(cold_log)}"),
+        ("(c) warm build, new process", warm, "nothing changed"),
+        ("(c) warm rebuild in a running process", rebuild, "what mkdocs serve does"),
+        ("(d) build after editing one page", page, executed(page_log)),
+        ("(e) build after editing dlref source", source, executed(source_log).split(" (")[0]),
     ]
     if tests is not None:
-        rows.append(("(e) README test command", tests, f"e/a = {tests / raw:.2f}"))
+        rows.append(("(f) README test command, cold cache", tests, f"f/a = {tests / raw:.2f}"))
     print(f"dlref bench on {os.cpu_count()} CPU(s)")
     for name, seconds, note in rows:
-        print(f"{name:<38} {seconds:7.2f} s   {note}")
+        print(f"{name:<40} {seconds:7.2f} s   {note}")
 
 
 if __name__ == "__main__":

@@ -8,17 +8,23 @@ import os
 import re
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
+import nbformat
 import pytest
 import torch
 import yaml
 
 from dlref.device import ENV_VAR, default_device
 from dlref.engine import rewrite_outputs, run_page
+from dlref.runner import CACHE_DIR_ENV_VAR, cache_directory
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+# Small test projects share the project's execution cache, so dlref's docstrings run once, not once
+# per project; their pages are keyed by their own text like any other.
+SMALL_ENV = {**ENV, CACHE_DIR_ENV_VAR: str(cache_directory(ROOT))}
 
 
 def mkdocs_build(project: Path, site: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -100,8 +106,13 @@ def test_notebook_page_is_executed_with_a_download_link(site: Path) -> None:
     assert "<img" in built
     assert "image/png" in built
     assert "Traceback" not in built
-    assert (site / "walkthroughs/least-squares/least-squares.py").is_file()
-    assert '<a href="least-squares.py" title="Download this notebook (least-squares.py)"' in built
+    # The download is the notebook as executed for this page: outputs included, figure and all.
+    assert '<a href="least-squares.ipynb" title="Download this notebook (least-squares.ipynb)"' in built
+    notebook = nbformat.read(site / "walkthroughs/least-squares/least-squares.ipynb", as_version=4)
+    nbformat.validate(notebook)
+    outputs = [output for cell in notebook.cells if cell.cell_type == "code" for output in cell.outputs]
+    assert any("w = 2.0" in output.get("text", "") for output in outputs)
+    assert any("image/png" in output.get("data", {}) for output in outputs)
 
 
 def test_api_reference_is_generated_from_docstrings(site: Path) -> None:
@@ -141,10 +152,28 @@ def small_project(tmp_path: Path, pages: dict[str, str], notebooks: bool = False
     return tmp_path
 
 
+def test_a_rebuild_runs_only_the_page_that_changed(tmp_path: Path) -> None:
+    fresh = f"<!-- {uuid.uuid4()} -->\n"  # pages this shared cache has never seen
+    pages = {
+        "index.md": fresh + "# Home\n\n```pycon\n>>> 6 * 7\n42\n```\n",
+        "other.md": fresh + "# Other\n\n```pycon\n>>> 2 ** 10\n1024\n```\n",
+        "prose.md": "# Prose\n\nNo examples.\n",
+    }
+    project = small_project(tmp_path, pages)
+    first = mkdocs_build(project, tmp_path / "site", env=SMALL_ENV)
+    assert first.returncode == 0, first.stderr
+    again = mkdocs_build(project, tmp_path / "site", env=SMALL_ENV)
+    assert "dlref: executed 0 of 3; 3 unchanged, from the cache" in again.stderr
+    (project / "docs/other.md").write_text(pages["other.md"].replace("2 ** 10\n1024", "2 ** 11\n2048"))
+    changed = mkdocs_build(project, tmp_path / "site", env=SMALL_ENV)
+    assert "dlref: executed 1 of 3 (docs/other.md); 2 unchanged, from the cache" in changed.stderr
+    assert "2048" in (tmp_path / "site/other/index.html").read_text(encoding="utf-8")
+
+
 def test_a_wrong_output_fails_the_build_naming_file_and_line(tmp_path: Path) -> None:
     page = "# Page\n\nText.\n\n```pycon\n>>> import torch\n>>> torch.arange(3)\ntensor([0, 1, 3])\n```\n"
     project = small_project(tmp_path, {"index.md": page})
-    result = mkdocs_build(project, tmp_path / "site")
+    result = mkdocs_build(project, tmp_path / "site", env=SMALL_ENV)
     assert result.returncode != 0
     assert "docs/index.md:7: example did not show what the page shows" in result.stderr
     assert "Expected:\n    tensor([0, 1, 3])\nActual:\n    tensor([0, 1, 2])" in result.stderr
@@ -152,7 +181,7 @@ def test_a_wrong_output_fails_the_build_naming_file_and_line(tmp_path: Path) -> 
 
 def test_an_unexpected_exception_fails_the_build(tmp_path: Path) -> None:
     page = "# Page\n\n```pycon\n>>> {}['missing']\n```\n"
-    result = mkdocs_build(small_project(tmp_path, {"index.md": page}), tmp_path / "site")
+    result = mkdocs_build(small_project(tmp_path, {"index.md": page}), tmp_path / "site", env=SMALL_ENV)
     assert result.returncode != 0
     assert "docs/index.md:4:" in result.stderr
     assert "KeyError: 'missing'" in result.stderr
@@ -161,7 +190,7 @@ def test_an_unexpected_exception_fails_the_build(tmp_path: Path) -> None:
 def test_a_notebook_cell_that_raises_fails_the_build(tmp_path: Path) -> None:
     notebook = "# %% [markdown]\n# # Broken\n\n# %%\nx = 1\n\n# %%\nraise ValueError('this cell fails on purpose')\n"
     project = small_project(tmp_path, {"index.md": "# Home\n", "walkthroughs/broken.py": notebook}, notebooks=True)
-    result = mkdocs_build(project, tmp_path / "site")
+    result = mkdocs_build(project, tmp_path / "site", env=SMALL_ENV)
     assert result.returncode != 0
     assert "this cell fails on purpose" in result.stderr
 
@@ -169,7 +198,7 @@ def test_a_notebook_cell_that_raises_fails_the_build(tmp_path: Path) -> None:
 def test_a_missing_device_stops_the_build_with_one_line(tmp_path: Path, missing_cuda: str) -> None:
     missing = missing_cuda
     project = small_project(tmp_path, {"index.md": "# Home\n"})
-    result = mkdocs_build(project, tmp_path / "site", env={**ENV, ENV_VAR: missing})
+    result = mkdocs_build(project, tmp_path / "site", env={**SMALL_ENV, ENV_VAR: missing})
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
     errors = [line for line in result.stderr.splitlines() if "ERROR" in line]

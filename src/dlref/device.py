@@ -14,8 +14,10 @@ have run on one.
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
-import torch
+if TYPE_CHECKING:  # imported where used: the site build imports this module without needing torch
+    import torch
 
 __all__ = ["ENV_VAR", "DeviceError", "available_devices", "default_device", "resolve_device"]
 
@@ -51,6 +53,8 @@ def resolve_device(spec: str | torch.device | None = None) -> torch.device:
           ...
         dlref.device.DeviceError: 'gpu' is not a device: use cpu, cuda or cuda:N
     """
+    import torch
+
     if spec is None:
         return torch.device("cuda", 0) if torch.cuda.is_available() else torch.device("cpu")
     try:
@@ -84,6 +88,7 @@ def default_device() -> torch.device:
         >>> default_device().type in {"cpu", "cuda"}
         True
     """
+
     spec = os.environ.get(ENV_VAR, "").strip()
     if not spec:
         return resolve_device(None)
@@ -102,6 +107,8 @@ def available_devices() -> list[torch.device]:
         >>> available_devices()[0]
         device(type='cpu')
     """
+    import torch
+
     if not torch.cuda.is_available():
         return [torch.device("cpu")]
     return [torch.device("cpu"), *(torch.device("cuda", i) for i in range(torch.cuda.device_count()))]

@@ -48,7 +48,6 @@ __all__ = [
     "run_docstring",
     "run_docstrings",
     "run_markdown",
-    "run_notebook",
     "run_page",
 ]
 
@@ -569,36 +568,6 @@ def run_docstring(test: doctest.DocTest) -> PageRun:
 def run_docstrings(module: ModuleType) -> list[PageRun]:
     """Run every docstring of ``module`` that has examples; one [`PageRun`][dlref.engine.PageRun] each."""
     return [run_docstring(test) for test in find_docstrings(module)]
-
-
-def run_notebook(path: str | Path, *, timeout: int = 600) -> str | None:
-    """Execute a jupytext notebook in a fresh kernel, as the site build does.
-
-    Args:
-        path: a jupytext ``.py`` (percent format) or ``.ipynb`` notebook.
-        timeout: seconds one cell may take.
-
-    Returns:
-        ``None`` when every cell ran, else the failing cell's source and traceback.
-    """
-    import jupytext
-    from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError
-
-    path = Path(path)
-    notebook = jupytext.read(path)
-    client = NotebookClient(
-        notebook,
-        timeout=timeout,
-        kernel_name="python3",
-        allow_errors=False,
-        resources={"metadata": {"path": str(path.parent)}},
-    )
-    try:
-        client.execute()
-    except CellExecutionError as error:
-        return str(error)
-    return None
 
 
 # --------------------------------------------------------------------------------------------------

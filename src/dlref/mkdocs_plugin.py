@@ -1,47 +1,66 @@
 """The ``dlref`` MkDocs plugin: the site shows only outputs that the engine produced and checked.
 
 Registered by entry point (``mkdocs.plugins``: ``dlref``), not through ``hooks:``, so that the build
-keeps working where hooks do not. For each Markdown page it runs the page's ``pycon`` examples
-with [`dlref.engine`][dlref.engine], fails the build on any difference (naming ``file:line``), and
-renders the page with the outputs of that run. Before the pages it runs the docstring examples of
-every ``dlref`` module, which the API reference shows. The footer says which torch version and
-device produced the outputs.
+keeps working where hooks do not. It runs every Markdown page's ``pycon`` examples with
+[`dlref.engine`][dlref.engine], every notebook's cells, and the docstring examples of every
+``dlref`` module (which the API reference shows); it fails the build on any difference or error,
+naming ``file:line``, and renders each page with the outputs of that run.
+
+Pages run through [`dlref.runner`][dlref.runner]: each in a fresh process forked from a warm server,
+as many at once as there are cores, started as soon as the file list is known so that they run
+while MkDocs renders; results are cached under ``.cache/dlref/`` and reused while the page, the
+``dlref`` sources, the installed versions and the device are unchanged. Notebooks are handed to
+mkdocs-jupyter already executed (it must not execute them itself). The footer says which torch
+version and device produced the outputs.
 """
 
 from __future__ import annotations
 
 import faulthandler
-import importlib
+import importlib.metadata
+import logging
 import os
-import pkgutil
+from concurrent.futures import Future
 from pathlib import Path
 
-import torch
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin
+from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 from mkdocs.utils.meta import get_data
 
-import dlref
-from dlref.device import DeviceError, default_device
-from dlref.engine import rewrite_outputs, run_docstrings, run_markdown
+from dlref.device import ENV_VAR, DeviceError
+from dlref.runner import Cache, Outcome, cache_directory, check_docstrings, run_markdown_page, run_notebook_page, submit
+
+log = logging.getLogger("mkdocs.plugins.dlref")
 
 
-def verified_with() -> str:
-    """The footer line: the torch version and the device the outputs come from."""
-    device = default_device()
-    where = str(device)
-    if device.type == "cuda":
-        where += f" ({torch.cuda.get_device_name(device)})"
-    return (
-        f"Every output on this site was produced and checked at build time with torch {torch.__version__} on {where}."
-    )
+def build_device() -> tuple[str, str]:
+    """The device pages run on, and the footer line naming it and the torch version.
+
+    Where the answer is certain without importing torch (``DLREF_DEVICE=cpu``, or no
+    ``DLREF_DEVICE`` and a CPU-only torch build), torch is not imported: a build whose pages all
+    come from the cache then never loads it (about a second). Otherwise
+    [`default_device`][dlref.device.default_device] decides, with its clear error for a missing device.
+    """
+    version = importlib.metadata.version("torch")
+    wanted = os.environ.get(ENV_VAR, "").strip()
+    if wanted == "cpu" or (not wanted and version.endswith("+cpu")):
+        where = device = "cpu"
+    else:
+        import torch
+
+        from dlref.device import default_device
+
+        device = where = str(default_device())
+        if device.startswith("cuda"):
+            where += f" ({torch.cuda.get_device_name(device)})"
+    return device, f"Every output on this site was produced and checked at build time with torch {version} on {where}."
 
 
 class DlrefPlugin(BasePlugin):
-    """Run and check every page's examples and dlref's docstrings; show the outputs of the run."""
+    """Run and check every page, notebook and docstring example; show the outputs of the run."""
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         """Choose the device (a clear error if it is missing) and write the footer line."""
@@ -50,31 +69,93 @@ class DlrefPlugin(BasePlugin):
         if not faulthandler.is_enabled():
             faulthandler.enable()
         try:
-            line = verified_with()
+            device, line = build_device()
         except DeviceError as error:
             raise PluginError(str(error)) from None
         config.copyright = f"{config.copyright} · {line}" if config.copyright else line
+        self.root = Path(config.config_file_path).resolve().parent
+        self.cache = Cache(cache_directory(self.root), device)
         return config
 
-    def on_pre_build(self, config: MkDocsConfig) -> None:
-        """Check the docstring examples that the API reference shows."""
-        failures = []
-        for info in pkgutil.walk_packages(dlref.__path__, "dlref."):
-            module = importlib.import_module(info.name)
-            failures += [run.report() for run in run_docstrings(module) if not run.passed]
-        if failures:
-            raise PluginError("docstring examples differ from their outputs:\n\n" + "\n\n".join(failures))
+    def _start(self, kind: str, name: str, text: str, task, *args: str) -> None:
+        """Look ``name`` up in the cache, or start running it in a fresh process."""
+        key = self.cache.key(kind, name, text)
+        cached = self.cache.get(key)
+        self.results[name] = cached if cached is not None else submit(task, *args)
+        self.keys[name] = key
+        if cached is None:
+            self.ran.append(name)
+
+    def _outcome(self, name: str) -> Outcome:
+        """Wait for ``name``'s outcome (stored in the cache when it passed); fail the build if it failed."""
+        result = self.results[name]
+        if isinstance(result, Future):
+            result = self.results[name] = result.result()
+            self.cache.put(self.keys[name], result)
+        if not result.passed:
+            raise PluginError(result.report)
+        return result
+
+    @event_priority(-50)  # after mkdocs-jupyter has marked which files are notebooks
+    def on_files(self, files: Files, config: MkDocsConfig) -> Files:
+        """Start every page, notebook and the docstrings now, so they run while MkDocs renders.
+
+        Notebooks are the files mkdocs-jupyter includes; each is pointed at its executed ``.ipynb``,
+        which mkdocs-jupyter then renders and offers for download.
+        """
+        self.results: dict[str, Outcome | Future[Outcome]] = {}
+        self.keys: dict[str, str] = {}
+        self.ran: list[str] = []
+        self.notebooks: dict[str, str] = {}
+        self.executed = self.root / ".cache" / "dlref-notebooks"  # what mkdocs-jupyter renders
+        self._start("docstrings", "dlref docstrings", "", check_docstrings)
+        for file in files:
+            if file.abs_src_path is None:
+                continue
+            source = Path(file.abs_src_path)
+            name = source.relative_to(self.root).as_posix() if source.is_relative_to(self.root) else str(source)
+            if file.src_uri.endswith(".md"):
+                text = source.read_text(encoding="utf-8")
+                if "```pycon" in text:
+                    self._start("page", name, text, run_markdown_page, name, text)
+            elif type(file).__name__ == "NotebookFile":  # mkdocs-jupyter's wrapper
+                self._start("notebook", name, source.read_text(encoding="utf-8"), run_notebook_page, str(source))
+                file.abs_src_path = str(self.executed / Path(name).with_suffix(".ipynb"))
+                self.notebooks[file.src_uri] = name
+        return files
+
+    def on_pre_page(self, page: Page, config: MkDocsConfig, files: Files) -> Page:
+        """Before mkdocs-jupyter renders a notebook page, write the executed notebook it renders."""
+        name = self.notebooks.get(page.file.src_uri)
+        if name is not None:
+            executed = Path(page.file.abs_src_path)
+            if not executed.is_relative_to(self.executed):  # never write over a source
+                raise PluginError(
+                    f"{page.file.src_uri}: mkdocs-jupyter would render {executed}, not the executed notebook"
+                )
+            shown = self._outcome(name).shown
+            if not executed.is_file() or executed.read_text(encoding="utf-8") != shown:
+                executed.parent.mkdir(parents=True, exist_ok=True)
+                executed.write_text(shown, encoding="utf-8")
+        return page
 
     def on_page_markdown(self, markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
-        """Run the page; fail on a difference; return it with the outputs of this run."""
-        if not page.file.src_uri.endswith(".md") or page.file.abs_src_path is None:
+        """Return the page with the outputs of its run; fail on a difference."""
+        source = page.file.abs_src_path
+        if source is None or not page.file.src_uri.endswith(".md"):
             return markdown
-        source = Path(page.file.abs_src_path)
-        text = source.read_text(encoding="utf-8")
-        if get_data(text)[0] != markdown:
+        name = Path(source).relative_to(self.root).as_posix()
+        if name not in self.results:
+            return markdown  # no pycon examples
+        if get_data(Path(source).read_text(encoding="utf-8"))[0] != markdown:
             raise PluginError(f"{page.file.src_uri}: another plugin changed the page before dlref; list dlref first")
-        run = run_markdown(text, os.path.relpath(source))
-        if not run.passed:
-            raise PluginError(f"page outputs differ from what the page shows:\n\n{run.report()}")
-        shown, _ = rewrite_outputs(text, run, only_failures=False)
-        return get_data(shown)[0]
+        return get_data(self._outcome(name).shown)[0]
+
+    def on_env(self, env, config: MkDocsConfig, files: Files):
+        """Every example ran: check the docstrings too, and say how much ran and how much was cached."""
+        self._outcome("dlref docstrings")
+        for name in self.results:
+            self._outcome(name)
+        ran = f"executed {len(self.ran)} of {len(self.results)}" + (f" ({', '.join(self.ran)})" if self.ran else "")
+        log.info(f"dlref: {ran}; {len(self.results) - len(self.ran)} unchanged, from the cache")
+        return env

@@ -1,0 +1,387 @@
+r"""Run pages, notebooks and docstrings once: each in a fresh process, in parallel, with a cache.
+
+The site build and pytest both need every page executed; this module makes that cost the page code
+itself and little more:
+
+* **Fresh processes without start-up cost.** A *fork server* imports torch, NumPy, matplotlib and
+  IPython once; every page, notebook or docstring batch then runs in a new process forked from it
+  (`multiprocessing`'s ``forkserver`` context, one task per process), so each starts from a clean
+  interpreter state in a few milliseconds instead of seconds. As many run at once as the machine
+  has cores (``DLREF_JOBS`` overrides).
+* **Notebooks without a kernel.** [`execute_notebook`][dlref.runner.execute_notebook] runs a jupytext
+  notebook's cells in an IPython shell inside that process and records the same outputs a Jupyter
+  kernel sends (streams, ``execute_result`` with every MIME type, inline matplotlib figures as PNG
+  ``display_data``, errors), so mkdocs-jupyter renders the executed notebook without executing it.
+* **A cache that cannot serve stale outputs.** A result is stored under a key made of the page's own
+  text, every source file of ``dlref``, the torch version and every other installed distribution's
+  version, the Python version and the device. Changing any of them re-executes; nothing else does.
+  Only passing results are stored. The cache lives in ``.cache/dlref/`` (ignored by git), is safe
+  to delete, and is bypassed with ``DLREF_CACHE=0``.
+
+Examples:
+    >>> import pathlib, tempfile
+    >>> cache = Cache(pathlib.Path(tempfile.mkdtemp()))
+    >>> key = cache.key("page", "docs/demo.md", "```pycon\n>>> 1 + 1\n2\n```\n")
+    >>> cache.get(key) is None
+    True
+    >>> cache.put(key, Outcome(passed=True, shown="```pycon\n>>> 1 + 1\n2\n```\n"))
+    >>> cache.get(key).passed
+    True
+    >>> key == cache.key("page", "docs/demo.md", "```pycon\n>>> 1 + 2\n3\n```\n")
+    False
+"""
+
+from __future__ import annotations
+
+import atexit
+import base64
+import hashlib
+import importlib
+import importlib.metadata
+import json
+import multiprocessing
+import os
+import pkgutil
+import re
+import sys
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
+
+__all__ = [
+    "CACHE_DIR_ENV_VAR",
+    "CACHE_ENV_VAR",
+    "JOBS_ENV_VAR",
+    "Cache",
+    "Outcome",
+    "cache_directory",
+    "check_docstrings",
+    "execute_notebook",
+    "run_markdown_page",
+    "run_notebook_page",
+    "submit",
+]
+
+CACHE_ENV_VAR = "DLREF_CACHE"
+"""Set to ``0`` to neither read nor write the execution cache."""
+CACHE_DIR_ENV_VAR = "DLREF_CACHE_DIR"
+"""Where to keep the cache instead of ``.cache/dlref/`` in the project (CI may keep it between runs)."""
+JOBS_ENV_VAR = "DLREF_JOBS"
+"""How many pages may run at once (default: the number of CPU cores)."""
+
+_FORMAT = 1  # bump when the stored layout changes
+_PRELOAD = [
+    "numpy",
+    "torch",
+    "pandas",
+    "matplotlib",
+    "matplotlib.pyplot",
+    "matplotlib_inline.backend_inline",
+    "IPython.core.interactiveshell",
+    "jupytext",
+    "nbformat",
+]
+
+
+@dataclass
+class Outcome:
+    """What running one page, notebook or set of docstrings produced.
+
+    Attributes:
+        passed: every example showed what the page shows / every cell ran.
+        report: why not, naming ``file:line`` (empty when ``passed``).
+        shown: for a page, its Markdown with the outputs of this run; for a notebook, the executed
+            notebook as nbformat JSON; unused for docstrings.
+    """
+
+    passed: bool
+    report: str = ""
+    shown: str = ""
+
+
+# --------------------------------------------------------------------------------------------------
+# The cache
+
+
+def _source_fingerprint(package: Path | None = None) -> str:
+    """A hash of every file of the ``dlref`` package (or of ``package``) as it is on disk now."""
+    package = package or Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _environment_fingerprint(device: str) -> str:
+    """Python, the device, and the version of every installed distribution (torch among them)."""
+    distributions = sorted(
+        f"{d.metadata['Name']}=={d.version}".lower() for d in importlib.metadata.distributions() if d.metadata["Name"]
+    )
+    parts = [f"format={_FORMAT}", sys.version, sys.platform, f"device={device}", *distributions]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def cache_directory(project: Path) -> Path:
+    """Where ``project``'s cache lives: ``$DLREF_CACHE_DIR`` if set, else ``project/.cache/dlref``."""
+    return Path(os.environ.get(CACHE_DIR_ENV_VAR) or project / ".cache" / "dlref")
+
+
+class Cache:
+    """Passing outcomes on disk, one JSON file per key; safe to delete at any time.
+
+    Args:
+        directory: where to keep them; ``None`` (or ``DLREF_CACHE=0`` in the environment) turns the
+            cache off, so every lookup misses and nothing is written.
+        device: the device pages run on (part of every key); default: ``dlref.device.default_device()``.
+    """
+
+    def __init__(self, directory: Path | None, device: str | None = None) -> None:
+        if os.environ.get(CACHE_ENV_VAR, "1").strip().lower() in ("0", "false", "no", "off"):
+            directory = None
+        self.directory = directory
+        if device is None:
+            from dlref.device import default_device
+
+            device = str(default_device())
+        self._prefix = _environment_fingerprint(device) + _source_fingerprint()
+
+    def key(self, kind: str, name: str, text: str) -> str:
+        """The key of running ``text`` (a page, a notebook; empty for docstrings) known as ``name``."""
+        return hashlib.sha256(f"{self._prefix}\0{kind}\0{name}\0{text}".encode()).hexdigest()
+
+    def _path(self, key: str) -> Path | None:
+        return None if self.directory is None else self.directory / f"{key}.json"
+
+    def get(self, key: str) -> Outcome | None:
+        """The stored outcome, or ``None``."""
+        path = self._path(key)
+        if path is None or not path.is_file():
+            return None
+        try:
+            outcome = Outcome(**json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError, TypeError):
+            return None  # unreadable or half-written by an older version: run again
+        os.utime(path)  # recently used: kept by prune()
+        return outcome
+
+    def put(self, key: str, outcome: Outcome) -> None:
+        """Store a passing outcome (atomically; failures are never stored)."""
+        path = self._path(key)
+        if path is None or not outcome.passed:
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_text(json.dumps(asdict(outcome)), encoding="utf-8")
+        os.replace(partial, path)
+
+    def prune(self, max_age_days: float = 14) -> None:
+        """Delete entries not used for ``max_age_days``."""
+        if self.directory is None or not self.directory.is_dir():
+            return
+        limit = time.time() - max_age_days * 86400
+        for path in self.directory.glob("*.json"):
+            if path.stat().st_mtime < limit:
+                path.unlink(missing_ok=True)
+
+
+# --------------------------------------------------------------------------------------------------
+# Fresh processes from a warm fork server
+
+_POOL: ProcessPoolExecutor | None = None
+
+
+def _jobs() -> int:
+    value = os.environ.get(JOBS_ENV_VAR, "").strip()
+    if value:
+        if not value.isdigit() or int(value) < 1:
+            raise ValueError(f"{JOBS_ENV_VAR}={value!r}: expected a positive whole number of processes")
+        return int(value)
+    return os.cpu_count() or 1
+
+
+def _pool() -> ProcessPoolExecutor:
+    global _POOL
+    if _POOL is None:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(_PRELOAD)
+        _POOL = ProcessPoolExecutor(max_workers=_jobs(), mp_context=context, max_tasks_per_child=1)
+        atexit.register(_POOL.shutdown, cancel_futures=True)
+    return _POOL
+
+
+def submit(task: Callable[..., Outcome], *args: str) -> Future[Outcome]:
+    """Run ``task(*args)`` in a fresh process forked from the warm server; return its future."""
+    return _pool().submit(_in_fresh_process, task, *args)
+
+
+def _in_fresh_process(task: Callable[..., Outcome], *args: str) -> Outcome:
+    # A forked child shares its parent's NumPy generator state: draw a new seed, as a new interpreter
+    # would (torch's is re-seeded by the engine; Python's random module re-seeds itself after fork).
+    import numpy as np
+
+    np.random.seed()
+    try:
+        return task(*args)
+    except Exception as error:
+        import traceback
+
+        return Outcome(False, f"{args[0] if args else task.__name__}: {''.join(traceback.format_exception(error))}")
+
+
+# --------------------------------------------------------------------------------------------------
+# Tasks (each runs in its own fresh process when submitted)
+
+
+def run_markdown_page(path: str, text: str) -> Outcome:
+    """Run a Markdown page's examples; the outcome's ``shown`` is the page with this run's outputs."""
+    from dlref.engine import rewrite_outputs, run_markdown
+
+    run = run_markdown(text, path)
+    if not run.passed:
+        return Outcome(False, run.report())
+    shown, _ = rewrite_outputs(text, run, only_failures=False)
+    return Outcome(True, shown=shown)
+
+
+def run_notebook_page(path: str) -> Outcome:
+    """Execute a jupytext notebook; the outcome's ``shown`` is the executed notebook (nbformat JSON)."""
+    import nbformat
+
+    notebook, error = execute_notebook(Path(path))
+    if error is not None:
+        return Outcome(False, f"{path}: a cell raised\n{error}")
+    return Outcome(True, shown=nbformat.writes(notebook))
+
+
+def check_docstrings() -> Outcome:
+    """Run the docstring examples of every ``dlref`` module (the API reference shows them)."""
+    import dlref
+    from dlref.engine import run_docstrings
+
+    failures = []
+    for info in pkgutil.walk_packages(dlref.__path__, "dlref."):
+        module = importlib.import_module(info.name)
+        failures += [run.report() for run in run_docstrings(module) if not run.passed]
+    return Outcome(not failures, "\n\n".join(failures))
+
+
+# --------------------------------------------------------------------------------------------------
+# Notebooks without a kernel
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def execute_notebook(path: Path) -> tuple[NotebookNode, str | None]:
+    """Run a notebook's code cells in order in an IPython shell in this process, recording outputs.
+
+    The outputs are those a Jupyter kernel would send: ``stream`` (stdout, stderr), ``execute_result``
+    and ``display_data`` with every MIME type IPython's formatters give (a DataFrame's HTML, a
+    figure's PNG), and ``error``. Figures are shown inline as in Jupyter (``%matplotlib inline``).
+    The working directory is the notebook's. Execution stops at the first cell that raises.
+
+    Meant to run in a fresh process (see [`submit`][dlref.runner.submit]): the shell is a process-wide
+    singleton, and the notebook may change global state.
+
+    Args:
+        path: a jupytext notebook (``.py`` percent format) or an ``.ipynb``.
+
+    Returns:
+        The executed notebook, and ``None`` or the failing cell's source and traceback.
+    """
+    import jupytext
+    import nbformat
+    from IPython.core.displayhook import DisplayHook
+    from IPython.core.displaypub import DisplayPublisher
+    from IPython.core.interactiveshell import InteractiveShell
+
+    notebook = jupytext.read(path)
+    outputs: list = []
+
+    def mime_bundle(data: dict) -> dict:
+        return {k: base64.b64encode(v).decode() if isinstance(v, bytes) else v for k, v in data.items()}
+
+    class Publisher(DisplayPublisher):
+        def publish(self, data, metadata=None, source=None, *, transient=None, update=False, **kwargs):
+            outputs.append(nbformat.v4.new_output("display_data", data=mime_bundle(data), metadata=metadata or {}))
+
+        def clear_output(self, wait=False):
+            outputs.clear()
+
+    class Hook(DisplayHook):
+        def write_output_prompt(self):
+            pass
+
+        def write_format_data(self, format_dict, md_dict=None):
+            result = nbformat.v4.new_output(
+                "execute_result", data=mime_bundle(format_dict), metadata=md_dict or {}, execution_count=count
+            )
+            outputs.append(result)
+
+        def finish_displayhook(self):
+            pass
+
+    class Stream:
+        def __init__(self, name: str) -> None:
+            self.name = name
+
+        def write(self, text: str) -> int:
+            if outputs and outputs[-1].get("output_type") == "stream" and outputs[-1]["name"] == self.name:
+                outputs[-1]["text"] += text
+            elif text:
+                outputs.append(nbformat.v4.new_output("stream", name=self.name, text=text))
+            return len(text)
+
+        def flush(self) -> None:
+            pass
+
+        def isatty(self) -> bool:
+            return False
+
+        encoding = "utf-8"
+
+    class Shell(InteractiveShell):
+        def enable_gui(self, gui=None):  # inline figures need no event loop, as in ipykernel
+            pass
+
+    error: str | None = None
+    shell = Shell.instance(display_pub_class=Publisher, displayhook_class=Hook, colors="nocolor")
+
+    def record_error(etype, evalue, stb):
+        nonlocal error
+        outputs.append(nbformat.v4.new_output("error", ename=etype.__name__, evalue=str(evalue), traceback=stb))
+        error = _ANSI.sub("", "\n".join(stb))
+
+    shell._showtraceback = record_error
+    shell.enable_matplotlib("inline")
+    from dlref.engine import _fresh_process_state
+
+    _fresh_process_state()
+    os.chdir(path.parent)
+    saved = sys.stdout, sys.stderr
+    count = 0
+    try:
+        for cell in notebook.cells:
+            if cell.cell_type != "code":
+                continue
+            count += 1
+            outputs = cell.outputs = []
+            sys.stdout, sys.stderr = Stream("stdout"), Stream("stderr")
+            try:
+                shell.run_cell(cell.source, store_history=True)
+            finally:
+                sys.stdout, sys.stderr = saved
+            cell.execution_count = count
+            for output in cell.outputs:
+                if output.get("output_type") == "execute_result":
+                    output["execution_count"] = count
+            if error is not None:
+                return notebook, f"{path}, cell {count}:\n{cell.source}\n\n{error}"
+    finally:
+        sys.stdout, sys.stderr = saved
+    return notebook, None

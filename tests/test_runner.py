@@ -1,0 +1,172 @@
+"""The runner: kernel-free notebooks give what a kernel gives; the cache re-runs exactly what changed."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from dlref.runner import (
+    CACHE_ENV_VAR,
+    JOBS_ENV_VAR,
+    Cache,
+    Outcome,
+    _source_fingerprint,
+    run_markdown_page,
+    run_notebook_page,
+    submit,
+)
+
+PAGE = "```pycon\n>>> 6 * 7\n42\n```\n"
+
+# One cell per kind of output a kernel sends: a stream, an expression's value, a rich value with
+# HTML, an explicit display(), stderr from a warning, a figure, a value hidden by a semicolon, and
+# prints interleaved with a display.
+NOTEBOOK = """# %% [markdown]
+# # Outputs
+
+# %%
+print("hello"); print("world")
+
+# %%
+import torch
+torch.arange(3) * 2
+
+# %%
+import pandas as pd
+pd.DataFrame({"a": [1, 2], "b": [0.5, 1.5]})
+
+# %%
+from IPython.display import display, Markdown
+display(Markdown("**bold**"))
+1 + 1
+
+# %%
+import warnings
+warnings.warn("careful", UserWarning)
+
+# %%
+import matplotlib.pyplot as plt
+fig, ax = plt.subplots(figsize=(2, 2))
+ax.plot([0, 1], [1, 0]);
+
+# %%
+print("before"); display(3); print("after")
+"""
+
+
+def shape_of(notebook: nbformat.NotebookNode) -> list[list[tuple]]:
+    """Each code cell's outputs, as kind, stream name or MIME types, and their text."""
+    cells = []
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        outputs = []
+        for output in cell.outputs:
+            if output.output_type == "stream":
+                outputs.append(("stream", output.name, output.text.split("UserWarning")[-1]))
+            elif output.output_type in ("execute_result", "display_data"):
+                outputs.append((output.output_type, sorted(output.data), output.data.get("text/plain")))
+            else:
+                outputs.append((output.output_type, output.ename, output.evalue))
+        cells.append(outputs)
+    return cells
+
+
+def test_a_notebook_gets_the_outputs_a_kernel_gives(tmp_path: Path) -> None:
+    path = tmp_path / "outputs.py"
+    path.write_text(NOTEBOOK, encoding="utf-8")
+    outcome = submit(run_notebook_page, str(path)).result()
+    assert outcome.passed, outcome.report
+    ours = nbformat.reads(outcome.shown, as_version=4)
+    nbformat.validate(ours)
+
+    import jupytext
+
+    theirs = jupytext.read(path)
+    NotebookClient(theirs, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    assert shape_of(ours) == shape_of(theirs)
+    assert [c.execution_count for c in ours.cells if c.cell_type == "code"] == list(range(1, 8))
+    figure = ours.cells[6].outputs[0]
+    assert figure.output_type == "display_data"
+    assert figure.data["image/png"].startswith("iVBORw0KGgo")  # base64 PNG, as nbformat stores it
+
+
+def test_a_cell_that_raises_stops_the_notebook_and_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "broken.py"
+    path.write_text("# %%\nx = 1\n\n# %%\n{}['missing']\n\n# %%\nprint('never')\n", encoding="utf-8")
+    outcome = submit(run_notebook_page, str(path)).result()
+    assert not outcome.passed
+    assert f"{path}, cell 2:" in outcome.report
+    assert "KeyError: 'missing'" in outcome.report
+    assert "\x1b[" not in outcome.report  # no terminal colours in the build's error
+
+
+def test_each_page_runs_in_a_fresh_process() -> None:
+    change = "```pycon\n>>> import torch\n>>> torch.set_default_dtype(torch.float64)\n```\n"
+    see = "```pycon\n>>> import torch\n>>> torch.get_default_dtype()\ntorch.float32\n```\n"
+    assert submit(run_markdown_page, "change.md", change).result().passed
+    outcome = submit(run_markdown_page, "see.md", see).result()
+    assert outcome.passed, outcome.report
+
+
+def test_a_page_that_differs_reports_file_and_line() -> None:
+    outcome = submit(run_markdown_page, "docs/wrong.md", "```pycon\n>>> 6 * 7\n41\n```\n").result()
+    assert not outcome.passed
+    assert "docs/wrong.md:2: example did not show what the page shows" in outcome.report
+
+
+def test_the_cache_key_covers_text_name_and_device(tmp_path: Path) -> None:
+    cache = Cache(tmp_path, device="cpu")
+    key = cache.key("page", "docs/a.md", PAGE)
+    assert key == Cache(tmp_path, device="cpu").key("page", "docs/a.md", PAGE)
+    assert key != cache.key("page", "docs/a.md", PAGE.replace("42", "42 "))
+    assert key != cache.key("page", "docs/b.md", PAGE)
+    assert key != cache.key("notebook", "docs/a.md", PAGE)
+    assert key != Cache(tmp_path, device="cuda:0").key("page", "docs/a.md", PAGE)
+
+
+def test_changing_any_dlref_source_changes_the_fingerprint(tmp_path: Path) -> None:
+    package = tmp_path / "dlref"
+    shutil.copytree(Path(_source_fingerprint.__code__.co_filename).parent, package)
+    before = _source_fingerprint(package)
+    assert before == _source_fingerprint(package)
+    target = package / "tensors" / "creation.py"
+    target.write_text(target.read_text(encoding="utf-8") + "\n# a comment\n", encoding="utf-8")
+    assert _source_fingerprint(package) != before
+
+
+def test_only_passing_outcomes_are_kept(tmp_path: Path) -> None:
+    cache = Cache(tmp_path, device="cpu")
+    passing, failing = cache.key("page", "a.md", PAGE), cache.key("page", "b.md", PAGE)
+    cache.put(passing, Outcome(True, shown=PAGE))
+    cache.put(failing, Outcome(False, report="a.md:2: wrong"))
+    assert cache.get(passing) == Outcome(True, shown=PAGE)
+    assert cache.get(failing) is None
+
+
+def test_a_damaged_entry_is_a_miss(tmp_path: Path) -> None:
+    cache = Cache(tmp_path, device="cpu")
+    key = cache.key("page", "a.md", PAGE)
+    (tmp_path / f"{key}.json").write_text('{"passed": tr', encoding="utf-8")
+    assert cache.get(key) is None
+
+
+def test_the_cache_can_be_switched_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(CACHE_ENV_VAR, "0")
+    cache = Cache(tmp_path, device="cpu")
+    key = cache.key("page", "a.md", PAGE)
+    cache.put(key, Outcome(True, shown=PAGE))
+    assert cache.get(key) is None
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_bad_job_count_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    from dlref.runner import _jobs
+
+    monkeypatch.setenv(JOBS_ENV_VAR, "two")
+    with pytest.raises(ValueError, match="DLREF_JOBS='two': expected a positive whole number"):
+        _jobs()
