@@ -137,10 +137,15 @@ def _check_columns(frame: pd.DataFrame, option: str, columns: Sequence[Hashable]
     return list(columns)
 
 
+def _show(series: pd.Series, label: Hashable) -> str:
+    """Show the value at row ``label`` as Python would (``inf``, not ``np.float64(inf)``), and the row."""
+    value = series[label]
+    return f"{value.item() if isinstance(value, np.generic) else value!r} (row {label!r})"
+
+
 def _first_bad(series: pd.Series, bad: pd.Series) -> str:
     """Describe the first value where ``bad`` is true, with its row label."""
-    label = bad[bad].index[0]
-    return f"{series[label]!r} (row {label!r})"
+    return _show(series, bad[bad].index[0])
 
 
 # --8<-- [start:numbers]
@@ -171,7 +176,7 @@ def _as_numbers(series: pd.Series, *, asked: bool, role: str = "column") -> np.n
     infinite = np.isinf(values)
     if infinite.any():
         label = series.index[infinite.argmax()]
-        raise ValueError(f"{role} {name!r} holds {series[label]!r} (row {label!r}): only finite numbers are accepted")
+        raise ValueError(f"{role} {name!r} holds {_show(series, label)}: only finite numbers are accepted")
     return values
 
 
@@ -409,6 +414,12 @@ def frame_to_tensors(
         or (column not in chosen["categorical"] and pd.api.types.is_numeric_dtype(frame[column].dtype))
         for column in features
     }
+    for column in features:
+        kind = frame[column].dtype
+        if column not in chosen["categorical"] and (
+            pd.api.types.is_datetime64_any_dtype(kind) or pd.api.types.is_timedelta64_dtype(kind)
+        ):
+            raise ValueError(f"column {column!r} has dtype {kind}: convert it to numbers first, or name it categorical")
     for column in (c for c in features if is_numeric[c]):
         values = _as_numbers(kept_frame[column], asked=column in chosen["numeric"])
         count = int(np.isnan(values).sum())
@@ -420,7 +431,7 @@ def frame_to_tensors(
     for column in (c for c in features if not is_numeric[c]):
         values, group = _one_hot(kept_frame[column], dummy_na)
         count = int(kept_frame[column].isna().sum())
-        how = (f"{count} missing, " if count else "") + "into " + ", ".join(group)
+        how = (f"{count} missing, " if count else "") + "into " + (", ".join(group) or "no columns (no values)")
         reports[column] = ColumnReport(column, "one-hot", int(missing[column]), tuple(group), reason=how)
         blocks.append(values)
         names.extend(group)
