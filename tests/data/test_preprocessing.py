@@ -213,6 +213,17 @@ def test_overrides_dtype_and_targets(device: torch.device) -> None:
     assert two.target_names == ("label", "z")
 
 
+def test_rows_missing_the_target_are_dropped_before_the_mean(device: torch.device) -> None:
+    """drop_rows_with_missing=["price"] drops that row only; the mean comes from the rows kept."""
+    frame = pd.DataFrame({"a": [1.0, None, 100.0, 3.0], "price": [1.0, 2.0, None, 4.0]}, index=[7, 8, 9, 10])
+    result = frame_to_tensors(frame, "price", drop_rows_with_missing=["price"], device=device)
+    assert result.report.dropped_rows == (9,)
+    assert (result.report.rows_in, result.report.rows_out) == (4, 3)
+    assert result.features[:, 0].tolist() == [1.0, 2.0, 3.0]  # mean of 1 and 3, not of 1, 100 and 3
+    assert result.targets.tolist() == [1.0, 2.0, 4.0]
+    assert "a: numeric, 1 missing, filled with the mean 2.0" in str(result.report)
+
+
 def test_median_and_constant_fill() -> None:
     """The median of 1, 2, 10 is 2; a constant is the constant; the report says which."""
     frame = pd.DataFrame({"a": [1.0, None, 2.0, 10.0], "y": [0.0, 1.0, 2.0, 3.0]})

@@ -148,6 +148,17 @@ def _first_bad(series: pd.Series, bad: pd.Series) -> str:
     return _show(series, bad[bad].index[0])
 
 
+def _missing_note(before: int, after: int) -> str:
+    """Say how many values are missing, and how many of them went with dropped rows."""
+    if before == after:
+        return f"{after} missing" if after else ""
+    return (
+        f"{after} missing ({before - after} more in dropped rows)"
+        if after
+        else f"{before} missing, all in dropped rows"
+    )
+
+
 # --8<-- [start:numbers]
 def _as_numbers(series: pd.Series, *, asked: bool, role: str = "column") -> np.ndarray:
     """Return ``series`` as float64 with NaN for missing values; refuse what is not a number."""
@@ -422,16 +433,16 @@ def frame_to_tensors(
             raise ValueError(f"column {column!r} has dtype {kind}: convert it to numbers first, or name it categorical")
     for column in (c for c in features if is_numeric[c]):
         values = _as_numbers(kept_frame[column], asked=column in chosen["numeric"])
-        count = int(np.isnan(values).sum())
+        note = _missing_note(int(missing[column]), int(np.isnan(values).sum()))
         values, fill = _impute(values, column, impute, fill_value)
-        how = "" if fill is None else f", {count} missing, filled with the {impute} {fill!r}"
-        reports[column] = ColumnReport(column, "numeric", int(missing[column]), (str(column),), fill, how.lstrip(", "))
+        how = note + ("" if fill is None else f", filled with the {impute} {fill!r}")
+        reports[column] = ColumnReport(column, "numeric", int(missing[column]), (str(column),), fill, how)
         blocks.append(values[:, None])
         names.append(str(column))
     for column in (c for c in features if not is_numeric[c]):
         values, group = _one_hot(kept_frame[column], dummy_na)
-        count = int(kept_frame[column].isna().sum())
-        how = (f"{count} missing, " if count else "") + "into " + (", ".join(group) or "no columns (no values)")
+        note = _missing_note(int(missing[column]), int(kept_frame[column].isna().sum()))
+        how = (f"{note}, " if note else "") + "into " + (", ".join(group) or "no columns (no values)")
         reports[column] = ColumnReport(column, "one-hot", int(missing[column]), tuple(group), reason=how)
         blocks.append(values)
         names.extend(group)
