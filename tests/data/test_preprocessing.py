@@ -282,3 +282,15 @@ def test_integer_dtype_for_features_is_a_type_error() -> None:
     """Features are floating point: an integer dtype is refused."""
     with pytest.raises(TypeError, match=r"dtype must be a floating-point dtype, got dtype=torch\.int64"):
         frame_to_tensors(FRAME, "price", dtype=torch.int64)
+
+
+def test_integer_labels_repeated_row_labels_and_an_index_of_columns() -> None:
+    """Columns 0, 1, 2 as read_csv(header=None) names them, rows both labelled 3, options as an Index."""
+    frame = pd.DataFrame([[1.0, "a", 0.5], [None, "b", 1.5]], index=[3, 3])
+    result = frame_to_tensors(frame, 2, categorical=frame.columns[1:2])
+    assert result.feature_names == ("0", "1_a", "1_b", "1_nan")
+    assert result.targets.tolist() == [0.5, 1.5]
+    dropped = frame_to_tensors(frame, 2, categorical=[1], drop_rows_with_missing=True).report
+    assert "rows: 2 in, 1 out (dropped 1: 3)" in str(dropped)
+    with pytest.raises(ValueError, match=r"^column 1 was asked to be numeric, but it holds 'b' \(row 3\)"):
+        frame_to_tensors(pd.DataFrame([[1.0, "7", 0.5], [None, "b", 1.5]], index=[3, 3]), 2, numeric=[1])

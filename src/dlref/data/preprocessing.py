@@ -125,27 +125,35 @@ def _names(columns: Sequence[Hashable]) -> str:
     return ", ".join(map(repr, columns))
 
 
-def _check_columns(frame: pd.DataFrame, option: str, columns: Sequence[Hashable]) -> list[Hashable]:
+def _is_many(columns: object) -> bool:
+    """True for a list of column labels (a list, tuple, Index or array); False for one label."""
+    return isinstance(columns, (list, tuple, pd.Index, np.ndarray))
+
+
+def _check_columns(frame: pd.DataFrame, option: str, columns: Hashable | Sequence[Hashable]) -> list[Hashable]:
     """Return ``columns`` as a list, each checked to be a column of ``frame``."""
-    if isinstance(columns, (str, bytes)) or not isinstance(columns, Sequence):
-        columns = [columns]
+    columns = list(columns) if _is_many(columns) else [columns]
     for column in columns:
         if column not in frame.columns:
             close = difflib.get_close_matches(str(column), [str(c) for c in frame.columns], n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             raise ValueError(f"{option}: no column {column!r} (the columns are {_names(frame.columns)}){hint}")
-    return list(columns)
+    return columns
 
 
-def _show(series: pd.Series, label: Hashable) -> str:
-    """Show the value at row ``label`` as Python would (``inf``, not ``np.float64(inf)``), and the row."""
-    value = series[label]
-    return f"{value.item() if isinstance(value, np.generic) else value!r} (row {label!r})"
+def _plain(value: object) -> object:
+    """A NumPy scalar as the Python number it holds, so it prints as ``3``, not ``np.int64(3)``."""
+    return value.item() if isinstance(value, np.generic) else value
 
 
-def _first_bad(series: pd.Series, bad: pd.Series) -> str:
+def _show(series: pd.Series, position: int) -> str:
+    """Show the value at ``position`` and its row label, as Python prints them."""
+    return f"{_plain(series.iloc[position])!r} (row {_plain(series.index[position])!r})"
+
+
+def _first_bad(series: pd.Series, bad: pd.Series | np.ndarray) -> str:
     """Describe the first value where ``bad`` is true, with its row label."""
-    return _show(series, bad[bad].index[0])
+    return _show(series, int(np.argmax(np.asarray(bad))))
 
 
 def _missing_note(before: int, after: int) -> str:
@@ -186,8 +194,7 @@ def _as_numbers(series: pd.Series, *, asked: bool, role: str = "column") -> np.n
         raise ValueError(f"column {name!r} has dtype {series.dtype}: convert it to numbers or categories first")
     infinite = np.isinf(values)
     if infinite.any():
-        label = series.index[infinite.argmax()]
-        raise ValueError(f"{role} {name!r} holds {_show(series, label)}: only finite numbers are accepted")
+        raise ValueError(f"{role} {name!r} holds {_first_bad(series, infinite)}: only finite numbers are accepted")
     return values
 
 
@@ -264,7 +271,7 @@ def _drop_rows(
     missing = frame[checked].isna().any(axis=1)
     if missing.all():
         raise ValueError(f"drop_rows_with_missing: every row has a missing value in {_names(checked)}: no rows left")
-    return frame[~missing], tuple(frame.index[missing])
+    return frame[~missing], tuple(_plain(label) for label in frame.index[missing])
 
 
 # --8<-- [start:frame_to_tensors]
@@ -453,7 +460,7 @@ def frame_to_tensors(
     rows = len(kept_frame)
     matrix = np.concatenate(blocks, axis=1) if blocks else np.zeros((rows, 0))
     target_matrix = np.stack(target_values, axis=1)
-    if len(targets) == 1 and (isinstance(target, str) or not isinstance(target, Sequence)):
+    if not _is_many(target):
         target_matrix = target_matrix[:, 0]
     target_dtype = dtype if target_dtype is None else target_dtype
     if not target_dtype.is_floating_point and not np.all(target_matrix == np.round(target_matrix)):
