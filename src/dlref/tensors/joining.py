@@ -233,13 +233,14 @@ def stack(tensors: Sequence[torch.Tensor], dim: int = 0) -> torch.Tensor:
 def hstack(tensors: Sequence[torch.Tensor]) -> torch.Tensor:
     """Join tensors side by side: `cat` along axis 1, or along axis 0 for 1-D tensors.
 
-    Scalars count as 1-D tensors of one element (`torch.atleast_1d`).
+    Scalars count as 1-D tensors of one element (`torch.atleast_1d`). As in torch, the first tensor
+    decides: if it is 1-D, the join is along axis 0.
 
     Args:
         tensors: a non-empty list or tuple of tensors on one device.
 
     Returns:
-        ``cat(tensors, dim=0)`` if every tensor is (at most) 1-D, else ``cat(tensors, dim=1)``.
+        ``cat(tensors, dim=0)`` if the first tensor is (at most) 1-D, else ``cat(tensors, dim=1)``.
 
     Examples:
         >>> hstack([torch.tensor([1, 2]), torch.tensor([3])])
@@ -249,7 +250,7 @@ def hstack(tensors: Sequence[torch.Tensor]) -> torch.Tensor:
                 [1., 0., 0.]])
     """
     tensors = [torch.atleast_1d(t) for t in _check_tensors("hstack", tensors)]
-    return cat(tensors, dim=0 if all(t.dim() == 1 for t in tensors) else 1)
+    return cat(tensors, dim=0 if tensors[0].dim() == 1 else 1)
 
 
 def vstack(tensors: Sequence[torch.Tensor]) -> torch.Tensor:
