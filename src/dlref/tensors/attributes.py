@@ -48,8 +48,10 @@ def _check_known(dtype: torch.dtype) -> None:
     if not isinstance(dtype, torch.dtype):
         raise TypeError(f"expected a torch.dtype, got {dtype!r} ({type(dtype).__name__})")
     if dtype not in _KNOWN:
-        raise TypeError(f"no promotion rule for {dtype}: only bool, uint8, int8..int64, float16, bfloat16, "
-                        "float32, float64 and complex32..complex128 take part in promotion")
+        raise TypeError(
+            f"no promotion rule for {dtype}: only bool, uint8, int8..int64, float16, bfloat16, "
+            "float32, float64 and complex32..complex128 take part in promotion"
+        )
 
 
 # --8<-- [start:promote_types]

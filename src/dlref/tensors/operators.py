@@ -30,7 +30,9 @@ def _as_tensors(function: str, a: Operand, b: Operand) -> tuple[torch.Tensor, to
     """Convert both operands to the promoted real dtype on a common device; refuse bool and complex."""
     tensors = [x for x in (a, b) if isinstance(x, torch.Tensor)]
     if not tensors:
-        raise TypeError(f"{function}: at least one operand must be a tensor, got {type(a).__name__} and {type(b).__name__}")
+        raise TypeError(
+            f"{function}: at least one operand must be a tensor, got {type(a).__name__} and {type(b).__name__}"
+        )
     dtype = result_type(a, b)
     if dtype == torch.bool or dtype.is_complex:
         raise TypeError(f"{function}: needs real integer or floating-point operands, got dtype {dtype}")
@@ -39,7 +41,10 @@ def _as_tensors(function: str, a: Operand, b: Operand) -> tuple[torch.Tensor, to
         if x.device != device and x.dim() > 0:
             raise ValueError(f"{function}: operands are on different devices, {tensors[0].device} and {x.device}")
     a, b = (_convert(x, dtype, device) for x in (a, b))
-    shape = torch.broadcast_shapes(a.shape, b.shape)  # raises naming both shapes
+    try:
+        shape = torch.broadcast_shapes(a.shape, b.shape)
+    except RuntimeError:
+        raise ValueError(f"{function}: shapes {tuple(a.shape)} and {tuple(b.shape)} do not broadcast") from None
     return a.expand(shape), b.expand(shape)
 
 
@@ -97,7 +102,7 @@ def floor_divide(a: Operand, b: Operand) -> torch.Tensor:
         TypeError: neither operand is a tensor, or the promoted dtype is bool or complex (torch
             refuses them too).
         ZeroDivisionError: an integer divisor is zero.
-        RuntimeError: the shapes do not broadcast (torch's message names both).
+        ValueError: the shapes do not broadcast; the message names both.
 
     Examples:
         >>> floor_divide(torch.tensor([7, -7, 7, -7]), torch.tensor([2, 2, -2, -2]))
@@ -137,7 +142,7 @@ def remainder(a: Operand, b: Operand) -> torch.Tensor:
     Raises:
         TypeError: neither operand is a tensor, or the promoted dtype is bool or complex.
         ZeroDivisionError: an integer divisor is zero.
-        RuntimeError: the shapes do not broadcast.
+        ValueError: the shapes do not broadcast; the message names both.
 
     Examples:
         >>> remainder(torch.tensor([7, -7, 7, -7]), torch.tensor([2, 2, -2, -2]))
