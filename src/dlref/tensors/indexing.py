@@ -40,8 +40,7 @@ def _check_bounds(function: str, index: torch.Tensor, size: int, dim: int, shape
     if bool(outside.any()):
         bad = int(index[outside][0])
         raise IndexError(
-            f"{function}: index {bad} is out of bounds for dimension {dim} with size {size} "
-            f"(input shape {shape}, index shape {tuple(index.shape)})"
+            f"{function}: index {bad} is out of bounds for dimension {dim} with size {size} (input shape {shape})"
         )
 
 
@@ -81,7 +80,7 @@ def index_select(input: torch.Tensor, dim: int, index: torch.Tensor) -> torch.Te
         >>> index_select(x, 1, torch.tensor([4]))
         Traceback (most recent call last):
           ...
-        IndexError: index_select: index 4 is out of bounds for dimension 1 with size 4 (input shape (3, 4), index shape (1,))
+        IndexError: index_select: index 4 is out of bounds for dimension 1 with size 4 (input shape (3, 4))
 
     """
     _check_index("index_select", index)

@@ -141,7 +141,7 @@ def view_strides(shape: Sequence[int], stride: Sequence[int], new_shape: Sequenc
         >>> view_strides(t.shape, t.stride(), (6,)) is None
         True
         >>> view_strides(t.shape, t.stride(), (3, 1, 2)), t.view(3, 1, 2).stride()
-        ((1, 3, 3), (1, 3, 3))
+        ((1, 6, 3), (1, 6, 3))
 
     """
     shape = _check_ints("shape", shape)
