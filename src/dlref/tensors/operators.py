@@ -96,7 +96,7 @@ def floor_divide(a: Operand, b: Operand) -> torch.Tensor:
         b: the divisor, a tensor or a Python number; at least one of them a tensor.
 
     Returns:
-        The broadcast quotient, in `result_type`\ ``(a, b)``.
+        The broadcast quotient, in the dtype ``result_type(a, b)``.
 
     Raises:
         TypeError: neither operand is a tensor, or the promoted dtype is bool or complex (torch
@@ -137,7 +137,7 @@ def remainder(a: Operand, b: Operand) -> torch.Tensor:
         b: the divisor, a tensor or a Python number; at least one of them a tensor.
 
     Returns:
-        The broadcast remainder, in `result_type`\ ``(a, b)``.
+        The broadcast remainder, in the dtype ``result_type(a, b)``.
 
     Raises:
         TypeError: neither operand is a tensor, or the promoted dtype is bool or complex.
@@ -165,7 +165,7 @@ def where(condition: torch.Tensor, x: Operand, y: Operand) -> torch.Tensor:
     \text{out}_i = \begin{cases} x_i & c_i \\ y_i & \neg c_i \end{cases}
     $$
 
-    The three shapes broadcast together, and ``x`` and ``y`` promote to `result_type`\ ``(x, y)``.
+    The three shapes broadcast together, and ``x`` and ``y`` promote to ``result_type(x, y)``.
     The selection is a copy of ``y`` overwritten through the mask with ``x`` (not
     ``c * x + (1 - c) * y``, which turns an unselected ``inf`` into ``nan``, because
     $0 \cdot \infty$ is not a number).
