@@ -108,7 +108,7 @@ def view_strides(shape: Sequence[int], stride: Sequence[int], new_shape: Sequenc
     chunk when
 
     $$
-    s_j = d_{j+1} \, s_{j+1}.
+    s_j = d_{j+1} \, s_{j+1} \quad \text{or} \quad d_j = 1 .
     $$
 
     Each chunk is one evenly strided block of memory, and can be re-cut into any sizes with the
