@@ -42,10 +42,10 @@ def _as_tensors(function: str, a: Operand, b: Operand) -> tuple[torch.Tensor, to
             raise ValueError(f"{function}: operands are on different devices, {tensors[0].device} and {x.device}")
     a, b = (_convert(x, dtype, device) for x in (a, b))
     try:
-        shape = torch.broadcast_shapes(a.shape, b.shape)
+        a, b = torch.broadcast_tensors(a, b)  # views of one shape (stride 0 along the broadcast axes)
     except RuntimeError:
         raise ValueError(f"{function}: shapes {tuple(a.shape)} and {tuple(b.shape)} do not broadcast") from None
-    return a.expand(shape), b.expand(shape)
+    return a, b
 
 
 # --8<-- [start:floor]
@@ -202,13 +202,12 @@ def where(condition: torch.Tensor, x: Operand, y: Operand) -> torch.Tensor:
     dtype = result_type(x, y)
     x, y = (_convert(v, dtype, condition.device) for v in (x, y))
     try:
-        shape = torch.broadcast_shapes(condition.shape, x.shape, y.shape)
+        mask, x, y = torch.broadcast_tensors(condition, x, y)  # views of one shape
     except RuntimeError:
         shapes = ", ".join(f"{n} {tuple(t.shape)}" for n, t in (("condition", condition), ("x", x), ("y", y)))
         raise ValueError(f"where: shapes do not broadcast: {shapes}") from None
-    out = y.expand(shape).clone()  # y everywhere, a fresh tensor
-    mask = condition.expand(shape)
-    out[mask] = x.expand(shape)[mask]  # then x where the condition holds
+    out = y.clone()  # y everywhere, in fresh memory
+    out[mask] = x[mask]  # then x where the condition holds
     return out
 
 
