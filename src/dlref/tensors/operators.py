@@ -82,7 +82,7 @@ def floor_divide(a: Operand, b: Operand) -> torch.Tensor:
 
     $$
     q = \left\lfloor \frac{a}{b} \right\rfloor, \qquad a = b\,q + r, \qquad 0 \le |r| < |b|,
-    \quad \operatorname{sign} r = \operatorname{sign} b
+    \quad \operatorname{sign} r = \operatorname{sign} b \text{ or } r = 0
     $$
 
     ``-7 // 2`` is ``-4`` (floor), not ``-3`` (truncation, what C and ``torch.div(...,
