@@ -1,0 +1,146 @@
+"""Checks `dlref.tensors.operators` against torch, on every available device.
+
+`floor_divide` and `remainder` must equal torch's ``//`` and ``%`` bit for bit (dtype, values, the
+sign of a zero, where the NaNs are) for random broadcastable operands of every real dtype, with
+infinities, zeros and NaNs among the floats; `where` must equal `torch.where`, infinities included.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dlref.tensors.operators import floor_divide, remainder, where
+
+on_each_device = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+INTS = [torch.uint8, torch.int8, torch.int16, torch.int32, torch.int64]
+FLOATS = [torch.float16, torch.bfloat16, torch.float32, torch.float64]
+SPECIAL = [0.0, -0.0, math.inf, -math.inf, math.nan, 0.1, 1.0, -3.0]
+
+
+def assert_identical(ours: torch.Tensor, expected: torch.Tensor) -> None:
+    """The same dtype, device and shape; equal values, NaNs in the same places, zeros of the same sign."""
+    assert (ours.dtype, ours.device, ours.shape) == (expected.dtype, expected.device, expected.shape)
+    nan = expected.isnan() if expected.is_floating_point() else torch.zeros_like(expected, dtype=torch.bool)
+    assert torch.equal(ours.isnan() if ours.is_floating_point() else nan, nan)
+    assert torch.equal(ours[~nan], expected[~nan])
+    if expected.is_floating_point():
+        assert torch.equal(ours[~nan].signbit(), expected[~nan].signbit())
+
+
+shapes = st.sampled_from([((3,), (3,)), ((2, 1), (3,)), ((), (2, 2)), ((4,), ()), ((2, 3), (1, 3))])
+
+
+@st.composite
+def operand_pairs(draw: st.DrawFn, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+    """Draw two tensors of broadcastable shapes and random real dtypes (no zero integer divisor)."""
+    shape_a, shape_b = draw(shapes)
+
+    def tensor(shape: tuple[int, ...], divisor: bool) -> torch.Tensor:
+        dtype = draw(st.sampled_from(INTS + FLOATS))
+        n = math.prod(shape)
+        if dtype.is_floating_point:
+            values = draw(st.lists(st.floats(-100, 100) | st.sampled_from(SPECIAL), min_size=n, max_size=n))
+        else:
+            low = 0 if dtype == torch.uint8 else -100  # away from INT_MIN // -1, which traps in C
+            values = draw(
+                st.lists(st.integers(low, 100).filter(lambda v: v != 0 or not divisor), min_size=n, max_size=n)
+            )
+        return torch.tensor(values, dtype=torch.float64).to(dtype).reshape(shape).to(device)
+
+    a, b = tensor(shape_a, False), tensor(shape_b, True)
+    if not (a.is_floating_point() or b.is_floating_point()) and bool((b == 0).any()):
+        b = torch.where(b == 0, torch.ones_like(b), b)  # e.g. 256 → 0 in uint8
+    return a, b
+
+
+@on_each_device
+@given(data=st.data())
+def test_floor_divide_and_remainder_equal_torch(data: st.DataObject, device: torch.device) -> None:
+    """Random dtypes, broadcast shapes, infinities, NaNs and signed zeros: torch's results exactly."""
+    a, b = data.draw(operand_pairs(device))
+    assert_identical(floor_divide(a, b), torch.floor_divide(a, b))
+    assert_identical(remainder(a, b), torch.remainder(a, b))
+
+
+@on_each_device
+@given(a=st.integers(-50, 50), b=st.integers(-9, 9).filter(bool), number=st.sampled_from([7, -7, 2.5, -0.5]))
+def test_python_numbers_follow_python(a: int, b: int, number: float, device: torch.device) -> None:
+    """Tensor with a Python number: torch's result, and Python's own // and % for ints."""
+    x = torch.tensor([a], device=device)
+    assert_identical(floor_divide(x, b), x // b)
+    assert_identical(remainder(x, b), x % b)
+    assert floor_divide(x, b).item() == a // b
+    assert remainder(x, b).item() == a % b
+    assert_identical(floor_divide(number, x.double() + 0.5), number // (x.double() + 0.5))
+
+
+def test_float_floor_division_uses_the_exact_remainder() -> None:
+    """1.0 // 0.1 is 9, not floor(1.0 / 0.1) = 10: 0.1 is stored as a little more than 1/10."""
+    x = torch.tensor([1.0], dtype=torch.float64)
+    assert torch.floor(x / 0.1).item() == 10
+    assert floor_divide(x, 0.1).item() == (x // 0.1).item() == 1.0 // 0.1 == 9
+
+
+def test_integer_division_by_zero_raises_like_torch_on_cpu() -> None:
+    with pytest.raises(RuntimeError, match="ZeroDivisionError"):
+        torch.tensor([5]) // torch.tensor([0])
+    with pytest.raises(ZeroDivisionError, match=r"1 zero divisor"):
+        floor_divide(torch.tensor([5, 6]), torch.tensor([0, 1]))
+    with pytest.raises(ZeroDivisionError):
+        remainder(torch.tensor([5]), 0)
+
+
+@pytest.mark.parametrize("function", [floor_divide, remainder])
+def test_bad_operands(function: object) -> None:
+    with pytest.raises(TypeError, match=r"needs real integer or floating-point operands, got dtype torch\.bool"):
+        function(torch.tensor([True]), torch.tensor([True]))
+    with pytest.raises(TypeError, match=r"got dtype torch\.complex64"):
+        function(torch.ones(2), 1j)
+    with pytest.raises(TypeError, match="at least one operand must be a tensor"):
+        function(7, 2)
+    with pytest.raises(ValueError, match=r"shapes \(2,\) and \(3,\) do not broadcast"):
+        function(torch.ones(2), torch.ones(3))
+
+
+@on_each_device
+@given(
+    shapes=st.sampled_from([((3,), (3,), (3,)), ((2, 1), (1, 3), (3,)), ((), (2,), ()), ((2, 2), (), (2, 1))]),
+    dtypes=st.tuples(
+        st.sampled_from([torch.int8, torch.int64, torch.float32, torch.float64]),
+        st.sampled_from([torch.int32, torch.float16, torch.float32]),
+    ),
+    data=st.data(),
+)
+def test_where_equals_torch(shapes: tuple, dtypes: tuple, data: st.DataObject, device: torch.device) -> None:
+    """Random masks, broadcast shapes and dtypes, infinities among the values: torch.where exactly."""
+    generator = torch.Generator().manual_seed(data.draw(st.integers(0, 2**16)))
+    condition = (torch.rand(shapes[0], generator=generator) < 0.5).to(device)
+    x = (torch.randn(shapes[1], generator=generator) * 50).to(dtypes[0]).to(device)
+    y = torch.full(shapes[2], math.inf).to(dtypes[1]) if dtypes[1].is_floating_point else torch.ones(shapes[2])
+    y = y.to(dtypes[1]).to(device)
+    assert_identical(where(condition, x, y), torch.where(condition, x, y))
+    scalar = data.draw(st.sampled_from([0, 2.5, True]))
+    assert_identical(where(condition, x, scalar), torch.where(condition, x, scalar))
+
+
+def test_where_is_not_arithmetic_with_infinities() -> None:
+    """c * x + (1 - c) * y is nan where the unselected value is inf; where is not."""
+    c = torch.tensor([True, False])
+    x, y = torch.tensor([1.0, math.inf]), torch.tensor([math.inf, 2.0])
+    assert torch.isnan(c * x + (~c) * y).all()
+    assert where(c, x, y).tolist() == [1.0, 2.0]
+
+
+def test_where_bad_input_names_it() -> None:
+    with pytest.raises(TypeError, match=r"condition must be a bool tensor, got dtype torch\.float32"):
+        where(torch.ones(2), 1, 0)
+    with pytest.raises(TypeError, match=r"x must be a tensor or a Python number, got str"):
+        where(torch.ones(2, dtype=torch.bool), "1", 0)
+    with pytest.raises(ValueError, match=r"condition \(3,\), x \(2,\), y \(\)"):
+        where(torch.ones(3, dtype=torch.bool), torch.ones(2), 0.0)
