@@ -179,7 +179,7 @@ def spectral_norm(A: torch.Tensor, *, iterations: int = 1000, tol: float = 1e-7,
     """
     _check_floating("spectral_norm", A)
     if A.dtype.is_complex:
-        raise TypeError(f"spectral_norm: expected a real floating-point matrix, got dtype {A.dtype}")
+        raise TypeError(f"spectral_norm: expected a real floating-point matrix, got {A.dtype}")
     if A.dim() != 2:
         raise ValueError(f"spectral_norm: expected a matrix (2 dimensions), got shape {_shape(A)}")
     if isinstance(iterations, bool) or not isinstance(iterations, int) or iterations < 1:
