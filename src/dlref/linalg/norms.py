@@ -148,11 +148,12 @@ def spectral_norm(A: torch.Tensor, *, iterations: int = 1000, tol: float = 1e-7,
     $$
 
     Each step multiplies the component of $v$ along the $i$-th right singular vector by
-    $\sigma_i^2$, so $v_k$ turns towards the top one and $\sigma^{(k)}$ rises to $\sigma_1$; the
-    error shrinks like $(\sigma_2 / \sigma_1)^{2k}$. It stops after ``iterations`` steps, or
-    earlier when a step changes $\sigma$ by at most ``tol`` times its value. The estimate never
-    exceeds $\sigma_1$ (up to rounding); when $\sigma_2$ is close to $\sigma_1$ it converges slowly,
-    but it is then off by at most $\sigma_1 - \sigma_2$.
+    $\sigma_i^2$, so $v_k$ turns towards the top one (the other components shrink like
+    $(\sigma_2 / \sigma_1)^{2k}$) and $\sigma^{(k)}$ rises to $\sigma_1$ from below, with an error
+    quadratic in those components, shrinking like $(\sigma_2 / \sigma_1)^{4k}$. It stops after
+    ``iterations`` steps, or earlier when a step changes $\sigma$ by at most ``tol`` times its value.
+    When $\sigma_2$ is close to $\sigma_1$ it converges slowly, and a small change per step then
+    hides a larger error (the change is about $1 - (\sigma_2 / \sigma_1)^4$ times the error).
 
     The iteration runs in float64 and the result is rounded once to ``A.dtype``.
 
