@@ -215,13 +215,12 @@ def matmul(A: torch.Tensor, B: torch.Tensor) -> torch.Tensor:
         raise ValueError(
             f"matmul: inner dimensions differ: A is {_shape(A)} and B is {_shape(B)}: {a.shape[-1]} != {b.shape[-2]}"
         )
-    try:
-        torch.broadcast_shapes(a.shape[:-2], b.shape[:-2])
-    except RuntimeError:
+    a_batch, b_batch = _shape(a)[:-2], _shape(b)[:-2]
+    # Broadcasting: aligned from the right (zip stops at the shorter), lengths equal or one of them 1.
+    if any(m != n and 1 not in (m, n) for m, n in zip(reversed(a_batch), reversed(b_batch), strict=False)):
         raise ValueError(
-            f"matmul: batch shapes {_shape(a)[:-2]} and {_shape(b)[:-2]} do not broadcast:"
-            f" A is {_shape(A)} and B is {_shape(B)}"
-        ) from None
+            f"matmul: batch shapes {a_batch} and {b_batch} do not broadcast: A is {_shape(A)} and B is {_shape(B)}"
+        )
     wide = _accumulator(A.dtype)
     # (..., m, n, 1) * (..., 1, n, p): entry (..., i, k, j) is a_ik * b_kj; sum over k.
     C = sum(a.to(wide)[..., :, :, None] * b.to(wide)[..., None, :, :], dim=-2).to(A.dtype)
