@@ -18,6 +18,7 @@ import torch
 __all__ = ["cumsum", "mean", "normalize_dims", "sum"]
 
 Dims = int | tuple[int, ...] | list[int] | None
+"""The axes a reduction runs over: one axis, a tuple or list of axes, or ``None`` for every axis."""
 
 
 def _shape(x: torch.Tensor) -> tuple[int, ...]:
