@@ -1,0 +1,233 @@
+"""Checks `dlref.linalg.norms` against torch, on every available device, and the norm axioms.
+
+torch computes a norm in the input's precision, the reference in float64 with one rounding at the
+end, so float32 results agree to a relative 1e-5 and float64 ones to 1e-12. The spectral norm is an
+iterative estimate: it must lie within 1e-4 (relative) of `torch.linalg.matrix_norm(A, ord=2)` and,
+up to rounding, never above it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+import pytest
+import torch
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from dlref.linalg.norms import frobenius_norm, spectral_norm, vector_norm
+
+on_each_device = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+properties = settings(max_examples=50, deadline=None)
+
+INF = math.inf
+ORDS = [1, 2, 3, 0.5, INF, -INF, 0, -1]
+DTYPES = [torch.float32, torch.float64, torch.complex64]
+seeds = st.integers(0, 2**32 - 1)
+RTOL = {torch.float32: 1e-5, torch.float64: 1e-12}
+
+
+def random_tensor(shape: tuple[int, ...], dtype: torch.dtype, seed: int, device: torch.device) -> torch.Tensor:
+    """Draw on the CPU from ``seed``, zero about a fifth of the entries, and move to ``device``."""
+    generator = torch.Generator().manual_seed(seed)
+    x = torch.randn(shape, generator=generator, dtype=dtype)
+    x[torch.rand(shape, generator=generator) < 0.2] = 0
+    return x.to(device)
+
+
+@on_each_device
+@given(
+    shape=st.lists(st.integers(0, 4), max_size=3),
+    ord=st.sampled_from(ORDS),
+    dtype=st.sampled_from(DTYPES),
+    seed=seeds,
+    keepdim=st.booleans(),
+    data=st.data(),
+)
+def test_vector_norm_equals_torch(
+    shape: list[int], ord: float, dtype: torch.dtype, seed: int, keepdim: bool, data: st.DataObject, device
+) -> None:
+    """Any ord, axes, keepdim and float or complex dtype: torch.linalg.vector_norm's result, or both raise."""
+    x = random_tensor(tuple(shape), dtype, seed, device)
+    axes = data.draw(st.lists(st.integers(0, max(x.dim(), 1) - 1), unique=True, max_size=x.dim()), label="axes")
+    dim = tuple(axes) if axes else None
+    reduced = axes or range(x.dim())
+    if (ord < 0 or math.isinf(ord)) and any(x.shape[axis] == 0 for axis in reduced):
+        # no maximum, minimum or negative power of nothing: both refuse
+        with pytest.raises(RuntimeError, match="empty"):
+            torch.linalg.vector_norm(x, ord=ord, dim=dim, keepdim=keepdim)
+        with pytest.raises(ValueError, match=rf"^vector_norm: the {ord} norm of nothing is undefined"):
+            vector_norm(x, ord=ord, dim=dim, keepdim=keepdim)
+        return
+    expected = torch.linalg.vector_norm(x, ord=ord, dim=dim, keepdim=keepdim)
+    ours = vector_norm(x, ord=ord, dim=dim, keepdim=keepdim)
+    assert ours.dtype == expected.dtype
+    assert ours.device == expected.device
+    assert ours.shape == expected.shape
+    torch.testing.assert_close(ours, expected, rtol=RTOL[expected.dtype], atol=1e-30)
+
+
+def test_named_norms_of_3_4() -> None:
+    """(3, -4, 0): L1 = 7, L2 = 5, L-inf = 4, L-(-inf) = 0, L0 = 2."""
+    x = torch.tensor([3.0, -4.0, 0.0])
+    assert [vector_norm(x, ord=p).item() for p in (1, 2, INF, -INF, 0)] == [7, 5, 4, 0, 2]
+
+
+def test_integer_tensors_are_refused_like_torch(device: torch.device) -> None:
+    """torch raises on an int tensor; the reference too, naming the dtype and the fix x.float()."""
+    x = torch.tensor([3, 4], device=device)
+    with pytest.raises(RuntimeError, match=r"^linalg.vector_norm: Expected a floating point or complex tensor"):
+        torch.linalg.vector_norm(x)
+    with pytest.raises(TypeError, match=r"^vector_norm: .* got torch\.int64; try x\.float\(\)$"):
+        vector_norm(x)
+    for function in (frobenius_norm, spectral_norm):
+        with pytest.raises(TypeError, match=r"got torch\.int64; try x\.float\(\)$"):
+            function(x.reshape(1, 2))
+    assert vector_norm(x.float()).item() == 5
+
+
+@pytest.mark.parametrize("ord", ["fro", None, True, math.nan])
+def test_vector_norm_refuses_ord_that_is_not_a_number(ord: object) -> None:
+    """A string, None, a bool or NaN ord: TypeError naming it."""
+    with pytest.raises(
+        TypeError, match=rf"^vector_norm: ord must be a real number, inf or -inf, got {re.escape(repr(ord))}"
+    ):
+        vector_norm(torch.ones(3), ord=ord)
+
+
+# the norm axioms ---------------------------------------------------------------------------------
+
+# Entries of magnitude 1e-3 to 1e3, or 0: |x|^p neither underflows nor overflows in float64 (a
+# subnormal x would have |x|^3 = 0, and a nonzero vector a zero norm, here and in torch).
+reals = st.just(0.0) | st.floats(1e-3, 1e3) | st.floats(-1e3, -1e-3)
+vectors = st.lists(reals, min_size=1, max_size=6)
+norm_ords = st.sampled_from([1, 2, 3, INF])
+
+
+def _pair(draw: st.DrawFn) -> tuple[torch.Tensor, torch.Tensor]:
+    n = draw(st.integers(1, 6))
+    entries = st.lists(reals, min_size=n, max_size=n)
+    return torch.tensor(draw(entries), dtype=torch.float64), torch.tensor(draw(entries), dtype=torch.float64)
+
+
+@properties
+@given(data=st.data(), p=norm_ords)
+def test_triangle_inequality(data: st.DataObject, p: float) -> None:
+    """||x + y|| <= ||x|| + ||y|| for p >= 1."""
+    x, y = _pair(data.draw)
+    assert vector_norm(x + y, ord=p) <= (vector_norm(x, ord=p) + vector_norm(y, ord=p)) * (1 + 1e-12)
+
+
+@properties
+@given(x=vectors, a=reals, p=norm_ords)
+def test_absolute_homogeneity(x: list[float], a: float, p: float) -> None:
+    """||a x|| = |a| ||x||."""
+    v = torch.tensor(x, dtype=torch.float64)
+    torch.testing.assert_close(vector_norm(a * v, ord=p), abs(a) * vector_norm(v, ord=p), rtol=1e-12, atol=1e-300)
+
+
+@properties
+@given(x=vectors, p=norm_ords)
+def test_positive_definiteness(x: list[float], p: float) -> None:
+    """||x|| >= 0, and ||x|| = 0 exactly when x = 0."""
+    v = torch.tensor(x, dtype=torch.float64)
+    norm = vector_norm(v, ord=p)
+    assert norm >= 0
+    assert (norm == 0) == bool((v == 0).all())
+
+
+def test_the_triangle_inequality_fails_below_p_1() -> None:
+    """p = 0.5 is not a norm: e1 + e2 is 'longer' than the sum of the lengths."""
+    e1, e2 = torch.tensor([1.0, 0.0]), torch.tensor([0.0, 1.0])
+    assert vector_norm(e1 + e2, ord=0.5) == 4 > vector_norm(e1, ord=0.5) + vector_norm(e2, ord=0.5)
+
+
+# Frobenius ---------------------------------------------------------------------------------------
+
+
+@on_each_device
+@given(shape=st.lists(st.integers(0, 4), min_size=2, max_size=4), dtype=st.sampled_from(DTYPES), seed=seeds)
+def test_frobenius_equals_torch(shape: list[int], dtype: torch.dtype, seed: int, device: torch.device) -> None:
+    """Matrices and batches of them, float or complex: torch.linalg.matrix_norm(A, 'fro')."""
+    A = random_tensor(tuple(shape), dtype, seed, device)
+    expected = torch.linalg.matrix_norm(A, ord="fro")
+    ours = frobenius_norm(A)
+    assert ours.dtype == expected.dtype
+    assert ours.device == expected.device
+    torch.testing.assert_close(ours, expected, rtol=RTOL[expected.dtype], atol=1e-30)
+
+
+def test_frobenius_refuses_a_vector() -> None:
+    with pytest.raises(
+        ValueError, match=r"^frobenius_norm: expected a matrix \(at least 2 dimensions\), got shape \(3,\)$"
+    ):
+        frobenius_norm(torch.ones(3))
+
+
+# spectral norm -----------------------------------------------------------------------------------
+
+
+@on_each_device
+@given(m=st.integers(1, 6), n=st.integers(1, 6), dtype=st.sampled_from([torch.float32, torch.float64]), seed=seeds)
+def test_spectral_norm_equals_torch(m: int, n: int, dtype: torch.dtype, seed: int, device: torch.device) -> None:
+    """Random matrices: torch.linalg.matrix_norm(A, ord=2) within 1e-4, and never above it."""
+    A = random_tensor((m, n), dtype, seed, device)
+    expected = torch.linalg.matrix_norm(A.double(), ord=2).to(dtype)
+    ours = spectral_norm(A)
+    assert ours.dtype == dtype
+    assert ours.device == A.device
+    torch.testing.assert_close(ours, expected, rtol=1e-4, atol=1e-12)
+    assert ours <= expected * (1 + 1e-6)
+
+
+@on_each_device
+@given(n=st.integers(1, 5), seed=seeds)
+def test_spectral_norm_of_symmetric_matrix_is_largest_absolute_eigenvalue(
+    n: int, seed: int, device: torch.device
+) -> None:
+    """For a symmetric S = B + B^T, ||S||_2 is the largest |eigenvalue| that eigvalsh finds."""
+    B = random_tensor((n, n), torch.float64, seed, device)
+    S = B + B.T
+    eigenvalues = torch.linalg.eigvalsh(S)
+    assume(eigenvalues.abs().max() > 0)
+    torch.testing.assert_close(spectral_norm(S), eigenvalues.abs().max(), rtol=1e-4, atol=0)
+
+
+def test_spectral_norm_special_matrices(device: torch.device) -> None:
+    """Zero -> 0; diag(3, -2, 1) -> 3; a rotation (all singular values 1) -> 1; an empty matrix -> 0."""
+    assert spectral_norm(torch.zeros(3, 2, device=device)).item() == 0
+    assert spectral_norm(torch.diag(torch.tensor([3.0, -2.0, 1.0])).to(device)).item() == pytest.approx(3, rel=1e-6)
+    c, s = math.cos(0.3), math.sin(0.3)
+    rotation = torch.tensor([[c, -s], [s, c]], device=device)
+    assert spectral_norm(rotation).item() == pytest.approx(1, rel=1e-6)
+    assert spectral_norm(torch.ones(0, 3, device=device)).item() == 0
+
+
+def test_spectral_norm_estimates_rise_with_iterations() -> None:
+    """With tol=0 the estimate after k steps rises with k towards sigma_1."""
+    A = random_tensor((5, 4), torch.float64, 7, torch.device("cpu"))
+    estimates = [spectral_norm(A, iterations=k, tol=0).item() for k in (1, 2, 4, 8, 200)]
+    assert estimates == sorted(estimates)
+    assert estimates[-1] == pytest.approx(torch.linalg.matrix_norm(A, ord=2).item(), rel=1e-10)
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "error", "message"),
+    [
+        (((3,),), {}, ValueError, r"^spectral_norm: expected a matrix \(2 dimensions\), got shape \(3,\)$"),
+        (((2, 2, 2),), {}, ValueError, r"got shape \(2, 2, 2\)$"),
+        (((2, 2),), {"iterations": 0}, ValueError, r"iterations must be an int of at least 1, got 0$"),
+        (((2, 2),), {"tol": -1.0}, ValueError, r"tol must be at least 0, got -1\.0$"),
+    ],
+)
+def test_spectral_norm_bad_arguments(args, kwargs, error, message) -> None:
+    with pytest.raises(error, match=message):
+        spectral_norm(torch.ones(*args[0]), **kwargs)
+
+
+def test_spectral_norm_refuses_complex() -> None:
+    with pytest.raises(
+        TypeError, match=r"^spectral_norm: expected a real floating-point matrix, got torch\.complex64$"
+    ):
+        spectral_norm(torch.ones(2, 2, dtype=torch.complex64))

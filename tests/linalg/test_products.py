@@ -1,0 +1,185 @@
+"""Checks `dlref.linalg.products` against torch, on every available device.
+
+Float results must lie within a bound on the rounding error of a sum of products, a few units in the
+last place of $\\sum_k |a_{ik} b_{kj}|$ (torch's kernels add in float32, in their own order; the
+reference adds in float64 and rounds once). Integer results must be equal; torch multiplies integer
+matrices on the CPU only, so for integers the expected result is computed there.
+"""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dlref.linalg.products import dot, matmul, mm, mv
+
+on_each_device = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+DTYPES = [torch.float32, torch.float64, torch.int32, torch.int64]
+sizes = st.integers(0, 5)
+seeds = st.integers(0, 2**32 - 1)
+dtypes = st.sampled_from(DTYPES)
+
+
+def random_tensor(shape: tuple[int, ...], dtype: torch.dtype, seed: int, device: torch.device) -> torch.Tensor:
+    """Draw a tensor on the CPU from ``seed`` and move it to ``device``."""
+    generator = torch.Generator().manual_seed(seed)
+    if dtype.is_floating_point:
+        return (torch.randn(shape, generator=generator) * 10).to(dtype).to(device)
+    return torch.randint(-100, 100, shape, generator=generator).to(dtype).to(device)
+
+
+def torch_result(function, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """torch's product on the inputs' device; for integer inputs, on the CPU (CUDA has no such kernels)."""
+    if a.dtype.is_floating_point:
+        return function(a, b)
+    return function(a.cpu(), b.cpu()).to(a.device)
+
+
+def assert_product_close(ours: torch.Tensor, expected: torch.Tensor, magnitude: torch.Tensor, terms: int) -> None:
+    """Same dtype, device and shape; equal integers; floats within (terms + 2) ulps of ``magnitude``."""
+    assert ours.dtype == expected.dtype
+    assert ours.device == expected.device
+    assert ours.shape == expected.shape
+    if not expected.dtype.is_floating_point:
+        assert torch.equal(ours, expected)
+        return
+    bound = (terms + 2) * torch.finfo(expected.dtype).eps * magnitude + torch.finfo(expected.dtype).tiny
+    assert ((ours.double() - expected.double()).abs() <= bound).all(), (ours, expected)
+
+
+@on_each_device
+@given(n=sizes, dtype=dtypes, seed=seeds)
+def test_dot_equals_torch(n: int, dtype: torch.dtype, seed: int, device: torch.device) -> None:
+    """Vectors of length 0 to 5, float or int: torch.dot's result."""
+    x = random_tensor((n,), dtype, seed, device)
+    y = random_tensor((n,), dtype, seed + 1, device)
+    magnitude = torch.dot(x.double().abs(), y.double().abs())
+    assert_product_close(dot(x, y), torch_result(torch.dot, x, y), magnitude, n)
+
+
+@on_each_device
+@given(m=sizes, n=sizes, dtype=dtypes, seed=seeds)
+def test_mv_equals_torch(m: int, n: int, dtype: torch.dtype, seed: int, device: torch.device) -> None:
+    """(m, n) times (n,): torch.mv's result."""
+    A = random_tensor((m, n), dtype, seed, device)
+    x = random_tensor((n,), dtype, seed + 1, device)
+    magnitude = torch.mv(A.double().abs(), x.double().abs())
+    assert_product_close(mv(A, x), torch_result(torch.mv, A, x), magnitude, n)
+
+
+@on_each_device
+@given(m=sizes, n=sizes, p=sizes, dtype=dtypes, seed=seeds)
+def test_mm_equals_torch(m: int, n: int, p: int, dtype: torch.dtype, seed: int, device: torch.device) -> None:
+    """(m, n) times (n, p): torch.mm's result."""
+    A = random_tensor((m, n), dtype, seed, device)
+    B = random_tensor((n, p), dtype, seed + 1, device)
+    magnitude = torch.mm(A.double().abs(), B.double().abs())
+    assert_product_close(mm(A, B), torch_result(torch.mm, A, B), magnitude, n)
+
+
+@st.composite
+def matmul_shapes(draw: st.DrawFn) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Draw shapes that torch.matmul accepts: vectors, matrices, and batches that broadcast."""
+    m, n, p = draw(sizes), draw(sizes), draw(sizes)
+    batch = draw(st.lists(st.integers(1, 3), max_size=3))
+
+    def operand_batch() -> tuple[int, ...]:
+        kept = batch[draw(st.integers(0, len(batch))) :]  # drop some leading axes
+        return tuple(1 if draw(st.booleans()) else size for size in kept)  # and squash some to 1
+
+    a = (n,) if draw(st.booleans()) else (*operand_batch(), m, n)
+    b = (n,) if draw(st.booleans()) else (*operand_batch(), n, p)
+    return a, b
+
+
+@on_each_device
+@given(shapes=matmul_shapes(), dtype=dtypes, seed=seeds)
+def test_matmul_equals_torch(shapes: tuple, dtype: torch.dtype, seed: int, device: torch.device) -> None:
+    """Vectors, matrices, broadcast batches: torch.matmul's shape and values."""
+    a_shape, b_shape = shapes
+    A = random_tensor(a_shape, dtype, seed, device)
+    B = random_tensor(b_shape, dtype, seed + 1, device)
+    magnitude = torch.matmul(A.double().abs(), B.double().abs())
+    assert_product_close(matmul(A, B), torch_result(torch.matmul, A, B), magnitude, a_shape[-1])
+
+
+def test_matmul_of_vectors_and_matrices_is_dot_mv_mm(device: torch.device) -> None:
+    """matmul reduces to dot, mv and mm, as @ does."""
+    A = random_tensor((3, 4), torch.int64, 0, device)
+    B = random_tensor((4, 2), torch.int64, 1, device)
+    x = random_tensor((4,), torch.int64, 2, device)
+    assert torch.equal(matmul(x, x), dot(x, x))
+    assert torch.equal(matmul(A, x), mv(A, x))
+    assert torch.equal(matmul(A, B), mm(A, B))
+    assert torch.equal(matmul(x, B), mv(B.T, x))
+
+
+def test_transpose_of_a_product_reverses_the_order(device: torch.device) -> None:
+    """(AB)^T = B^T A^T, exactly for integers."""
+    A = random_tensor((3, 4), torch.int64, 0, device)
+    B = random_tensor((4, 2), torch.int64, 1, device)
+    assert torch.equal(mm(A, B).T, mm(B.T, A.T))
+
+
+# errors ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("function", "torch_function", "a", "b", "message"),
+    [
+        (dot, torch.dot, (3,), (4,), r"^dot: lengths differ: x is \(3,\) and y is \(4,\): 3 != 4$"),
+        (mv, torch.mv, (2, 3), (4,), r"^mv: inner dimensions differ: A is \(2, 3\) and x is \(4,\): 3 != 4$"),
+        (mm, torch.mm, (2, 3), (4, 5), r"^mm: inner dimensions differ: A is \(2, 3\) and B is \(4, 5\): 3 != 4$"),
+        (mm, torch.mm, (2, 3), (2, 3), r"^mm: inner dimensions differ: A is \(2, 3\) and B is \(2, 3\): 3 != 2$"),
+        (
+            matmul,
+            torch.matmul,
+            (7, 2, 3),
+            (4, 5),
+            r"^matmul: inner dimensions differ: A is \(7, 2, 3\) and B is \(4, 5\): 3 != 4$",
+        ),
+        (matmul, torch.matmul, (3,), (4,), r"^matmul: inner dimensions differ: A is \(3,\) and B is \(4,\): 3 != 4$"),
+        (
+            matmul,
+            torch.matmul,
+            (2, 3, 4),
+            (3, 4, 5),
+            r"^matmul: batch shapes \(2,\) and \(3,\) do not broadcast: A is \(2, 3, 4\) and B is \(3, 4, 5\)$",
+        ),
+        (matmul, torch.matmul, (), (3,), r"^matmul: both arguments need at least 1 dimension, got A of shape \(\)"),
+        (dot, torch.dot, (3,), (3, 1), r"^dot: y must be a vector \(1-D\), got shape \(3, 1\)$"),
+        (mv, torch.mv, (3,), (3,), r"^mv: A must be a matrix \(2-D\), got shape \(3,\)$"),
+        (mm, torch.mm, (2, 3), (3,), r"^mm: B must be a matrix \(2-D\), got shape \(3,\)$"),
+    ],
+)
+def test_shape_errors_name_both_shapes(function, torch_function, a, b, message: str, device: torch.device) -> None:
+    """Shapes that do not multiply: torch refuses them; the reference says which and why."""
+    A, B = torch.ones(a, device=device), torch.ones(b, device=device)
+    with pytest.raises(RuntimeError):
+        torch_function(A, B)
+    with pytest.raises(ValueError, match=message):
+        function(A, B)
+
+
+@pytest.mark.parametrize("function", [dot, mv, mm, matmul])
+def test_mixed_dtypes_are_refused_like_torch(function, device: torch.device) -> None:
+    """float32 with float64: refused by torch and by the reference, naming both dtypes."""
+    shapes = {dot: ((3,), (3,)), mv: ((2, 3), (3,)), mm: ((2, 3), (3, 2)), matmul: ((2, 3), (3, 2))}[function]
+    A = torch.ones(shapes[0], device=device)
+    B = torch.ones(shapes[1], dtype=torch.float64, device=device)
+    with pytest.raises(RuntimeError):
+        getattr(torch, function.__name__)(A, B)
+    with pytest.raises(TypeError, match=r"is torch\.float32 and .* is torch\.float64; convert one"):
+        function(A, B)
+
+
+def test_boolean_products_are_refused_like_torch() -> None:
+    """torch has no boolean dot or mm; the reference refuses them with a hint."""
+    x = torch.tensor([True, False])
+    with pytest.raises(NotImplementedError):
+        torch.dot(x, x)
+    with pytest.raises(TypeError, match=r"^dot: boolean tensors have no product"):
+        dot(x, x)
