@@ -344,6 +344,11 @@ def _symbols(name: str, shape: tuple[int, ...]) -> Any:
     )
 
 
+def _float(value: Any) -> float:
+    """A sympy number (possibly an unevaluated expression such as ``Determinant(Matrix(...))``) as a float."""
+    return float(sympy.sympify(value).doit())
+
+
 def _is_zero(expr: Any) -> bool:
     """Whether a sympy expression is identically zero: expand, then cancel, then (slow) simplify."""
     if expr == 0:
@@ -390,12 +395,12 @@ def _symbolic_check(
         if mode == "directional":
             reference = _contract_directions(reference, what)
         value_torch = _call(f, inputs).detach().reshape(-1)
-        value_sympy = torch.tensor([float(v) for v in _flat(sympy_f(*point_sympy))], dtype=torch.float64)
+        value_sympy = torch.tensor([_float(v) for v in _flat(sympy_f(*point_sympy))], dtype=torch.float64)
     except Exception as error:
         return Check("symbolic", False, point=point, detail=f"confirming numerically: {_describe(error)}")
     if value_sympy.shape != value_torch.shape or not torch.allclose(value_sympy, value_torch, rtol=1e-9, atol=1e-12):
         return Check("symbolic", False, point=point, detail="the sympy f and the torch f differ at the point")
-    sympy_values = torch.tensor([float(v) for v in derivative_at_point], dtype=torch.float64)
+    sympy_values = torch.tensor([_float(v) for v in derivative_at_point], dtype=torch.float64)
     if sympy_values.shape != reference.shape:
         return Check("symbolic", False, point=point, detail="sympy's derivative has the wrong number of entries")
     error, tolerance = _compare(sympy_values, reference, AUTOGRAD_RTOL, AUTOGRAD_ATOL)
@@ -408,8 +413,12 @@ def _symbolic_check(
             point,
             detail=f"sympy's derivative is wrong at the point (autograd differs by {error:.3g}): not trusted",
         )
+    try:
+        residual = residual()
+    except Exception as error:
+        return Check("symbolic", False, point=point, detail=f"sympy: {_describe(error)}")
     if residual:
-        claim_values = torch.tensor([float(v) for v in claim_at_point], dtype=torch.float64)
+        claim_values = torch.tensor([_float(v) for v in claim_at_point], dtype=torch.float64)
         claim_error, _ = _compare(claim_values, sympy_values, 0, 0)
         shown = str(residual[0])
         shown = shown if len(shown) <= 80 else shown[:77] + "..."
@@ -441,7 +450,10 @@ def _full(sympy_f, sympy_claim, names, shapes, point_sympy, wrt, order, mode):
                 substitutions[s] = v
         if len(derivative) != len(claimed):
             raise ValueError(f"the claim has {len(claimed)} entries, the derivative has {len(derivative)}")
-        residual = [r for r in (d - c for d, c in zip(derivative, claimed, strict=True)) if not _is_zero(r)]
+
+        def residual() -> list[Any]:
+            return [r for r in (d - c for d, c in zip(derivative, claimed, strict=True)) if not _is_zero(r)]
+
         at_point = [sympy.sympify(d).xreplace(substitutions) for d in derivative]
         claim_at = [sympy.sympify(c).xreplace(substitutions) for c in claimed]
     else:  # matrixsymbol: sympy's matrix calculus, compared as matrix expressions, then entry by entry
@@ -460,9 +472,13 @@ def _full(sympy_f, sympy_claim, names, shapes, point_sympy, wrt, order, mode):
             D = sympy.Matrix([[D]])
         if D.shape != C.shape:
             raise ValueError(f"the claim has shape {C.shape}, sympy's derivative has shape {D.shape}")
-        difference = sympy.simplify(D - C)
-        zero = isinstance(difference, sympy.ZeroMatrix) or difference == sympy.ZeroMatrix(*C.shape)
-        residual = [] if zero else [r for r in _flat(difference) if not _is_zero(r)]
+
+        def residual() -> list[Any]:
+            difference = sympy.simplify(D - C)
+            if isinstance(difference, sympy.ZeroMatrix) or difference == sympy.ZeroMatrix(*C.shape):
+                return []
+            return [r for r in _flat(difference) if not _is_zero(r)]
+
         values = {v: sympy.ImmutableMatrix(_as_matrix(p)) for v, p in zip(variables, point_sympy, strict=True)}
         at_point = _flat(sympy.Matrix(D.subs(values).doit()))
         claim_at = _flat(sympy.Matrix(C.subs(values).doit()))
@@ -491,7 +507,10 @@ def _directional(sympy_f, sympy_claim, point_sympy, wrt, wrt_shape, order, gener
                 predicted.append(sum(v[i] * claimed[i * len(outs) + k] for i in range(n)))
             else:
                 predicted.append(sum(v[i] * v[j] * claimed[i * n + j] for i in range(n) for j in range(n)))
-    residual = [r for r in (d - p for d, p in zip(derivative, predicted, strict=True)) if not _is_zero(r)]
+
+    def residual() -> list[Any]:
+        return [r for r in (d - p for d, p in zip(derivative, predicted, strict=True)) if not _is_zero(r)]
+
     return [sympy.N(d, 30) for d in derivative], predicted, residual, (directions, order)
 
 
