@@ -324,7 +324,9 @@ CATALOG: tuple[Identity, ...] = (
         claim=lambda X: torch.eye(X.shape[0], dtype=X.dtype, device=X.device),
         shapes={"X": (3, 3)},
         sympy_f=lambda X: _trace(X),
-        sympy_claim=lambda X: sympy.Identity(X.shape[0]) if isinstance(X, sympy.MatrixSymbol) else sympy.eye(3),
+        sympy_claim=lambda X: (
+            sympy.Identity(X.shape[0]) if isinstance(X, sympy.MatrixSymbol) else sympy.eye(X.shape[0])
+        ),
         symbolic="matrixsymbol",
     ),
     Identity(
@@ -387,7 +389,7 @@ CATALOG: tuple[Identity, ...] = (
         claim=lambda X: torch.eye(X.shape[0], dtype=X.dtype, device=X.device) + 2 * X.T,
         shapes={"X": (3, 3)},
         sympy_f=lambda X: _trace(X) + _trace(X * X),
-        sympy_claim=lambda X: sympy.eye(3) + 2 * X.T,
+        sympy_claim=lambda X: sympy.eye(X.shape[0]) + 2 * X.T,
         note="sympy's MatrixSymbol calculus returns a wrong 0 for this sum; the elementwise check is exact.",
     ),
     Identity(
@@ -402,7 +404,7 @@ CATALOG: tuple[Identity, ...] = (
         claim=lambda X: torch.cos(torch.trace(X)) * torch.eye(X.shape[0], dtype=X.dtype, device=X.device),
         shapes={"X": (3, 3)},
         sympy_f=lambda X: sympy.sin(_trace(X)),
-        sympy_claim=lambda X: sympy.cos(_trace(X)) * sympy.eye(3),
+        sympy_claim=lambda X: sympy.cos(_trace(X)) * sympy.eye(X.shape[0]),
         note="sympy's MatrixSymbol calculus returns a wrong 0 here too.",
     ),
     Identity(
