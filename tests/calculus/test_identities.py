@@ -1,0 +1,95 @@
+"""The identity catalog: every true identity passes all three checks on every device, every false one
+is rejected by each check, and the page's tables are exactly what the catalog renders."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+import torch
+
+from dlref.calculus.identities import CATALOG, FALSE_IDENTITIES, render_into, verify_catalog
+
+PAGE = Path(__file__).resolve().parents[2] / "docs/calculus/matrix-calculus.md"
+
+# What the issue asks the catalog to cover, by name.
+REQUIRED = {
+    "linear-map",  # ∂(Ax)/∂x
+    "row-vector-map",  # ∂(xᵀA)/∂x
+    "inner-product",  # ∂(aᵀx)/∂x
+    "quadratic-form",  # ∂(xᵀAx)/∂x
+    "quadratic-form-hessian",  # and its Hessian
+    "squared-norm",  # ∂‖x‖²/∂x
+    "distance",  # ∂‖x − a‖/∂x
+    "least-squares",  # ∂‖Ax − b‖²/∂x
+    "bilinear",  # ∂(aᵀXb)/∂X
+    "frobenius-norm",  # ∂‖X‖²_F/∂X
+    "affine-frobenius",  # ∂‖AXB + C‖²_F/∂X
+    "trace",
+    "trace-AXB",
+    "trace-XtBX",
+    "trace-square",
+    "determinant",
+    "log-determinant",
+    "inverse-bilinear",  # aᵀX⁻¹b
+    "trace-inverse",  # Tr(AX⁻¹B)
+    "linear-layer-weight",  # ∂L/∂W = g xᵀ
+    "linear-layer-input",  # ∂L/∂x = Wᵀg
+    "chain-rule",
+    "sigmoid",
+    "softmax-jacobian",
+    "logsumexp",
+    "softmax-cross-entropy",
+}
+
+
+def test_the_catalog_covers_the_list_and_names_are_unique() -> None:
+    names = [identity.name for identity in CATALOG + FALSE_IDENTITIES]
+    assert len(names) == len(set(names))
+    assert len(CATALOG) >= 25
+    assert len(FALSE_IDENTITIES) >= 3
+    assert {identity.name for identity in CATALOG} >= REQUIRED
+    for identity in CATALOG + FALSE_IDENTITIES:
+        assert identity.source
+        assert identity.derivative
+        assert identity.denominator
+        assert identity.numerator
+
+
+def test_every_identity_passes_and_every_false_one_is_rejected(device: torch.device) -> None:
+    """The whole catalog, all three checks, on one device (the CPU run's time is in the issue note)."""
+    start = time.perf_counter()
+    results = verify_catalog(CATALOG + FALSE_IDENTITIES, devices=[device])
+    elapsed = time.perf_counter() - start
+    for result in results[: len(CATALOG)]:
+        assert result.passed, str(result)
+        assert result.devices == (str(device),)
+    for identity, result in zip(FALSE_IDENTITIES, results[len(CATALOG) :], strict=True):
+        assert [check.passed for check in result.checks] == [False, False, False], str(result)
+        assert set(result.autograd.point) == set(identity.shapes)
+        assert "FALSE" in str(result)
+    assert elapsed < 60, f"the catalog took {elapsed:.1f} s"  # about 4 s on one core: a guard, not a benchmark
+
+
+def test_a_false_identity_reports_the_point_and_the_error_size() -> None:
+    """The reported error is the real one: recompute it at the reported point."""
+    identity = FALSE_IDENTITIES[0]  # 2Ax for a non-symmetric A
+    check = identity.verify(devices=[torch.device("cpu")]).autograd
+    x, A = check.point["x"], check.point["A"]
+    true_gradient = torch.autograd.functional.jacobian(lambda v: v @ A @ v, x)
+    assert check.error == pytest.approx((2 * A @ x - true_gradient).abs().max().item())
+    assert check.error > 1e3 * check.tolerance
+
+
+def test_the_page_shows_the_catalog_as_the_catalog_renders_it() -> None:
+    page = PAGE.read_text(encoding="utf-8")
+    assert page == render_into(page), (
+        "docs/calculus/matrix-calculus.md is out of date: run "
+        "`.venv/bin/python -m dlref.calculus.identities docs/calculus/matrix-calculus.md`"
+    )
+
+
+def test_render_into_needs_the_markers() -> None:
+    with pytest.raises(ValueError, match="the page needs the markers"):
+        render_into("# a page without markers\n")

@@ -1,0 +1,149 @@
+"""`verify` accepts true derivatives and rejects wrong ones, on every device, and never trusts sympy alone."""
+
+from __future__ import annotations
+
+import pytest
+import sympy
+import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dlref.calculus.verify import verify
+
+on_each_device = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@on_each_device
+@given(n=st.integers(1, 4), m=st.integers(1, 4), seed=st.integers(0, 2**16))
+def test_the_transposed_jacobian_of_a_linear_map_passes(device: torch.device, n: int, m: int, seed: int) -> None:
+    result = verify(lambda x, A: A @ x, lambda x, A: A.T, {"x": (n,), "A": (m, n)}, devices=[device], seed=seed)
+    assert result.autograd.passed, str(result)
+    assert result.finite_differences.passed, str(result)
+    assert result.symbolic.passed is None
+
+
+@on_each_device
+@given(n=st.integers(2, 4), i=st.integers(0, 3), delta=st.floats(1e-3, 10), seed=st.integers(0, 2**16))
+def test_a_perturbed_gradient_fails_with_the_size_of_the_perturbation(
+    device: torch.device, n: int, i: int, delta: float, seed: int
+) -> None:
+    i = i % n
+
+    def wrong(x: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
+        bump = torch.zeros_like(a)
+        bump[i] = delta
+        return a + bump
+
+    result = verify(lambda x, a: a @ x, wrong, {"x": (n,), "a": (n,)}, devices=[device], seed=seed)
+    assert result.autograd.passed is False
+    assert result.finite_differences.passed is False
+    assert result.autograd.error == pytest.approx(delta, rel=1e-9)
+    assert result.finite_differences.error == pytest.approx(delta, rel=1e-4)
+    assert result.autograd.device == str(device)
+
+
+@on_each_device
+@given(n=st.integers(2, 3), seed=st.integers(0, 2**16))
+def test_2Ax_passes_for_symmetric_A_only(device: torch.device, n: int, seed: int) -> None:
+    shapes = {"x": (n,), "A": (n, n)}
+    f = lambda x, A: x @ A @ x  # noqa: E731
+    claim = lambda x, A: 2 * A @ x  # noqa: E731
+    assert verify(f, claim, shapes, domains={"A": "symmetric"}, devices=[device], seed=seed).autograd.passed
+    assert verify(f, claim, shapes, domains={"A": "spd"}, devices=[device], seed=seed).finite_differences.passed
+    assert not verify(f, claim, shapes, devices=[device], seed=seed).autograd.passed
+
+
+def test_sympys_silent_zero_for_log_det_is_caught() -> None:
+    """MatrixSymbol calculus says d log det X / dX = 0; the numeric confirmation refuses it."""
+    X = sympy.MatrixSymbol("X", 3, 3)
+    assert isinstance(sympy.diff(sympy.log(sympy.Determinant(X)), X), sympy.ZeroMatrix)  # the trap (sympy 1.14)
+    result = verify(
+        lambda X: torch.logdet(X),
+        lambda X: torch.linalg.inv(X).T,
+        {"X": (3, 3)},
+        domains={"X": "spd"},
+        sympy_f=lambda X: sympy.log(sympy.Determinant(X)),
+        sympy_claim=lambda X: X.inv().T,
+        symbolic="matrixsymbol",
+        devices=["cpu"],
+    )
+    assert result.symbolic.passed is False
+    assert "not trusted" in result.symbolic.detail
+    assert result.autograd.passed
+    assert result.finite_differences.passed
+
+
+def test_a_sympy_form_that_is_not_the_torch_function_is_refused() -> None:
+    result = verify(
+        lambda x: (x**2).sum(),
+        lambda x: 2 * x,
+        {"x": (3,)},
+        sympy_f=lambda x: (x.T * x)[0] + 1,  # differs by a constant: same derivative, other function
+        sympy_claim=lambda x: 2 * x,
+        devices=["cpu"],
+    )
+    assert result.symbolic.passed is False
+    assert "differ" in result.symbolic.detail
+
+
+def test_all_three_modes_accept_a_true_identity() -> None:
+    for mode in ("elementwise", "matrixsymbol", "directional"):
+        result = verify(
+            lambda x, A: x @ A @ x,
+            lambda x, A: (A + A.T) @ x,
+            {"x": (3,), "A": (3, 3)},
+            sympy_f=lambda x, A: x.T * A * x,
+            sympy_claim=lambda x, A: (A + A.T) * x,
+            symbolic=mode,
+            devices=["cpu"],
+        )
+        assert result.passed, (mode, str(result))
+
+
+def test_a_hessian() -> None:
+    result = verify(lambda x: (x**3).sum(), lambda x: torch.diag(6 * x), {"x": (3,)}, order=2, devices=["cpu"])
+    assert result.autograd.passed
+    assert result.finite_differences.passed
+    wrong = verify(lambda x: (x**3).sum(), lambda x: torch.diag(3 * x), {"x": (3,)}, order=2, devices=["cpu"])
+    assert not wrong.autograd.passed
+    assert not wrong.finite_differences.passed
+
+
+def test_a_claim_of_the_wrong_shape_names_both_shapes() -> None:
+    result = verify(lambda x, A: A @ x, lambda x, A: A, {"x": (3,), "A": (2, 3)}, devices=["cpu"])
+    assert result.autograd.passed is False
+    assert result.autograd.detail == "the claim has shape (2, 3), the derivative has shape (3, 2)"
+
+
+def test_domains_draw_what_they_promise() -> None:
+    from fractions import Fraction
+
+    from dlref.calculus.verify import _sample
+
+    generator = torch.Generator().manual_seed(0)
+    for _ in range(20):
+        p = _sample((4,), "probability", generator)
+        assert sum(p) == Fraction(1)
+        assert min(p) > 0
+        spd = torch.tensor([float(v) for v in _sample((3, 3), "spd", generator)]).reshape(3, 3)
+        assert torch.equal(spd, spd.T)
+        assert torch.linalg.eigvalsh(spd).min() >= 1 - 1e-6
+        inv = torch.tensor([float(v) for v in _sample((3, 3), "invertible", generator)]).reshape(3, 3)
+        off = inv.abs().sum(1) - inv.diagonal().abs()
+        assert (inv.diagonal().abs() > off).all()  # strictly diagonally dominant
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"wrt": "y"}, r"wrt='y' is not one of the inputs \['x'\]"),
+        ({"domains": {"z": "spd"}}, r"domains names \['z'\], which are not inputs \['x'\]"),
+        ({"domains": {"x": "unitary"}}, r"domain 'unitary' for 'x' is not one of"),
+        ({"order": 3}, "order must be 1 or 2, got 3"),
+        ({"symbolic": "exact"}, "symbolic must be one of"),
+        ({"sympy_f": lambda x: x}, "give both sympy_f and sympy_claim, or neither"),
+    ],
+)
+def test_bad_arguments_are_named(kwargs: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        verify(lambda x: x.sum(), lambda x: torch.ones_like(x), {"x": (3,)}, **kwargs)
