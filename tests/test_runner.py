@@ -170,3 +170,11 @@ def test_a_bad_job_count_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(JOBS_ENV_VAR, "two")
     with pytest.raises(ValueError, match="DLREF_JOBS='two': expected a positive whole number"):
         _jobs()
+
+
+def test_a_page_that_kills_its_process_fails_alone_and_the_next_one_runs() -> None:
+    killer = "```pycon\n>>> import os\n>>> os._exit(3)\n```\n"
+    crashed = submit(run_markdown_page, "docs/killer.md", killer).result()
+    assert not crashed.passed
+    assert crashed.report == "docs/killer.md: the process running it crashed (see the fault dump above)"
+    assert submit(run_markdown_page, "docs/fine.md", PAGE).result().passed

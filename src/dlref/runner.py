@@ -47,6 +47,7 @@ import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -208,23 +209,60 @@ def _jobs() -> int:
 def _pool() -> ProcessPoolExecutor:
     global _POOL
     if _POOL is None:
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(_PRELOAD)
-        _POOL = ProcessPoolExecutor(max_workers=_jobs(), mp_context=context, max_tasks_per_child=1)
+        _POOL = ProcessPoolExecutor(max_workers=_jobs(), mp_context=_context(), max_tasks_per_child=1)
         atexit.register(_POOL.shutdown, cancel_futures=True)
     return _POOL
 
 
+def _context() -> multiprocessing.context.BaseContext:
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(_PRELOAD)
+    return context
+
+
 def submit(task: Callable[..., Outcome], *args: str) -> Future[Outcome]:
-    """Run ``task(*args)`` in a fresh process forked from the warm server; return its future."""
-    return _pool().submit(_in_fresh_process, task, *args)
+    """Run ``task(*args)`` in a fresh process forked from the warm server; return its future.
+
+    The future always ends in an [`Outcome`][dlref.runner.Outcome]. If a process dies (a segfault
+    or SIGFPE inside torch; the fault handler prints where), every task of that pool is run again
+    alone, and the one that kills its process again fails with a report saying so.
+    """
+    outer: Future[Outcome] = Future()
+    pool = _pool()
+
+    def finish(inner: Future[Outcome]) -> None:
+        global _POOL
+        try:
+            outer.set_result(inner.result())
+            return
+        except BrokenProcessPool:
+            if _POOL is pool:
+                _POOL = None  # the next submit starts a new pool
+        alone = ProcessPoolExecutor(max_workers=1, mp_context=_context())
+        retry = alone.submit(_in_fresh_process, task, *args)
+        alone.shutdown(wait=False)
+
+        def crashed(future: Future[Outcome]) -> None:
+            try:
+                outer.set_result(future.result())
+            except BrokenProcessPool:
+                name = args[0] if args else task.__name__
+                outer.set_result(Outcome(False, f"{name}: the process running it crashed (see the fault dump above)"))
+
+        retry.add_done_callback(crashed)
+
+    pool.submit(_in_fresh_process, task, *args).add_done_callback(finish)
+    return outer
 
 
 def _in_fresh_process(task: Callable[..., Outcome], *args: str) -> Outcome:
     # A forked child shares its parent's NumPy generator state: draw a new seed, as a new interpreter
     # would (torch's is re-seeded by the engine; Python's random module re-seeds itself after fork).
+    import faulthandler
+
     import numpy as np
 
+    faulthandler.enable()  # a crash prints the page's line (examples are compiled at it)
     np.random.seed()
     try:
         return task(*args)
