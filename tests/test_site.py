@@ -58,13 +58,26 @@ def text_of(fragment: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", fragment))
 
 
-def test_the_pages_are_built(site: Path) -> None:
-    for page in [
-        "index.html",
-        "tensors/creation/index.html",
-        "walkthroughs/least-squares/index.html",
-        "api/index.html",
-    ]:
+def test_every_page_of_the_navigation_is_built(site: Path) -> None:
+    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
+
+    def pages(nav: list) -> list[str]:
+        found = []
+        for entry in nav:
+            value = next(iter(entry.values())) if isinstance(entry, dict) else entry
+            found += pages(value) if isinstance(value, list) else [value]
+        return found
+
+    def html(page: str) -> Path:  # use_directory_urls: a/b.md -> a/b/index.html, a/index.md -> a/index.html
+        return (
+            Path(page).parent / "index.html"
+            if Path(page).stem == "index"
+            else Path(page).with_suffix("") / "index.html"
+        )
+
+    built = {html(page) for page in pages(config["nav"])}
+    assert len(built) > 15
+    for page in built:
         assert (site / page).is_file(), page
 
 
