@@ -37,8 +37,11 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The project's own site, built once per session with ``mkdocs build --strict``.
 
     Shared by ``tests/test_site.py`` and the browser, link and notebook tests in ``tests/site/``: a
-    build runs every page and notebook, so it is the costliest fixture of the suite.
+    build runs every page and notebook, so it is the costliest fixture of the suite. While working
+    on those tests, ``DLREF_BUILT_SITE=site`` uses a site already built by ``scripts/docs build``.
     """
+    if os.environ.get("DLREF_BUILT_SITE"):
+        return Path(os.environ["DLREF_BUILT_SITE"]).resolve()
     out = tmp_path_factory.mktemp("site")
     root = Path(__file__).resolve().parents[1]
     result = subprocess.run(

@@ -123,6 +123,8 @@ def slim_notebook(html: str, slugify: Callable[[str, str], str], image_prefix: s
         element.decompose()
     for widget in soup.select(".zeroclipboard-container"):
         widget.decompose()
+    for cell in soup.find_all(id=re.compile(r"^cell-id=")):
+        cell["id"] = cell["id"].replace("cell-id=", "cell-")  # "=" breaks the copy button's CSS selector
     for prompt in soup.select(".jp-InputPrompt, .jp-OutputPrompt"):
         prompt.clear()
     # Code cells as Material code blocks: its copy button, its colours in light and dark mode.
