@@ -151,7 +151,7 @@ def slim_notebook(html: str, slugify: Callable[[str, str], str], image_prefix: s
         img["src"] = name
         if img.get("alt", "").startswith("No description"):
             img["alt"] = f"Figure {len(images)}"
-        if img.get("class") == [""]:
+        if "class" in img.attrs and not "".join(img["class"]).strip():
             del img["class"]
     headings = soup.find_all(re.compile(r"^h[1-6]$"))
     for heading in headings:
