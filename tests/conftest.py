@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 import torch
@@ -27,3 +30,30 @@ def device(request: pytest.FixtureRequest) -> torch.device:
 def missing_cuda() -> str:
     """A ``DLREF_DEVICE`` value naming a CUDA device this machine lacks (any CUDA on a CPU machine)."""
     return f"cuda:{torch.cuda.device_count() + 7}" if torch.cuda.is_available() else "cuda"
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The project's own site, built once per session with ``mkdocs build --strict``.
+
+    Shared by ``tests/test_site.py`` and the browser, link and notebook tests in ``tests/site/``: a
+    build runs every page and notebook, so it is the costliest fixture of the suite. While working
+    on those tests, ``DLREF_BUILT_SITE=site`` uses a site already built by ``scripts/docs build``.
+    """
+    if os.environ.get("DLREF_BUILT_SITE"):
+        return Path(os.environ["DLREF_BUILT_SITE"]).resolve()
+    out = tmp_path_factory.mktemp("site")
+    root = Path(__file__).resolve().parents[1]
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(root / "mkdocs.yml"), "-d", str(out)],
+        cwd=root,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("WARNING")]  # mkdocs' own
+    assert not warnings, warnings
+    return out

@@ -40,14 +40,9 @@ def mkdocs_build(project: Path, site: Path, env: dict[str, str] | None = None) -
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The project's own site, built once with ``mkdocs build --strict``."""
-    out = tmp_path_factory.mktemp("site")
-    result = mkdocs_build(ROOT, out)
-    assert result.returncode == 0, result.stderr
-    warnings = [line for line in result.stderr.splitlines() if line.startswith("WARNING")]  # mkdocs' own
-    assert not warnings, warnings
-    return out
+def site(built_site: Path) -> Path:
+    """The project's own site, built once with ``mkdocs build --strict`` (``tests/conftest.py``)."""
+    return built_site
 
 
 def read(site: Path, page: str) -> str:
@@ -116,11 +111,13 @@ def test_reference_source_is_shown_from_the_module(site: Path) -> None:
 def test_notebook_page_is_executed_with_a_download_link(site: Path) -> None:
     built = read(site, "walkthroughs/least-squares/index.html")
     assert "w = 2.0" in built  # the printed result of the executed notebook
-    assert "<img" in built
-    assert "image/png" in built
+    # The figure is served as a file next to the page (dlref.publish.html), not inlined as base64.
+    assert '<img alt="Figure 1" src="least-squares-1.png"/>' in built
+    assert (site / "walkthroughs/least-squares/least-squares-1.png").read_bytes().startswith(b"\x89PNG")
     assert "Traceback" not in built
     # The download is the notebook as executed for this page: outputs included, figure and all.
-    assert '<a href="least-squares.ipynb" title="Download this notebook (least-squares.ipynb)"' in built
+    assert built.count("download>") == 1  # one button: the notebook, not also its jupytext source
+    assert '<a href="least-squares.ipynb" title="Download this page as a notebook (least-squares.ipynb)"' in built
     notebook = nbformat.read(site / "walkthroughs/least-squares/least-squares.ipynb", as_version=4)
     nbformat.validate(notebook)
     outputs = [output for cell in notebook.cells if cell.cell_type == "code" for output in cell.outputs]

@@ -12,10 +12,16 @@ while MkDocs renders; results are cached under ``.cache/dlref/`` and reused whil
 ``dlref`` sources, the installed versions and the device are unchanged. Notebooks are handed to
 mkdocs-jupyter already executed (it must not execute them itself). The footer says which torch
 version and device produced the outputs.
+
+It also makes what readers get (``dlref.publish``): notebook pages without inline styles or CDN
+scripts (the styles go to one shared file, ``assets/stylesheets/notebook.css``), ``pycon`` blocks
+whose copy button copies only code, and a downloadable ``.ipynb`` next to every page that has
+examples.
 """
 
 from __future__ import annotations
 
+import contextlib
 import faulthandler
 import importlib.metadata
 import logging
@@ -31,9 +37,13 @@ from mkdocs.structure.pages import Page
 from mkdocs.utils.meta import get_data
 
 from dlref.device import ENV_VAR, DeviceError
+from dlref.publish.html import mark_pycon_outputs, slim_notebook, unique_slugs
+from dlref.publish.notebook import page_notebook
 from dlref.runner import Cache, Outcome, cache_directory, check_docstrings, run_markdown_page, run_notebook_page, submit
 
 log = logging.getLogger("mkdocs.plugins.dlref")
+NOTEBOOK_CSS = "assets/stylesheets/notebook.css"
+"""Where the styles of notebook pages are served, once for the whole site."""
 
 
 def build_device() -> tuple[str, str]:
@@ -75,6 +85,16 @@ class DlrefPlugin(BasePlugin):
         config.copyright = f"{config.copyright} · {line}" if config.copyright else line
         self.root = Path(config.config_file_path).resolve().parent
         self.cache = Cache(cache_directory(self.root), device)
+        if "toc" in config.mdx_configs or "toc" in config.markdown_extensions:
+            # Unicode anchors (a Chinese heading gets one that works); set here, as a Python object
+            # in mkdocs.yml would need a YAML tag that yaml.safe_load refuses.
+            from pymdownx.slugs import slugify
+
+            config.mdx_configs.setdefault("toc", {}).setdefault("slugify", slugify(case="lower"))
+        with contextlib.suppress(ImportError):  # the search plugin's Chinese segmenter: no log lines
+            import jieba
+
+            jieba.setLogLevel(logging.WARNING)
         return config
 
     def _start(self, kind: str, name: str, text: str, task, *args: str) -> None:
@@ -159,3 +179,74 @@ class DlrefPlugin(BasePlugin):
         ran = f"executed {len(self.ran)} of {len(self.results)}" + (f" ({', '.join(self.ran)})" if self.ran else "")
         log.info(f"dlref: {ran}; {len(self.results) - len(self.ran)} unchanged, from the cache")
         return env
+
+    # --- what readers get: light notebook pages, copyable code, .ipynb downloads (dlref.publish) -----
+
+    def on_page_content(self, html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+        """Slim notebook pages (before search indexes them); mark ``pycon`` output lines."""
+        if "jupyter-wrapper" in html and not page.file.src_uri.endswith(".md"):
+            slugify = config.mdx_configs.get("toc", {}).get("slugify")
+            if slugify is None:
+                from pymdownx.slugs import slugify as make
+
+                slugify = make(case="lower")
+            stem = Path(page.file.src_uri).stem
+            slim = slim_notebook(html, slugify, image_prefix=stem)
+            self._notebook_styles = slim.styles
+            self._images[page.file.src_uri] = slim.images
+            items = _flat_toc(page.toc)
+            anchors = slim.anchors
+            if len(items) != len(anchors):  # headings the toc leaves out: match by title instead
+                anchors = unique_slugs([item.title for item in items], slugify)
+            for item, anchor in zip(items, anchors, strict=True):
+                item.id = anchor
+            html = slim.html
+        return mark_pycon_outputs(html)
+
+    def on_page_context(self, context, page: Page, config: MkDocsConfig, nav):
+        """Name the page's ``.ipynb`` download (``page.ipynb_name``) for the theme's download button."""
+        source = page.file.abs_src_path
+        if source and (not source.endswith(".md") or "```pycon" in Path(source).read_text(encoding="utf-8")):
+            page.ipynb_name = Path(page.file.src_uri).stem + ".ipynb"
+        return context
+
+    def on_post_page(self, output: str, page: Page, config: MkDocsConfig) -> str:
+        """Write the page's notebook and images next to it."""
+        name = getattr(page, "ipynb_name", None)
+        folder = Path(page.file.abs_dest_path).parent
+        folder.mkdir(parents=True, exist_ok=True)  # mkdocs writes the page itself only after this
+        for image, data in self._images.pop(page.file.src_uri, {}).items():
+            (folder / image).write_bytes(data)
+        if name:
+            import nbformat
+
+            source = Path(page.file.abs_src_path)
+            if source.suffix == ".md":
+                notebook = page_notebook(source.read_text(encoding="utf-8"), Path(config.config_file_path).parent)
+                nbformat.write(notebook, folder / name)
+            else:  # the notebook as executed for this page: its outputs and figures included
+                (folder / name).write_bytes(source.read_bytes())
+        return output
+
+    def on_post_build(self, config: MkDocsConfig) -> None:
+        """Serve the notebook pages' styles once."""
+        if self._notebook_styles:
+            path = Path(config.site_dir) / NOTEBOOK_CSS
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(self._notebook_styles, encoding="utf-8")
+
+    _notebook_styles = ""
+
+    @property
+    def _images(self) -> dict[str, dict[str, bytes]]:
+        if not hasattr(self, "_pending_images"):
+            self._pending_images: dict[str, dict[str, bytes]] = {}
+        return self._pending_images
+
+
+def _flat_toc(toc) -> list:
+    items = []
+    for item in toc:
+        items.append(item)
+        items.extend(_flat_toc(item.children))
+    return items

@@ -1,0 +1,166 @@
+r"""HTML rewrites of built pages: light notebook pages, and ``pycon`` blocks that copy as code.
+
+mkdocs-jupyter renders a notebook with about 590 KB of inline CSS, its own copy buttons (whose
+"Copied!" notices land in the search index), ``In [1]:`` prompts, MathJax and mermaid loaders
+(mermaid from a CDN), and images inlined as base64. [`slim_notebook`][dlref.publish.html.slim_notebook]
+moves the styles out (the site serves them once, as a cached file), turns code cells into Material
+code blocks (Material's copy button and colours, light and dark), drops the prompts and the
+scripts, writes images as files and gives headings the anchors the table of contents links to.
+
+[`mark_pycon_outputs`][dlref.publish.html.mark_pycon_outputs] wraps every line of a ``pycon`` block
+that is not code (output, traceback, the exception's message) in ``<span class="dlref-out">``,
+which the site's stylesheet hides while Material copies a block.
+
+Examples:
+    >>> block = (
+    ...     '<div class="language-pycon highlight"><pre><span></span><code>'
+    ...     '<span class="gp">&gt;&gt;&gt; </span><span class="mi">1</span>\n'
+    ...     '<span class="gr">ValueError</span>: <span class="n">no</span>\n</code></pre></div>'
+    ... )
+    >>> print(mark_pycon_outputs(block).split("<code>")[1])
+    <span class="gp">&gt;&gt;&gt; </span><span class="mi">1</span>
+    <span class="dlref-out"><span class="gr">ValueError</span>: <span class="n">no</span>
+    </span></code></pre></div>
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+__all__ = ["SlimNotebook", "mark_pycon_outputs", "slim_notebook", "unique_slugs"]
+
+_PYCON_CODE = re.compile(
+    r'(<div class="language-pycon highlight"><pre>(?:<span></span>)?<code>)(.*?)(</code>)', re.DOTALL
+)
+_PROMPT_LINE = re.compile(r'^(?:<span class="[^"]*"></span>)*<span class="gp">')
+
+
+def mark_pycon_outputs(html: str) -> str:
+    """Wrap each non-code line of every ``pycon`` block of ``html`` in ``<span class="dlref-out">``.
+
+    A line is code when it starts with a prompt (``>>>`` or ``...``, pygments' ``gp``); every other
+    line (outputs, the traceback header, ``...`` of a traceback, the exception's message, blank
+    lines) is wrapped with its newline, so a copy has neither output nor empty lines where output
+    was. Lines whose tags do not balance (a token spanning lines) are left as they are.
+    """
+
+    def block(match: re.Match[str]) -> str:
+        lines = match[2].split("\n")
+        out = []
+        for i, line in enumerate(lines):
+            end = "\n" if i < len(lines) - 1 else ""
+            if not line and not end:
+                out.append(line)
+            elif _PROMPT_LINE.match(line) or line.count("<span") != line.count("</span>"):
+                out.append(line + end)
+            else:
+                out.append(f'<span class="dlref-out">{line}{end}</span>')
+        return match[1] + "".join(out) + match[3]
+
+    return _PYCON_CODE.sub(block, html)
+
+
+def unique_slugs(titles: list[str], slugify: Callable[[str, str], str]) -> list[str]:
+    """Anchors for headings, as Python-Markdown's ``toc`` makes them: ``slugify``, then ``_1``, ``_2``
+    for repeats (and ``_1`` for an empty slug).
+
+    Examples:
+        >>> from pymdownx.slugs import slugify
+        >>> unique_slugs(["Least squares", "术语 / Glossary", "Least squares"], slugify(case="lower"))
+        ['least-squares', '术语--glossary', 'least-squares_1']
+    """
+    seen: set[str] = set()
+    slugs = []
+    for title in titles:
+        base = slugify(title, "-")
+        slug, n = base, 0
+        while not slug or slug in seen:
+            n += 1
+            slug = f"{base}_{n}"
+        seen.add(slug)
+        slugs.append(slug)
+    return slugs
+
+
+@dataclass
+class SlimNotebook:
+    """A notebook page's content without what [`slim_notebook`][dlref.publish.html.slim_notebook] took out."""
+
+    html: str
+    """The content: cells only."""
+    styles: str
+    """The notebook's inline styles, joined: the site serves them once as a file."""
+    images: dict[str, bytes] = field(default_factory=dict)
+    """Image files to write next to the page (name to bytes); the content links them by name."""
+    anchors: list[str] = field(default_factory=list)
+    """The headings' new ids, in document order (for the table of contents)."""
+
+
+_IMAGE = re.compile(r"data:image/(png|jpeg|gif|svg\+xml);base64,(.*)", re.DOTALL)
+
+
+def slim_notebook(html: str, slugify: Callable[[str, str], str], image_prefix: str = "figure") -> SlimNotebook:
+    """Take the inline styles, scripts, prompts, copy widgets and inlined images out of a notebook page.
+
+    Args:
+        html: the content mkdocs-jupyter rendered.
+        slugify: the site's ``toc`` slugify, so heading anchors match the table of contents.
+        image_prefix: file names of images are ``<prefix>-<n>.<ext>``.
+
+    Returns:
+        The [`SlimNotebook`][dlref.publish.html.SlimNotebook].
+    """
+    from bs4 import BeautifulSoup, Comment
+
+    soup = BeautifulSoup(html, "html.parser")
+    for comment in soup.find_all(string=lambda text: isinstance(text, Comment)):
+        comment.extract()  # "Load mathjax", "End of mermaid configuration"
+    styles = [style.get_text() for style in soup.find_all("style")]
+    for element in soup.find_all(["style", "script"]):
+        element.decompose()
+    for widget in soup.select(".zeroclipboard-container"):
+        widget.decompose()
+    for cell in soup.find_all(id=re.compile(r"^cell-id=")):
+        cell["id"] = cell["id"].replace("cell-id=", "cell-")  # "=" breaks the copy button's CSS selector
+    for prompt in soup.select(".jp-InputPrompt, .jp-OutputPrompt"):
+        prompt.clear()
+    # Code cells as Material code blocks: its copy button, its colours in light and dark mode.
+    for div in soup.select("div.highlight-ipynb"):
+        pre = div.find("pre")
+        if pre is None:
+            continue
+        for empty in pre.find_all("span", recursive=False, limit=1):
+            if not empty.contents and not empty.attrs:
+                empty.decompose()
+        code = soup.new_tag("code")
+        code.extend(list(pre.contents))
+        pre.clear()
+        pre.append(code)
+        div["class"] = ["language-python", "highlight"]
+    images: dict[str, bytes] = {}
+    for img in soup.find_all("img", src=True):
+        match = _IMAGE.fullmatch(img["src"])
+        if match is None:
+            continue
+        extension = {"svg+xml": "svg", "jpeg": "jpg"}.get(match[1], match[1])
+        name = f"{image_prefix}-{len(images) + 1}.{extension}"
+        images[name] = base64.b64decode(match[2])
+        img["src"] = name
+        if img.get("alt", "").startswith("No description"):
+            img["alt"] = f"Figure {len(images)}"
+        if "class" in img.attrs and not "".join(img["class"]).strip():
+            del img["class"]
+    headings = soup.find_all(re.compile(r"^h[1-6]$"))
+    for heading in headings:
+        for link in heading.select("a.anchor-link"):
+            link.decompose()
+    anchors = unique_slugs([heading.get_text().strip() for heading in headings], slugify)
+    for heading, anchor in zip(headings, anchors, strict=True):
+        heading["id"] = anchor
+        link = soup.new_tag("a", attrs={"class": "headerlink", "href": f"#{anchor}", "title": "Permanent link"})
+        link.string = "¶"
+        heading.append(link)
+    return SlimNotebook(str(soup), "\n".join(styles), images, anchors)

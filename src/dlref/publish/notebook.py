@@ -1,0 +1,160 @@
+r"""A reference page as a Jupyter notebook: prose as Markdown cells, the ``pycon`` code as code cells.
+
+Each code cell holds the code of consecutive examples up to one that shows an output (or raises),
+prompts stripped, so every cell ends with the value the page shows. The page's expected output of
+that example is kept in the cell's metadata (``dlref.want``, with its tolerances), so a test can run
+the notebook in a fresh kernel and check each cell's output with the engine's checker.
+
+Admonitions, collapsible blocks and content tabs become bold titles with their bodies
+un-indented; pymdown snippet lines (``--8<-- "file.py:section"``) are replaced by the section.
+
+Examples:
+    >>> page = "# Title\n\n```pycon\n>>> x = 2\n>>> x + 1\n3\n>>> print(x)\n2\n```\n\nDone.\n"
+    >>> nb = page_notebook(page)
+    >>> [(cell.cell_type, cell.source) for cell in nb.cells]
+    [('markdown', '# Title'), ('code', 'x = 2\nx + 1'), ('code', 'print(x)'), ('markdown', 'Done.')]
+    >>> nb.cells[1].metadata["dlref"]["want"]
+    '3\n'
+"""
+
+from __future__ import annotations
+
+import doctest
+import re
+from pathlib import Path
+
+__all__ = ["expand_snippets", "output_text", "page_notebook"]
+
+_FENCE = re.compile(r"^(?P<indent>\s*)(?P<fence>`{3,}|~{3,})\s*(?P<info>[^`\s]*)")
+_CONTAINER = re.compile(r'^(?P<indent>\s*)(?:!!!|\?\?\?\+?|===)\s*(?P<kind>[\w-]*)?\s*(?:"(?P<title>[^"]*)")?\s*$')
+_SNIPPET = re.compile(r'^(?P<indent>\s*)-{1,}8<-{1,}\s+"(?P<path>[^"]+)"\s*$')
+_DIRECTIVE = re.compile(r"\s*#\s*(?:doctest|dlref):.*$", re.MULTILINE)
+_PARSER = doctest.DocTestParser()
+
+
+def expand_snippets(text: str, base: Path) -> str:
+    """Replace each pymdown snippet line ``--8<-- "path"`` or ``"path:section"`` by the file's text."""
+
+    def section(match: re.Match[str]) -> str:
+        path, _, name = match["path"].partition(":")
+        lines = (base / path).read_text(encoding="utf-8").splitlines()
+        if name:
+            start = next(i for i, line in enumerate(lines) if line.strip() == f"# --8<-- [start:{name}]")
+            end = next(i for i, line in enumerate(lines) if line.strip() == f"# --8<-- [end:{name}]")
+            lines = lines[start + 1 : end]
+        lines = [line for line in lines if not line.strip().startswith("# --8<-- [")]
+        return "\n".join(match["indent"] + line if line else "" for line in lines)
+
+    return "\n".join(_SNIPPET.sub(section, line) for line in text.split("\n"))
+
+
+def _flatten_containers(lines: list[str]) -> list[str]:
+    """``!!! note "Title"`` / ``??? example`` / ``=== "Tab"`` become ``**Title**``; bodies are un-indented."""
+    out: list[str] = []
+    open_at: list[int] = []  # indents of the open containers' header lines
+    for line in lines:
+        indent = len(line) - len(line.lstrip())
+        if line.strip():
+            while open_at and indent <= open_at[-1]:
+                open_at.pop()
+        body = line[4 * len(open_at) :] if line.startswith(" " * 4 * len(open_at)) else line.lstrip()
+        header = _CONTAINER.match(body)
+        if header:
+            title = header["title"] if header["title"] is not None else (header["kind"] or "").capitalize()
+            out.append(f"**{title}**" if title else "")
+            open_at.append(indent)
+            continue
+        out.append(body)
+    return out
+
+
+def _markdown_cell(lines: list[str]):
+    import nbformat
+
+    text = "\n".join(_flatten_containers(lines)).strip("\n")
+    return nbformat.v4.new_markdown_cell(text) if text.strip() else None
+
+
+def _code_cells(body: str) -> list:
+    import nbformat
+
+    cells, sources = [], []
+    for example in _PARSER.get_examples(body):
+        sources.append(_DIRECTIVE.sub("", example.source).rstrip("\n"))
+        if not example.want and example.exc_msg is None:
+            continue
+        directive = re.search(r"#\s*dlref:(.*)$", example.source, re.MULTILINE)
+        settings = dict(s.split("=", 1) for s in directive[1].replace(",", " ").split()) if directive else {}
+        meta = {
+            "want": example.want,
+            "exc_msg": example.exc_msg,
+            "ellipsis": bool(example.options.get(doctest.ELLIPSIS)),
+            "rtol": float(settings.get("rtol", 1e-4)),
+            "atol": float(settings.get("atol", 1e-6)),
+        }
+        cells.append(nbformat.v4.new_code_cell("\n".join(sources), metadata={"dlref": meta}))
+        sources = []
+    if sources:
+        cells.append(nbformat.v4.new_code_cell("\n".join(sources)))
+    return cells
+
+
+def page_notebook(text: str, base: Path | None = None):
+    """Convert a reference page's Markdown to an ``nbformat`` v4 notebook.
+
+    Args:
+        text: the page's Markdown (front matter allowed), with its checked outputs.
+        base: the directory snippet paths are relative to; ``None`` leaves snippet lines as they are.
+
+    Returns:
+        The notebook (``nbformat.NotebookNode``), kernel ``python3``.
+    """
+    import nbformat
+
+    text = re.sub(r"\A---\n.*?\n---\n", "", text, flags=re.DOTALL)
+    if base is not None:
+        text = expand_snippets(text, base)
+    lines = text.split("\n")
+    cells, prose, i = [], [], 0
+    while i < len(lines):
+        opening = _FENCE.match(lines[i])
+        if opening is None:
+            prose.append(lines[i])
+            i += 1
+            continue
+        indent, fence = opening["indent"], opening["fence"]
+        closing = re.compile(rf"^{re.escape(indent)}{re.escape(fence[0])}{{{len(fence)},}}\s*$")
+        end = i + 1
+        while end < len(lines) and not closing.match(lines[end]):
+            end += 1
+        if opening["info"] != "pycon":
+            prose.extend(lines[i : end + 1])
+            i = end + 1
+            continue
+        cells.append(_markdown_cell(prose))
+        prose = []
+        body = [line[len(indent) :] if line.startswith(indent) else line.lstrip() for line in lines[i + 1 : end]]
+        cells.extend(_code_cells("\n".join(body) + "\n"))
+        i = end + 1
+    cells.append(_markdown_cell(prose))
+    notebook = nbformat.v4.new_notebook(cells=[cell for cell in cells if cell is not None])
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    notebook.metadata["language_info"] = {"name": "python"}
+    return notebook
+
+
+def output_text(cell) -> tuple[str, str | None]:
+    """What an executed code cell showed, as the engine would compare it: ``(printed text, exception)``.
+
+    The printed text joins the cell's ``stdout`` and its ``text/plain`` result; the exception is
+    ``"Name: message"`` when the cell raised, else ``None``.
+    """
+    text, error = [], None
+    for output in cell.get("outputs", []):
+        if output.output_type == "stream" and output.name == "stdout":
+            text.append(output.text)
+        elif output.output_type == "execute_result":
+            text.append(output.data.get("text/plain", "") + "\n")
+        elif output.output_type == "error":
+            error = f"{output.ename}: {output.evalue}\n"
+    return "".join(text), error

@@ -1,0 +1,56 @@
+"""The notebook-page rewrite on small inputs (no build): styles out, Material code blocks, anchors."""
+
+from __future__ import annotations
+
+import base64
+
+from pymdownx.slugs import slugify
+
+from dlref.publish.html import mark_pycon_outputs, slim_notebook
+
+NOTEBOOK = """
+<style type="text/css">.jupyter-wrapper{--x: 1}</style>
+<!-- Load mathjax --><script src=""></script>
+<script type="module">import("https://cdn.example/mermaid.mjs")</script>
+<div class="jupyter-wrapper"><div class="jp-Notebook">
+<div class="jp-Cell jp-MarkdownCell" id="cell-id=ab12">
+<h2 id="术语-glossary">术语 / Glossary<a class="anchor-link" href="#术语-glossary">¶</a></h2></div>
+<div class="jp-Cell jp-CodeCell" id="cell-id=cd34"><div class="jp-InputPrompt">In&nbsp;[1]:</div>
+<div class="zeroclipboard-container"><span class="notice" hidden>Copied!</span></div>
+<div class="highlight-ipynb hl-python"><pre><span></span><span class="n">x</span> = 1</pre></div>
+<img alt="No description has been provided for this image" class="" src="data:image/png;base64,{png}"/>
+</div></div></div>
+""".replace("{png}", base64.b64encode(b"\\x89PNG-bytes").decode())
+
+
+def test_slim_notebook_takes_out_styles_scripts_prompts_and_images() -> None:
+    slim = slim_notebook(NOTEBOOK, slugify(case="lower"), image_prefix="page")
+    assert slim.styles == ".jupyter-wrapper{--x: 1}"
+    for gone in ["<style", "<script", "mathjax", "cdn.example", "In&nbsp;[1]", "In [1]", "Copied!", "cell-id="]:
+        assert gone not in slim.html, gone
+    assert (
+        '<div class="language-python highlight"><pre><code><span class="n">x</span> = 1</code></pre></div>' in slim.html
+    )
+    assert slim.images == {"page-1.png": b"\\x89PNG-bytes"}
+    assert '<img alt="Figure 1" src="page-1.png"/>' in slim.html
+    # the heading's anchor is the one the table of contents links to (unicode kept)
+    assert slim.anchors == ["术语--glossary"]
+    assert '<h2 id="术语--glossary">' in slim.html
+    assert 'href="#术语--glossary"' in slim.html
+
+
+def test_mark_pycon_outputs_wraps_only_non_code_lines() -> None:
+    block = (
+        '<div class="language-pycon highlight"><pre><span></span><code>'
+        '<span class="gp">&gt;&gt;&gt; </span>f(\n'
+        '<span class="gp">... </span>  1)\n'
+        '<span class="go">2</span>\n'
+        '<span class="gt">Traceback (most recent call last):</span>\n'
+        '<span class="w">  </span><span class="c">...</span>\n'
+        '<span class="gr">ValueError</span>: <span class="n">bad</span>\n'
+        "</code></pre></div>"
+    )
+    marked = mark_pycon_outputs(block)
+    assert marked.count('<span class="dlref-out">') == 4
+    assert '<span class="dlref-out"><span class="gr">ValueError</span>: <span class="n">bad</span>\n</span>' in marked
+    assert mark_pycon_outputs("<p>no code</p>") == "<p>no code</p>"

@@ -1,0 +1,124 @@
+"""Each page's downloadable notebook, run in a fresh kernel, shows the outputs the page shows."""
+
+from __future__ import annotations
+
+import asyncio
+import doctest
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from dlref.engine import check
+from dlref.publish.notebook import output_text, page_notebook
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def page_notebooks(site: Path) -> dict[Path, Path]:
+    """The ``.ipynb`` next to each built Markdown page with examples, by source page."""
+    found = {}
+    for source in sorted((ROOT / "docs").rglob("*.md")):
+        if "```pycon" not in source.read_text(encoding="utf-8"):
+            continue
+        relative = source.relative_to(ROOT / "docs").with_suffix("")
+        folder = site / relative.parent if relative.name == "index" else site / relative
+        found[source] = folder / f"{relative.name}.ipynb"
+    return found
+
+
+def execute_all(notebooks: list[nbformat.NotebookNode], cwd: Path) -> None:
+    """Run the notebooks concurrently, each in its own fresh kernel."""
+
+    async def run_all() -> None:
+        clients = [
+            NotebookClient(
+                nb, timeout=300, kernel_name="python3", allow_errors=True, resources={"metadata": {"path": str(cwd)}}
+            )
+            for nb in notebooks
+        ]
+        await asyncio.gather(*(client.async_execute() for client in clients))
+
+    asyncio.run(run_all())
+
+
+def differences(notebook: nbformat.NotebookNode, name: str) -> list[str]:
+    """Cells whose output is not what the page shows (checked with the engine's checker)."""
+    found = []
+    for number, cell in enumerate(notebook.cells, 1):
+        if cell.cell_type != "code":
+            continue
+        expected = cell.metadata.get("dlref")
+        printed, error = output_text(cell)
+        if expected is None:
+            if error or printed:
+                found.append(f"{name} cell {number}: expected no output, got {error or printed!r}")
+            continue
+        tolerances = {"rtol": expected["rtol"], "atol": expected["atol"], "ellipsis": expected["ellipsis"]}
+        if expected["exc_msg"] is not None:
+            # IPython names the exception without its module (doctest's form may include it).
+            want = re.sub(r"^[\w.]+\.(\w+:)", r"\1", expected["exc_msg"])
+            ok = error is not None and check(want, error, **tolerances)
+            got = error or printed
+        else:
+            ok = error is None and check(expected["want"], printed, **tolerances)
+            got = error or printed
+        if not ok:
+            found.append(f"{name} cell {number}:\n{cell.source}\nExpected:\n{expected['want']}Got:\n{got}")
+    return found
+
+
+def test_downloaded_notebooks_reproduce_their_pages(built_site: Path, tmp_path: Path) -> None:
+    sources = page_notebooks(built_site)
+    assert len(sources) >= 2
+    notebooks = {}
+    for source, path in sources.items():
+        assert path.is_file(), f"{source.relative_to(ROOT)}: no notebook at {path.relative_to(built_site)}"
+        notebook = nbformat.read(path, as_version=4)
+        nbformat.validate(notebook)
+        # every example of the page that shows an output is one checked cell of the notebook
+        page = source.read_text(encoding="utf-8")
+        blocks = re.findall(r"^([ \t]*)```pycon\n(.*?)^\1```", page, re.MULTILINE | re.DOTALL)
+        examples = [
+            example
+            for indent, body in blocks
+            for example in doctest.DocTestParser().get_examples(re.sub(rf"(?m)^{indent}", "", body))
+        ]
+        shown = [example for example in examples if example.want or example.exc_msg]
+        checked = [cell for cell in notebook.cells if "dlref" in cell.metadata]
+        assert len(checked) == len(shown) > 0, source
+        notebooks[source] = notebook
+    execute_all(list(notebooks.values()), tmp_path)
+    failures = [line for source, nb in notebooks.items() for line in differences(nb, source.name)]
+    assert not failures, "\n\n".join(failures)
+
+
+def test_a_notebook_that_shows_a_different_output_fails(tmp_path: Path) -> None:
+    page = "# P\n\n```pycon\n>>> 1 + 1\n3\n>>> {}['k']\nTraceback (most recent call last):\n  ...\nKeyError: 'k'\n```\n"
+    notebook = page_notebook(page)
+    execute_all([notebook], tmp_path)
+    found = differences(notebook, "p.md")
+    assert len(found) == 1
+    assert "Expected:\n3\nGot:\n2\n" in found[0]
+
+
+def test_walkthrough_notebooks_are_offered_as_ipynb(built_site: Path) -> None:
+    for source in (ROOT / "docs").rglob("*.py"):
+        relative = source.relative_to(ROOT / "docs").with_suffix("")
+        path = built_site / relative / f"{relative.name}.ipynb"
+        notebook = nbformat.read(path, as_version=4)
+        nbformat.validate(notebook)
+        assert any(cell.cell_type == "code" for cell in notebook.cells)
+
+
+@pytest.mark.parametrize(
+    ("markdown", "cells"),
+    [
+        ('!!! note "Careful"\n    Text.\n\n    ```pycon\n    >>> 1\n    1\n    ```\n', ["**Careful**\nText.", "1"]),
+        ('=== "CPU"\n\n    ```pycon\n    >>> x = 1  # dlref: rtol=1e-3\n    ```\n', ["**CPU**", "x = 1"]),
+    ],
+)
+def test_containers_become_plain_markdown(markdown: str, cells: list[str]) -> None:
+    assert [cell.source for cell in page_notebook(markdown).cells] == cells
