@@ -26,6 +26,8 @@ import faulthandler
 import importlib.metadata
 import logging
 import os
+import posixpath
+import re
 from concurrent.futures import Future
 from pathlib import Path
 
@@ -191,6 +193,7 @@ class DlrefPlugin(BasePlugin):
 
                 slugify = make(case="lower")
             stem = Path(page.file.src_uri).stem
+            html = _resolve_links(html, page, files)
             slim = slim_notebook(html, slugify, image_prefix=stem)
             self._notebook_styles = slim.styles
             self._images[page.file.src_uri] = slim.images
@@ -242,6 +245,27 @@ class DlrefPlugin(BasePlugin):
         if not hasattr(self, "_pending_images"):
             self._pending_images: dict[str, dict[str, bytes]] = {}
         return self._pending_images
+
+
+_HREF = re.compile(r'href="(?![a-z][a-z0-9+.-]*:|/|#)([^"#]+)(#[^"]*)?"')
+
+
+def _resolve_links(html: str, page: Page, files: Files) -> str:
+    """Point a notebook's links to other pages (``gradients.md``, ``../api/index.md#x``) at their URLs.
+
+    MkDocs does this for Markdown pages; mkdocs-jupyter leaves a notebook's links as written, which
+    would break them, since the notebook's page lives one folder deeper than its source.
+    """
+
+    def resolve(match: re.Match[str]) -> str:
+        target, anchor = match.group(1), match.group(2) or ""
+        uri = posixpath.normpath(posixpath.join(posixpath.dirname(page.file.src_uri), target))
+        file = files.get_file_from_path(uri)
+        if file is None:
+            return match.group(0)
+        return f'href="{file.url_relative_to(page.file)}{anchor}"'
+
+    return _HREF.sub(resolve, html)
 
 
 def _flat_toc(toc) -> list:
