@@ -154,28 +154,34 @@ class Value:
     # --8<-- [end:node]
 
     # --8<-- [start:ops]
-    def __add__(self, other: Value | Number) -> Value:  # d(a + b) = da + db
+    def __add__(self, other: Value | Number) -> Value:
+        r"""a + b (broadcasting); gradients $\bar{y}$ to each, summed to its shape."""
         other = self._operand("add", other)
         return self._node("add", self.data + other.data, (self, other), lambda g: (g, g))
 
-    def __sub__(self, other: Value | Number) -> Value:  # d(a - b) = da - db
+    def __sub__(self, other: Value | Number) -> Value:
+        r"""a - b (broadcasting); gradients $\bar{y}$ and $-\bar{y}$."""
         other = self._operand("sub", other)
         return self._node("sub", self.data - other.data, (self, other), lambda g: (g, -g))
 
-    def __mul__(self, other: Value | Number) -> Value:  # d(ab) = b da + a db
+    def __mul__(self, other: Value | Number) -> Value:
+        r"""a * b elementwise (broadcasting); gradients $\bar{y} b$ and $\bar{y} a$."""
         other = self._operand("mul", other)
         a, b = self.data, other.data
         return self._node("mul", a * b, (self, other), lambda g: (g * b, g * a))
 
-    def __truediv__(self, other: Value | Number) -> Value:  # d(a / b) = da / b - a db / b^2
+    def __truediv__(self, other: Value | Number) -> Value:
+        r"""a / b elementwise (broadcasting); gradients $\bar{y} / b$ and $-\bar{y} a / b^2$."""
         other = self._operand("div", other)
         a, b = self.data, other.data
         return self._node("div", a / b, (self, other), lambda g: (g / b, -g * a / (b * b)))
 
     def __neg__(self) -> Value:
+        r"""-a; gradient $-\bar{y}$."""
         return self._node("neg", -self.data, (self,), lambda g: (-g,))
 
-    def __pow__(self, exponent: Number) -> Value:  # d(a^n) = n a^(n-1) da
+    def __pow__(self, exponent: Number) -> Value:
+        r"""a ** n for a number n; gradient $\bar{y}\, n a^{n-1}$ (0 when n = 0)."""
         if isinstance(exponent, bool) or not isinstance(exponent, (int, float)):
             raise TypeError(f"pow: the exponent must be an int or a float, got {type(exponent).__name__}")
         a = self.data
@@ -183,7 +189,8 @@ class Value:
             "pow", a**exponent, (self,), lambda g: (g * exponent * a ** (exponent - 1) if exponent else 0 * g,)
         )
 
-    def __matmul__(self, other: Value) -> Value:  # d(AB) = dA B + A dB
+    def __matmul__(self, other: Value) -> Value:
+        r"""A @ B, (..., n, k) @ (..., k, m); gradients $\bar{Y} B^\top$ and $A^\top \bar{Y}$."""
         other = self._operand("matmul", other)
         a, b = self.data, other.data
         if a.dim() < 2 or b.dim() < 2 or a.shape[-1] != b.shape[-2]:
@@ -208,27 +215,33 @@ class Value:
     def __rtruediv__(self, other: Number) -> Value:
         return self._operand("div", other) / self
 
-    def exp(self) -> Value:  # d e^a = e^a da
+    def exp(self) -> Value:
+        r"""exp(a); gradient $\bar{y} e^a$."""
         out = self.data.exp()
         return self._node("exp", out, (self,), lambda g: (g * out,))
 
-    def log(self) -> Value:  # d log a = da / a
+    def log(self) -> Value:
+        r"""log(a); gradient $\bar{y} / a$."""
         a = self.data
         return self._node("log", a.log(), (self,), lambda g: (g / a,))
 
-    def relu(self) -> Value:  # d max(a, 0) = [a > 0] da
+    def relu(self) -> Value:
+        r"""max(a, 0); gradient $\bar{y} [a > 0]$ (0 at a = 0, as in torch)."""
         a = self.data
         return self._node("relu", a.clamp(min=0), (self,), lambda g: (g * (a > 0),))
 
-    def sigmoid(self) -> Value:  # d s(a) = s(a) (1 - s(a)) da
+    def sigmoid(self) -> Value:
+        r"""$s = 1 / (1 + e^{-a})$; gradient $\bar{y}\, s (1 - s)$."""
         s = self.data.sigmoid()
         return self._node("sigmoid", s, (self,), lambda g: (g * s * (1 - s),))
 
-    def tanh(self) -> Value:  # d tanh a = (1 - tanh^2 a) da
+    def tanh(self) -> Value:
+        r"""$t = \tanh a$; gradient $\bar{y} (1 - t^2)$."""
         t = self.data.tanh()
         return self._node("tanh", t, (self,), lambda g: (g * (1 - t * t),))
 
-    def reshape(self, *shape: int | Sequence[int]) -> Value:  # the gradient takes the input's shape back
+    def reshape(self, *shape: int | Sequence[int]) -> Value:
+        r"""The same values in ``shape`` (one entry may be -1); the gradient is reshaped back."""
         shape = tuple(shape[0]) if len(shape) == 1 and not isinstance(shape[0], int) else shape
         try:
             out = self.data.reshape(shape)
