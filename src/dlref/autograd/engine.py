@@ -8,7 +8,7 @@ visits the graph in reverse topological order, so that a node's gradient is comp
 passed on, and adds what reaches each leaf into the leaf's ``grad``, as ``torch.autograd`` does.
 
 The tensors inside are plain ``torch.Tensor``: torch does the arithmetic, this module does the
-differentiation. ``tests/autograd/test_engine.py`` compares its gradients with ``torch.autograd``
+differentiation. ``tests/autograd/test_autograd_engine.py`` compares its gradients with ``torch.autograd``
 for random expression graphs, with broadcasting, on every available device.
 
 Examples:
