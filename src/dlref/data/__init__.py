@@ -1,0 +1,1 @@
+"""Data: preprocessing with pandas, synthetic data, batching, bundled datasets."""
