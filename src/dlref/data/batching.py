@@ -35,7 +35,7 @@ def _check_tensors(name: str, tensors: tuple[torch.Tensor, ...], batch_size: int
     lengths = [len(t) for t in tensors]
     if len(set(lengths)) > 1:
         shapes = ", ".join(f"tensor {i} has shape {tuple(t.shape)}" for i, t in enumerate(tensors))
-        raise ValueError(f"{name}: tensors must have the same length in dim 0, but {shapes}")
+        raise ValueError(f"{name}: tensors differ in length (dim 0): {shapes}")
     devices = {t.device for t in tensors}
     if len(devices) > 1:
         raise ValueError(f"{name}: tensors must be on one device, got {sorted(map(str, devices))}")
@@ -75,7 +75,7 @@ class Batches:
         >>> Batches(X, y[:4], batch_size=2)
         Traceback (most recent call last):
           ...
-        ValueError: Batches: tensors must have the same length in dim 0, but tensor 0 has shape (5, 2), tensor 1 has shape (4,)
+        ValueError: Batches: tensors differ in length (dim 0): tensor 0 has shape (5, 2), tensor 1 has shape (4,)
     """
 
     def __init__(

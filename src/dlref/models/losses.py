@@ -31,8 +31,8 @@ __all__ = [
 def _check_same_shape(name: str, y_hat: torch.Tensor, y: torch.Tensor) -> None:
     if y_hat.shape != y.shape:
         raise ValueError(
-            f"{name}: y_hat and y must have the same shape, got y_hat {tuple(y_hat.shape)} and y {tuple(y.shape)}"
-            " (broadcasting them would compare every prediction with every target)"
+            f"{name}: y_hat has shape {tuple(y_hat.shape)} but y has shape {tuple(y.shape)}; they must match"
+            " (broadcasting would pair every prediction with every target)"
         )
 
 
@@ -55,10 +55,10 @@ def squared_loss(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     Examples:
         >>> squared_loss(torch.tensor([[1.0], [3.0]]), torch.tensor([[2.0], [5.0]]))
         tensor(1.2500)
-        >>> squared_loss(torch.tensor([[1.0], [3.0]]), torch.tensor([2.0, 5.0]))
+        >>> squared_loss(torch.tensor([[1.0], [3.0]]), torch.tensor([2.0, 5.0]))  # doctest: +ELLIPSIS
         Traceback (most recent call last):
           ...
-        ValueError: squared_loss: y_hat and y must have the same shape, got y_hat (2, 1) and y (2,) (broadcasting them would compare every prediction with every target)
+        ValueError: squared_loss: y_hat has shape (2, 1) but y has shape (2,); they must match (broadcasting ...
     """
     _check_same_shape("squared_loss", y_hat, y)
     return ((y_hat - y) ** 2 / 2).mean()
@@ -115,9 +115,10 @@ def binary_cross_entropy_with_logits(logits: torch.Tensor, y: torch.Tensor) -> t
         ValueError: ``logits`` and ``y`` differ in shape.
 
     Examples:
-        >>> binary_cross_entropy_with_logits(torch.tensor([[2.0], [40.0]]), torch.tensor([[1.0], [0.0]]))
+        >>> logits, y = torch.tensor([[2.0], [40.0]]), torch.tensor([[1.0], [0.0]])
+        >>> binary_cross_entropy_with_logits(logits, y)
         tensor(20.0635)
-        >>> torch.nn.functional.binary_cross_entropy_with_logits(torch.tensor([[2.0], [40.0]]), torch.tensor([[1.0], [0.0]]))
+        >>> torch.nn.functional.binary_cross_entropy_with_logits(logits, y)
         tensor(20.0635)
     """
     _check_same_shape("binary_cross_entropy_with_logits", logits, y)
@@ -192,8 +193,8 @@ def _check_labels(name: str, logits: torch.Tensor, y: torch.Tensor) -> None:
     _check_logits(name, logits)
     if y.dtype != torch.int64 or y.shape != logits.shape[:1]:
         raise ValueError(
-            f"{name}: y must hold one int64 class index per example, shape ({logits.shape[0]},), "
-            f"got dtype {y.dtype} and shape {tuple(y.shape)}"
+            f"{name}: y must be int64 class indices of shape ({logits.shape[0]},), "
+            f"got {y.dtype} of shape {tuple(y.shape)}"
         )
 
 
@@ -232,7 +233,7 @@ def cross_entropy(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         >>> cross_entropy(torch.tensor([[1.0, 2.0, 100.0]]), torch.tensor([0.0]))
         Traceback (most recent call last):
           ...
-        ValueError: cross_entropy: y must hold one int64 class index per example, shape (1,), got dtype torch.float32 and shape (1,)
+        ValueError: cross_entropy: y must be int64 class indices of shape (1,), got torch.float32 of shape (1,)
     """
     _check_labels("cross_entropy", logits, y)
     picked = logits.gather(1, y.unsqueeze(1)).squeeze(1)  # z_{i, y_i}

@@ -87,7 +87,7 @@ def accuracy(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         >>> accuracy(torch.tensor([[2.0, 1.0]]), torch.tensor([[0]]))
         Traceback (most recent call last):
           ...
-        ValueError: accuracy: expected logits (n, classes) with y (n,), or logits (n, 1) with y (n, 1); got logits (1, 2) and y (1, 1)
+        ValueError: accuracy: logits (1, 2) and y (1, 1) fit neither (n, C) with y (n,) nor (n, 1) with y (n, 1)
     """
     if logits.dim() == 2 and logits.shape[1] == 1 and y.shape == logits.shape:
         predicted = (logits > 0).to(y.dtype)
@@ -95,8 +95,8 @@ def accuracy(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         predicted = logits.argmax(dim=1)
     else:
         raise ValueError(
-            "accuracy: expected logits (n, classes) with y (n,), or logits (n, 1) with y (n, 1); "
-            f"got logits {tuple(logits.shape)} and y {tuple(y.shape)}"
+            f"accuracy: logits {tuple(logits.shape)} and y {tuple(y.shape)} fit neither (n, C) with y (n,)"
+            " nor (n, 1) with y (n, 1)"
         )
     return (predicted == y).to(logits.dtype).mean()
 
@@ -143,7 +143,8 @@ def evaluate(model: nn.Module, loss_fn: Loss, batches: Iterable[Batch], metric: 
         >>> with torch.no_grad():
         ...     _ = model.weight.copy_(torch.tensor([[1.0], [-1.0]])), model.bias.zero_()
         >>> X, y = torch.tensor([[1.0], [2.0], [-1.0]]), torch.tensor([0, 0, 0])
-        >>> result = evaluate(model, torch.nn.functional.cross_entropy, Batches(X, y, batch_size=2, shuffle=False), accuracy)
+        >>> batches = Batches(X, y, batch_size=2, shuffle=False)
+        >>> result = evaluate(model, torch.nn.functional.cross_entropy, batches, accuracy)
         >>> round(result.loss, 4), round(result.metric, 4)
         (0.7573, 0.6667)
     """
