@@ -1,7 +1,10 @@
 r"""The small data sets that scikit-learn ships inside its package, as standardised tensors.
 
-Nothing is downloaded: ``load_digits``, ``load_breast_cancer`` and ``load_diabetes`` read files that
-are part of the scikit-learn wheel. Each loader here
+Nothing is downloaded: the data are files inside the scikit-learn wheel (``sklearn/datasets/data``),
+the ones its ``load_digits``, ``load_breast_cancer`` and ``load_diabetes`` read. dlref reads the same
+files with NumPy, without importing scikit-learn (whose import takes seconds and would be paid by every
+page and test that loads data); ``tests/data/test_datasets.py`` checks that the arrays are those
+scikit-learn's loaders return. Each loader here
 
 1. splits the examples into a training and a test part with a seeded permutation (the same split on
    every machine and device);
@@ -14,13 +17,14 @@ are part of the scikit-learn wheel. Each loader here
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import importlib.util
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
 
-__all__ = ["Split", "breast_cancer", "diabetes", "digits", "split_and_standardise"]
+__all__ = ["Split", "breast_cancer", "bundled_file", "diabetes", "digits", "split_and_standardise"]
 
 
 @dataclass(frozen=True)
@@ -108,17 +112,28 @@ def split_and_standardise(X: torch.Tensor, y: torch.Tensor, *, test_fraction: fl
 # --8<-- [end:split_and_standardise]
 
 
-def _load(
-    loader: Callable[[], object],
-    target: Callable[[np.ndarray], torch.Tensor],
-    device: torch.device | str | None,
-    test_fraction: float,
-    seed: int,
-) -> Split:
-    bunch = loader()
-    X = torch.as_tensor(bunch.data, dtype=torch.float32)  # type: ignore[attr-defined]
-    y = target(bunch.target)  # type: ignore[attr-defined]
-    return split_and_standardise(X.to(device), y.to(device), test_fraction=test_fraction, seed=seed)
+def bundled_file(name: str) -> Path:
+    """The path of one of the data files inside the installed scikit-learn, found without importing it.
+
+    Raises:
+        FileNotFoundError: scikit-learn is not installed, or has no such file.
+
+    Examples:
+        >>> bundled_file("digits.csv.gz").name
+        'digits.csv.gz'
+    """
+    spec = importlib.util.find_spec("sklearn")
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError("the bundled data sets come with scikit-learn: pip install scikit-learn")
+    path = Path(next(iter(spec.submodule_search_locations))) / "datasets" / "data" / name
+    if not path.is_file():
+        raise FileNotFoundError(f"scikit-learn at {path.parents[2]} has no bundled data file {name}")
+    return path
+
+
+def _split(X: np.ndarray, y: torch.Tensor, device: torch.device | str | None, test_fraction: float, seed: int) -> Split:
+    X_t = torch.as_tensor(X, dtype=torch.float32).to(device)
+    return split_and_standardise(X_t, y.to(device), test_fraction=test_fraction, seed=seed)
 
 
 def digits(device: torch.device | str | None = None, *, test_fraction: float = 0.25, seed: int = 0) -> Split:
@@ -133,9 +148,9 @@ def digits(device: torch.device | str | None = None, *, test_fraction: float = 0
         >>> data.y_train.bincount()
         tensor([130, 143, 122, 138, 140, 133, 141, 135, 125, 141])
     """
-    from sklearn.datasets import load_digits
-
-    return _load(load_digits, lambda t: torch.as_tensor(t, dtype=torch.int64), device, test_fraction, seed)
+    table = np.loadtxt(bundled_file("digits.csv.gz"), delimiter=",")  # 64 pixels, then the label
+    y = torch.as_tensor(table[:, -1], dtype=torch.int64)
+    return _split(table[:, :-1], y, device, test_fraction, seed)
 
 
 def breast_cancer(device: torch.device | str | None = None, *, test_fraction: float = 0.25, seed: int = 0) -> Split:
@@ -149,15 +164,9 @@ def breast_cancer(device: torch.device | str | None = None, *, test_fraction: fl
         >>> data.X_train.shape, data.y_train.shape, data.y_train.dtype
         (torch.Size([427, 30]), torch.Size([427, 1]), torch.float32)
     """
-    from sklearn.datasets import load_breast_cancer
-
-    return _load(
-        load_breast_cancer,
-        lambda t: torch.as_tensor(t, dtype=torch.float32).reshape(-1, 1),
-        device,
-        test_fraction,
-        seed,
-    )
+    table = np.loadtxt(bundled_file("breast_cancer.csv"), delimiter=",", skiprows=1)  # 30 features, label
+    y = torch.as_tensor(table[:, -1], dtype=torch.float32).reshape(-1, 1)
+    return _split(table[:, :-1], y, device, test_fraction, seed)
 
 
 def diabetes(device: torch.device | str | None = None, *, test_fraction: float = 0.25, seed: int = 0) -> Split:
@@ -170,8 +179,6 @@ def diabetes(device: torch.device | str | None = None, *, test_fraction: float =
         >>> data.X_train.shape, data.y_train.shape, data.y_train.dtype
         (torch.Size([332, 10]), torch.Size([332, 1]), torch.float32)
     """
-    from sklearn.datasets import load_diabetes
-
-    return _load(
-        load_diabetes, lambda t: torch.as_tensor(t, dtype=torch.float32).reshape(-1, 1), device, test_fraction, seed
-    )
+    X = np.loadtxt(bundled_file("diabetes_data_raw.csv.gz"))  # unscaled: standardised below instead
+    y = torch.as_tensor(np.loadtxt(bundled_file("diabetes_target.csv.gz")), dtype=torch.float32).reshape(-1, 1)
+    return _split(X, y, device, test_fraction, seed)
