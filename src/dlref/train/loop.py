@@ -18,6 +18,7 @@ them **once per epoch**, together, with a single ``.tolist()``.
 
 from __future__ import annotations
 
+import math
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -249,7 +250,7 @@ def fit(
             history.val_loss.append(values[2])
             if metric is not None:
                 history.val_metric.append(values[3])
-        if not torch.isfinite(torch.tensor(values[0])):
+        if not math.isfinite(values[0]):
             raise ValueError(f"fit: the training loss is {values[0]} in epoch {epoch}: diverged (lower the lr?)")
         bar.set_postfix(loss=f"{values[0]:.4g}", **({"val": f"{values[-1]:.4g}"} if val is not None else {}))
     return history
