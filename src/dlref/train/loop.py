@@ -211,7 +211,7 @@ def fit(
     """
     if epochs < 1:
         raise ValueError(f"fit: epochs must be at least 1, got epochs={epochs}")
-    from tqdm.auto import tqdm
+    from tqdm import tqdm  # the text bar: tqdm.auto would want ipywidgets in a notebook
 
     device = _model_device(model)
     history = History()
