@@ -31,6 +31,7 @@ from torch.utils.data import DataLoader, DistributedSampler, TensorDataset
 from dlref.data.datasets import digits
 from dlref.models.mlp import mlp_sequential
 from dlref.train.loop import History, fit
+from dlref.train.optim import SGD
 
 __all__ = ["main", "run_ddp", "run_single", "train_rank"]
 
@@ -73,7 +74,7 @@ def train_rank(
     # fit calls sampler.set_epoch(epoch), so the order changes each epoch, the same on every rank.
     sampler = DistributedSampler(dataset, num_replicas=world_size, rank=rank, shuffle=True, seed=seed)
     loader = DataLoader(dataset, batch_size=batch_size, sampler=sampler)
-    optimizer = torch.optim.SGD(ddp_model.parameters(), lr=lr)
+    optimizer = SGD(ddp_model.parameters(), lr=lr)  # plain SGD, as torch.optim.SGD without momentum
     show_bar = None if rank == 0 else False  # one bar (rank 0), when run in a terminal
     history = fit(ddp_model, nn.CrossEntropyLoss(), optimizer, loader, epochs=epochs, progress=show_bar)
     return model, history
@@ -118,7 +119,7 @@ def run_single(world_size: int = 2, *, epochs: int = 2, batch_size: int = 32) ->
     dataset, model = _setup(SEED)
     sampler = DistributedSampler(dataset, num_replicas=1, rank=0, shuffle=True, seed=SEED)
     loader = DataLoader(dataset, batch_size=world_size * batch_size, sampler=sampler)
-    fit(model, nn.CrossEntropyLoss(), torch.optim.SGD(model.parameters(), lr=0.1), loader, epochs=epochs)
+    fit(model, nn.CrossEntropyLoss(), SGD(model.parameters(), lr=0.1), loader, epochs=epochs)
     return model.state_dict()
 
 
