@@ -15,6 +15,7 @@ machine slows both alike. Run: ``.venv/bin/python scripts/bench_training.py``.
 
 from __future__ import annotations
 
+import argparse
 import statistics
 import time
 from collections.abc import Callable
@@ -94,10 +95,19 @@ def iterator_variants(device: torch.device) -> dict[str, Callable[[], object]]:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="torch CPU threads (default 1: these small ops gain nothing from more, and on a shared"
+        " machine extra threads only wait for cores)",
+    )
+    torch.set_num_threads(parser.parse_args().threads)
     cpu = torch.device("cpu")
     print(f"torch {torch.__version__}, {torch.get_num_threads()} CPU threads")
 
-    times = interleaved(mlp_epoch_variants(cpu), cpu, repeats=15)
+    times = interleaved(mlp_epoch_variants(cpu), cpu, repeats=9)
     print("\n1. MLP epoch on the digits (1348 examples, batch 64), CPU:")
     for name, seconds in times.items():
         print(f"   {name:22s} {1e3 * seconds:8.2f} ms")

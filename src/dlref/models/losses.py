@@ -147,7 +147,8 @@ def logsumexp(logits: torch.Tensor) -> torch.Tensor:
     r"""$\log \sum_k e^{z_k}$ over the last dimension, by the log-sum-exp trick.
 
     With $m = \max_k z_k$, $\log \sum_k e^{z_k} = m + \log \sum_k e^{z_k - m}$: every exponent is
-    at most 0, and the largest term is $e^0 = 1$, so the sum neither overflows nor is 0.
+    at most 0, and the largest term is $e^0 = 1$, so the sum neither overflows nor is 0. (A row
+    whose largest logit is $\pm\infty$ gives ``nan`` here, where `torch.logsumexp` special-cases it.)
 
     Examples:
         >>> logsumexp(torch.tensor([[1.0, 2.0, 100.0], [-1000.0, -1000.0, -1000.0]]))
@@ -156,7 +157,6 @@ def logsumexp(logits: torch.Tensor) -> torch.Tensor:
         tensor([ 100.0000, -998.9014])
     """
     m = logits.amax(dim=-1, keepdim=True).detach()  # a constant shift: no gradient needed through it
-    m = torch.where(torch.isfinite(m), m, torch.zeros_like(m))  # a row of -inf stays -inf, not nan
     return (m + torch.log(torch.exp(logits - m).sum(dim=-1, keepdim=True))).squeeze(-1)
 
 

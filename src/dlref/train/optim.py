@@ -54,7 +54,7 @@ class SGD:
     def step(self) -> None:
         for p in self.params:
             if p.grad is not None:
-                p -= self.lr * p.grad
+                p.add_(p.grad, alpha=-self.lr)  # p -= lr * grad, in one kernel
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         for p in self.params:
