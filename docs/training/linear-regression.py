@@ -118,7 +118,7 @@ print("both recover w = [2, -3.4] and b = 4.2 to within 0.01")
 #
 # The training loss per epoch, on a log scale (the concise loss is halved to be on the same scale
 # as the squared loss). It drops to the noise floor, $\tfrac12 \cdot 0.01^2 = 5 \times 10^{-5}$,
-# within two epochs.
+# within three epochs.
 
 # %%
 epochs = range(1, len(history.loss) + 1)
