@@ -64,9 +64,10 @@ print(signature.rstrip() + body)
 # ## The check
 #
 # Here (and in `tests/train/test_distributed.py`) two CPU processes are started with
-# `torch.multiprocessing.spawn` and the `gloo` backend, each trains an MLP on its half of every
-# batch of the digits (32 examples per rank), and their final parameters are compared with each
-# other and with one process trained on the combined batches of 64.
+# `torch.multiprocessing` (forked on Linux, spawned elsewhere) and the `gloo` backend, each trains
+# an MLP on its half of every batch of the digits (32 examples per rank), and their final
+# parameters are compared with each other and with one process trained on the combined batches of
+# 64.
 
 # %%
 ranks = distributed.run_ddp(world_size=2, epochs=1, batch_size=32)

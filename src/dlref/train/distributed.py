@@ -96,14 +96,21 @@ def _worker(rank: int, world_size: int, init_file: str, out_dir: str, epochs: in
 def run_ddp(world_size: int = 2, *, epochs: int = 2, batch_size: int = 32) -> list[dict[str, torch.Tensor]]:
     """Start ``world_size`` CPU processes (gloo), train with DDP, and return each rank's final ``state_dict``.
 
-    The processes are started with `torch.multiprocessing.spawn` and meet through a file, so no
-    network port is needed.
+    The processes meet through a file, so no network port is needed. On Linux they are forked from
+    this one, as `DataLoader` workers are, so they inherit its imported modules (torch, and the
+    ``torch._dynamo`` that `DistributedDataParallel` imports, seconds each); elsewhere they are
+    spawned.
     """
+    import sys
+
+    import torch._dynamo
     import torch.multiprocessing as mp
 
+    start_method = "fork" if sys.platform == "linux" else "spawn"
     with tempfile.TemporaryDirectory() as out_dir:
         init_file = str(Path(out_dir) / "rendezvous")
-        mp.spawn(_worker, args=(world_size, init_file, out_dir, epochs, batch_size), nprocs=world_size, join=True)
+        args = (world_size, init_file, out_dir, epochs, batch_size)
+        mp.start_processes(_worker, args=args, nprocs=world_size, join=True, start_method=start_method)
         results = [torch.load(Path(out_dir) / f"rank{r}.pt", weights_only=True) for r in range(world_size)]
     return [result["model"] for result in results]
 
