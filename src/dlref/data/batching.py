@@ -49,7 +49,9 @@ class Batches:
     Each pass (each ``for`` loop over it, that is each epoch) draws one permutation of the $n$
     examples with ``torch.randperm`` on the tensors' device, gathers each tensor once in that order,
     and yields slices of ``batch_size`` examples: $\lceil n / \text{batch\_size} \rceil$ batches,
-    the last one smaller unless ``drop_last``.
+    the last one smaller unless ``drop_last``. The gather makes one shuffled copy of the data per
+    epoch, which is what makes the batches cheap slices; for data too large to hold twice, index each
+    batch with its slice of the permutation instead.
 
     Args:
         *tensors: tensors of equal length in dim 0 (features, targets, ...), all on one device.
