@@ -9,14 +9,14 @@
    tensor per batch). Target: list-shuffle / randperm >= 5.
 3. With CUDA: an MLP epoch on the GPU vs the CPU (skipped, with the reason printed, without CUDA).
 
-Each measurement is the median of several repetitions, the variants interleaved so that a busy
-machine slows both alike. Run: ``.venv/bin/python scripts/bench_training.py``.
+Each measurement is the minimum over repetitions (as `timeit` advises: on a shared machine the
+noise only ever adds time), the variants interleaved so that a busy machine slows both alike.
+Run: ``.venv/bin/python scripts/bench_training.py`` (about 15 s).
 """
 
 from __future__ import annotations
 
 import argparse
-import statistics
 import time
 from collections.abc import Callable
 
@@ -46,14 +46,14 @@ def timed(function: Callable[[], object], device: torch.device) -> float:
 
 
 def interleaved(variants: dict[str, Callable[[], object]], device: torch.device, repeats: int) -> dict[str, float]:
-    """Median seconds of each variant, after one warm-up call of each."""
+    """Fastest seconds of each variant over ``repeats`` interleaved calls, after one warm-up call of each."""
     for function in variants.values():
         function()
     samples: dict[str, list[float]] = {name: [] for name in variants}
     for _ in range(repeats):
         for name, function in variants.items():
             samples[name].append(timed(function, device))
-    return {name: statistics.median(values) for name, values in samples.items()}
+    return {name: min(values) for name, values in samples.items()}
 
 
 def mlp_epoch_variants(device: torch.device, hidden: int = 128) -> dict[str, Callable[[], object]]:
@@ -107,7 +107,7 @@ def main() -> None:
     cpu = torch.device("cpu")
     print(f"torch {torch.__version__}, {torch.get_num_threads()} CPU threads")
 
-    times = interleaved(mlp_epoch_variants(cpu), cpu, repeats=9)
+    times = interleaved(mlp_epoch_variants(cpu), cpu, repeats=20)
     print("\n1. MLP epoch on the digits (1348 examples, batch 64), CPU:")
     for name, seconds in times.items():
         print(f"   {name:22s} {1e3 * seconds:8.2f} ms")
@@ -117,7 +117,7 @@ def main() -> None:
     devices = [cpu] + ([torch.device("cuda")] if torch.cuda.is_available() else [])
     print("\n2. One epoch of batch iteration, 10 000 examples, batch 10:")
     for device in devices:
-        times = interleaved(iterator_variants(device), device, repeats=7)
+        times = interleaved(iterator_variants(device), device, repeats=11)
         for name, seconds in times.items():
             print(f"   {device.type:4s} {name:22s} {1e3 * seconds:8.2f} ms")
         ratio = times["list shuffle (seeds)"] / times["randperm (Batches)"]
