@@ -1,1 +1,1 @@
-"""Data: preprocessing tables with pandas into tensors, and the data sets and loaders built on them."""
+"""Data: preprocessing with pandas, synthetic data, batching, bundled datasets."""

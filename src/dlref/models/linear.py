@@ -1,0 +1,116 @@
+r"""Linear, logistic and softmax regression from scratch: explicit parameters, the formula in ``forward``.
+
+Each model is a small `nn.Module` whose parameters are plain tensors (no `nn.Linear`), so the
+forward pass is the formula and nothing else. Being modules, they have a ``state_dict`` for
+checkpoints and work with [`fit`][dlref.train.loop.fit] and any `torch.optim` optimiser, exactly like
+their concise counterparts (``nn.Linear`` and friends), which the walkthroughs train side by side.
+Classifiers return **logits**; the losses in [`dlref.models.losses`][dlref.models.losses] take logits.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+__all__ = ["LinearRegressionScratch", "LogisticRegressionScratch", "SoftmaxRegressionScratch", "linreg"]
+
+
+def _check_features(name: str, X: torch.Tensor, w: torch.Tensor) -> None:
+    if X.dim() != 2 or X.shape[1] != w.shape[0]:
+        raise ValueError(
+            f"{name}: X must have shape (n, {w.shape[0]}) (one row per example, {w.shape[0]} features), "
+            f"got shape {tuple(X.shape)}"
+        )
+
+
+# --8<-- [start:linreg]
+def linreg(X: torch.Tensor, w: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    r"""The linear model $\hat y = X w + b$: one prediction per row of ``X``.
+
+    Args:
+        X: features, shape ``(n, d)``.
+        w: weights, shape ``(d, k)`` (``k = 1`` for a single output).
+        b: bias, shape ``(k,)``, broadcast over the rows.
+
+    Returns:
+        Predictions of shape ``(n, k)``.
+
+    Raises:
+        ValueError: ``X`` is not ``(n, d)`` for the ``d`` of ``w``.
+
+    Examples:
+        >>> linreg(torch.tensor([[1.0, 2.0], [3.0, 4.0]]), torch.tensor([[2.0], [-3.4]]), torch.tensor([4.2]))
+        tensor([[-0.6000],
+                [-3.4000]])
+    """
+    _check_features("linreg", X, w)
+    return X @ w + b
+
+
+class LinearRegressionScratch(nn.Module):
+    r"""Linear regression $\hat y = X w + b$ with $w \sim \mathcal{N}(0, \sigma^2)$ and $b = 0$ at the start.
+
+    Examples:
+        >>> _ = torch.manual_seed(0)
+        >>> model = LinearRegressionScratch(2)
+        >>> model(torch.ones(3, 2)).shape
+        torch.Size([3, 1])
+    """
+
+    def __init__(self, num_inputs: int, sigma: float = 0.01) -> None:
+        super().__init__()
+        self.w = nn.Parameter(sigma * torch.randn(num_inputs, 1))
+        self.b = nn.Parameter(torch.zeros(1))
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return linreg(X, self.w, self.b)
+
+
+# --8<-- [end:linreg]
+
+
+# --8<-- [start:classifiers]
+class LogisticRegressionScratch(nn.Module):
+    r"""Logistic regression: the logit $z = X w + b$; the probability of class 1 is $\sigma(z)$.
+
+    Returns logits of shape ``(n, 1)``, for
+    [`binary_cross_entropy_with_logits`][dlref.models.losses.binary_cross_entropy_with_logits].
+
+    Examples:
+        >>> LogisticRegressionScratch(30)(torch.zeros(4, 30))
+        tensor([[0.],
+                [0.],
+                [0.],
+                [0.]], grad_fn=<AddBackward0>)
+    """
+
+    def __init__(self, num_inputs: int, sigma: float = 0.01) -> None:
+        super().__init__()
+        self.w = nn.Parameter(sigma * torch.randn(num_inputs, 1))
+        self.b = nn.Parameter(torch.zeros(1))
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return linreg(X, self.w, self.b)
+
+
+class SoftmaxRegressionScratch(nn.Module):
+    r"""Softmax regression: logits $Z = X W + b$, one row of ``classes`` scores per example.
+
+    The class probabilities are $\mathrm{softmax}(Z)$; training uses the logits with
+    [`cross_entropy`][dlref.models.losses.cross_entropy], which never forms the probabilities.
+
+    Examples:
+        >>> SoftmaxRegressionScratch(64, 10)(torch.zeros(5, 64)).shape
+        torch.Size([5, 10])
+    """
+
+    def __init__(self, num_inputs: int, num_outputs: int, sigma: float = 0.01) -> None:
+        super().__init__()
+        self.W = nn.Parameter(sigma * torch.randn(num_inputs, num_outputs))
+        self.b = nn.Parameter(torch.zeros(num_outputs))
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return linreg(X, self.W, self.b)
+
+
+# --8<-- [end:classifiers]

@@ -1,0 +1,1 @@
+"""Training: the loop (`fit`), a from-scratch optimiser, checkpoints, seeding, distributed data parallel."""

@@ -1,0 +1,91 @@
+"""Checks `dlref.data.datasets`: deterministic splits, standardisation fitted on the training split only."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dlref.data import datasets
+
+on_each_device = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@on_each_device
+@given(n=st.integers(2, 40), d=st.integers(1, 4), fraction=st.floats(0.05, 0.95), seed=st.integers(0, 2**31))
+def test_split_is_a_partition_standardised_with_train_statistics(
+    device: torch.device, n: int, d: int, fraction: float, seed: int
+) -> None:
+    if not 0 < round(n * fraction) < n:
+        return  # an empty split is refused: see test_bad_input
+    X = torch.randn(n, d, dtype=torch.float64, generator=torch.Generator().manual_seed(seed)).to(device)
+    X[:, 0] = 3.0  # a constant feature: std 0, replaced by 1
+    y = torch.arange(n, device=device)
+    s = datasets.split_and_standardise(X, y, test_fraction=fraction, seed=seed)
+    assert sorted(torch.cat([s.y_train, s.y_test]).tolist()) == list(range(n))
+    assert len(s.y_test) == round(n * fraction)
+    raw_train = X[s.y_train]
+    torch.testing.assert_close(s.mean, raw_train.mean(0))
+    assert s.std[0] == 1
+    torch.testing.assert_close(s.X_train, (raw_train - s.mean) / s.std)
+    torch.testing.assert_close(s.X_test, (X[s.y_test] - s.mean) / s.std)  # train statistics, not test
+    again = datasets.split_and_standardise(X, y, test_fraction=fraction, seed=seed)
+    assert torch.equal(again.y_test, s.y_test)
+
+
+@pytest.mark.parametrize(
+    ("loader", "n", "d", "y_dtype", "y_tail"),
+    [
+        (datasets.digits, 1797, 64, torch.int64, ()),
+        (datasets.breast_cancer, 569, 30, torch.float32, (1,)),
+        (datasets.diabetes, 442, 10, torch.float32, (1,)),
+    ],
+)
+def test_bundled_data_sets(device: torch.device, loader, n: int, d: int, y_dtype: torch.dtype, y_tail) -> None:
+    data = loader(device)
+    assert len(data.X_train) + len(data.X_test) == n
+    assert data.X_train.shape[1:] == (d,)
+    assert data.X_train.dtype == torch.float32
+    assert data.y_train.dtype == y_dtype
+    assert data.y_train.shape[1:] == y_tail
+    assert data.X_train.device == data.y_test.device == device
+    torch.testing.assert_close(data.X_train.mean(0), torch.zeros(d, device=device), atol=1e-4, rtol=0)
+    other = loader(device, seed=1)
+    assert not torch.equal(other.y_train, data.y_train)
+
+
+@pytest.mark.parametrize(
+    ("X", "y", "fraction", "match"),
+    [
+        (torch.ones(4), torch.ones(4), 0.25, r"X must be 2-D .* got shape \(4,\)"),
+        (torch.ones(4, 2), torch.ones(3), 0.25, r"got X \(4, 2\) and y \(3,\)"),
+        (torch.ones(4, 2), torch.ones(4), 0.05, "leaves 0 for testing and 4 for training"),
+    ],
+)
+def test_bad_input(X: torch.Tensor, y: torch.Tensor, fraction: float, match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        datasets.split_and_standardise(X, y, test_fraction=fraction)
+
+
+def test_the_files_read_are_the_arrays_scikit_learn_loads() -> None:
+    import numpy as np
+    from sklearn.datasets import load_breast_cancer, load_diabetes, load_digits  # slow import: once, here
+
+    for loader, ours in [(load_digits, datasets.digits), (load_breast_cancer, datasets.breast_cancer)]:
+        bunch, data = loader(), ours(test_fraction=0.5)
+        X = torch.cat([data.X_train, data.X_test]) * data.std + data.mean
+        order = torch.cat([*_split_order(len(bunch.target), 0.5)])
+        np.testing.assert_allclose(X.numpy(), bunch.data[order.numpy()], rtol=1e-5, atol=1e-4)
+        assert torch.cat([data.y_train, data.y_test]).flatten().tolist() == bunch.target[order.numpy()].tolist()
+    bunch, data = load_diabetes(scaled=False), datasets.diabetes(test_fraction=0.5)
+    order = torch.cat([*_split_order(len(bunch.target), 0.5)])
+    X = torch.cat([data.X_train, data.X_test]) * data.std + data.mean
+    np.testing.assert_allclose(X.numpy(), bunch.data[order.numpy()], rtol=1e-5, atol=1e-3)
+    assert torch.cat([data.y_train, data.y_test]).flatten().tolist() == bunch.target[order.numpy()].tolist()
+
+
+def _split_order(n: int, fraction: float, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    """The (train, test) indices split_and_standardise uses, recovered by splitting the indices."""
+    s = datasets.split_and_standardise(torch.zeros(n, 1), torch.arange(n), test_fraction=fraction, seed=seed)
+    return s.y_train, s.y_test

@@ -1,0 +1,84 @@
+"""Checks `dlref.models.losses` against torch.nn.functional on every device, and the naive forms' overflow."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+import torch.nn.functional as F
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dlref.models import losses
+
+on_each_device = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+def draw_logits(seed: int, n: int, k: int, scale: float, device: torch.device) -> torch.Tensor:
+    generator = torch.Generator().manual_seed(seed)
+    return (scale * torch.randn(n, k, generator=generator)).to(device)
+
+
+@on_each_device
+@given(seed=st.integers(0, 2**31), n=st.integers(1, 8), k=st.integers(1, 6), scale=st.sampled_from([1.0, 30.0, 1e3]))
+def test_softmax_family_matches_torch_even_for_huge_logits(
+    device: torch.device, seed: int, n: int, k: int, scale: float
+) -> None:
+    Z = draw_logits(seed, n, k, scale, device)
+    torch.testing.assert_close(losses.softmax(Z), torch.softmax(Z, dim=-1))
+    torch.testing.assert_close(losses.logsumexp(Z), torch.logsumexp(Z, dim=-1))
+    torch.testing.assert_close(losses.log_softmax(Z), torch.log_softmax(Z, dim=-1))
+    y = torch.randint(0, k, (n,), generator=torch.Generator().manual_seed(seed)).to(device)
+    torch.testing.assert_close(losses.cross_entropy(Z, y), F.cross_entropy(Z, y))
+
+
+@on_each_device
+@given(seed=st.integers(0, 2**31), n=st.integers(1, 8), scale=st.sampled_from([1.0, 30.0, 1e3]))
+def test_binary_losses_match_torch(device: torch.device, seed: int, n: int, scale: float) -> None:
+    z = draw_logits(seed, n, 1, scale, device)
+    y = torch.randint(0, 2, (n, 1), generator=torch.Generator().manual_seed(seed)).float().to(device)
+    torch.testing.assert_close(losses.sigmoid(z), torch.sigmoid(z))
+    torch.testing.assert_close(losses.binary_cross_entropy_with_logits(z, y), F.binary_cross_entropy_with_logits(z, y))
+    torch.testing.assert_close(losses.squared_loss(z, y), F.mse_loss(z, y) / 2)
+
+
+def test_the_naive_forms_agree_on_small_logits_and_overflow_on_large(device: torch.device) -> None:
+    Z = torch.tensor([[1.0, 2.0, 3.0], [0.5, -1.0, 2.0]], device=device)
+    y = torch.tensor([2, 0], device=device)
+    torch.testing.assert_close(losses.softmax_naive(Z), losses.softmax(Z))
+    torch.testing.assert_close(losses.cross_entropy_naive(Z, y), losses.cross_entropy(Z, y))
+    big = Z + 1000
+    assert losses.softmax_naive(big).isnan().all()
+    assert not losses.cross_entropy_naive(big, y).isfinite()
+    torch.testing.assert_close(losses.cross_entropy(big, y), losses.cross_entropy(Z, y))  # shift-invariant
+    z, t = torch.tensor([[40.0]], device=device), torch.tensor([[0.0]], device=device)
+    assert losses.binary_cross_entropy_naive(z, t).isinf()
+    torch.testing.assert_close(losses.binary_cross_entropy_with_logits(z, t), torch.tensor(40.0, device=device))
+
+
+def test_gradients_stay_finite_on_huge_logits(device: torch.device) -> None:
+    Z = torch.tensor([[1e4, 0.0, -1e4]], device=device, requires_grad=True)
+    losses.cross_entropy(Z, torch.tensor([1], device=device)).backward()
+    assert Z.grad is not None
+    assert Z.grad.isfinite().all()
+    torch.testing.assert_close(Z.grad, torch.tensor([[1.0, -1.0, 0.0]], device=device))
+
+
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (
+            lambda: losses.squared_loss(torch.ones(3, 1), torch.ones(3)),
+            r"y_hat has shape \(3, 1\) but y has shape \(3,\)",
+        ),
+        (lambda: losses.binary_cross_entropy_with_logits(torch.ones(3), torch.ones(3, 1)), r"\(3,\) but y has shape"),
+        (
+            lambda: losses.cross_entropy(torch.ones(3), torch.zeros(3, dtype=torch.int64)),
+            r"logits must be 2-D .*\(3,\)",
+        ),
+        (lambda: losses.cross_entropy(torch.ones(3, 4), torch.zeros(3)), r"got torch.float32 of shape \(3,\)"),
+        (lambda: losses.cross_entropy(torch.ones(3, 4), torch.zeros(3, 4, dtype=torch.int64)), r"shape \(3, 4\)"),
+    ],
+)
+def test_bad_input(call, match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        call()

@@ -1,0 +1,98 @@
+"""Checks `dlref.train.loop`: fit learns, measures per epoch, never syncs inside a step; on every device."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from torch import nn
+
+from dlref.data.batching import Batches
+from dlref.data.synthetic import synthetic_linear
+from dlref.models.linear import LinearRegressionScratch
+from dlref.models.losses import cross_entropy, squared_loss
+from dlref.train.loop import accuracy, evaluate, fit
+from dlref.train.optim import SGD
+
+
+def test_scratch_linear_regression_recovers_the_parameters(device: torch.device) -> None:
+    torch.manual_seed(0)
+    w_true = torch.tensor([2.0, -3.4])
+    X, y = synthetic_linear(w_true.to(device), 4.2, 500)
+    model = LinearRegressionScratch(2).to(device)
+    history = fit(model, squared_loss, SGD(model.parameters(), lr=0.1), Batches(X, y, batch_size=25), epochs=4)
+    assert len(history.loss) == 4
+    assert history.loss[-1] < history.loss[0]
+    assert history.metric == history.val_loss == history.val_metric == []
+    torch.testing.assert_close(model.w.detach().flatten().cpu(), w_true, atol=0.01, rtol=0)
+    assert abs(model.b.item() - 4.2) < 0.01
+
+
+def test_history_matches_an_evaluation_and_tracks_the_metric(device: torch.device) -> None:
+    torch.manual_seed(0)
+    X = torch.randn(120, 4).to(device)
+    y = (X[:, 0] > 0).long() + (X[:, 1] > 0).long()  # 3 classes
+    model = nn.Linear(4, 3).to(device)
+    val = Batches(X, y, batch_size=50, shuffle=False)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
+    history = fit(model, cross_entropy, optimizer, Batches(X, y, batch_size=32), epochs=3, val=val, metric=accuracy)
+    assert len(history.metric) == len(history.val_loss) == len(history.val_metric) == 3
+    assert all(0 <= a <= 1 for a in history.metric + history.val_metric)
+    final = evaluate(model, cross_entropy, val, accuracy)
+    assert final.loss == pytest.approx(history.val_loss[-1], rel=1e-5)
+    assert final.metric == pytest.approx(history.val_metric[-1], rel=1e-5)
+    with torch.no_grad():
+        assert final.loss == pytest.approx(cross_entropy(model(X), y).item(), rel=1e-5)  # means over examples
+    assert final.metric == pytest.approx(accuracy(model(X), y).item(), rel=1e-6)
+    assert model.training  # evaluate restores the mode
+
+
+def test_no_host_sync_inside_the_step(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Count reads of tensor values on the host: one .tolist() per epoch, no .item()/float()."""
+    calls = {"item": 0, "tolist": 0}
+    item, tolist = torch.Tensor.item, torch.Tensor.tolist
+
+    def counting(name, original):
+        def wrapper(self, *args, **kwargs):
+            calls[name] += 1
+            return original(self, *args, **kwargs)
+
+        return wrapper
+
+    monkeypatch.setattr(torch.Tensor, "item", counting("item", item))
+    monkeypatch.setattr(torch.Tensor, "tolist", counting("tolist", tolist))
+    monkeypatch.setattr(torch.Tensor, "__float__", lambda self: pytest.fail("float(tensor) in the loop"))
+    monkeypatch.setattr(torch.Tensor, "__bool__", lambda self: pytest.fail("a tensor used as a bool in the loop"))
+    X, y = torch.randn(64, 3), torch.randint(0, 2, (64,))
+    model = nn.Linear(3, 2)
+    fit(model, cross_entropy, torch.optim.SGD(model.parameters(), lr=0.1), Batches(X, y, batch_size=8), epochs=3,
+        metric=accuracy, val=Batches(X, y, batch_size=16, shuffle=False))  # fmt: skip
+    assert calls == {"item": 0, "tolist": 3}
+
+
+def test_a_progress_bar_only_when_asked(capsys: pytest.CaptureFixture[str]) -> None:
+    X, y = torch.randn(8, 1), torch.randn(8, 1)
+    model = nn.Linear(1, 1)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+    fit(model, squared_loss, optimizer, Batches(X, y, batch_size=4), epochs=2)  # stderr is not a terminal here
+    assert capsys.readouterr().err == ""
+    fit(model, squared_loss, optimizer, Batches(X, y, batch_size=4), epochs=2, progress=True)
+    assert "2/2" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"epochs": 0}, "epochs must be at least 1, got epochs=0"),
+        ({"epochs": 1, "lr": 1e6}, "training loss is (inf|nan) in epoch 0: diverged"),
+        ({"epochs": 1, "empty": True}, "train gave no batches in epoch 0"),
+    ],
+)
+def test_bad_input(kwargs: dict, match: str) -> None:
+    X, y = 100 * torch.randn(16, 2), torch.randn(16, 1)
+    model = nn.Linear(2, 1)
+    batches = iter([]) if kwargs.get("empty") else Batches(X, y, batch_size=4)
+    optimizer = torch.optim.SGD(model.parameters(), lr=kwargs.get("lr", 0.01))
+    with pytest.raises(ValueError, match=match):
+        fit(model, squared_loss, optimizer, batches, epochs=kwargs["epochs"])
+    with pytest.raises(ValueError, match=r"accuracy: logits \(2, 3\) and y \(2, 1\)"):
+        accuracy(torch.ones(2, 3), torch.ones(2, 1))
