@@ -15,13 +15,14 @@ since it last passed, here or in a build, is not run again. ``DLREF_CACHE=0`` ru
 from __future__ import annotations
 
 import importlib
+import os
 from pathlib import Path
 
 import pytest
 
 from dlref.device import DeviceError, default_device
 from dlref.engine import PageRun, find_docstrings, rewrite_outputs, run_docstring, run_markdown
-from dlref.runner import Cache, Outcome, cache_directory, run_notebook_page, submit
+from dlref.runner import Cache, Outcome, _share_cores, cache_directory, run_notebook_page, submit
 
 ROOT = Path(__file__).parent
 DOCS = ROOT / "docs"
@@ -34,6 +35,8 @@ def pytest_configure(config: pytest.Config) -> None:
         default_device()
     except DeviceError as error:
         raise pytest.UsageError(str(error)) from None
+    # Under pytest-xdist each worker takes its share of the cores (see dlref.runner._share_cores).
+    _share_cores(int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
 
 
 def pytest_report_header(config: pytest.Config) -> str:

@@ -255,6 +255,19 @@ def submit(task: Callable[..., Outcome], *args: str) -> Future[Outcome]:
     return outer
 
 
+def _share_cores(processes: int) -> None:
+    """Give torch this process's share of the cores when ``processes`` run at once.
+
+    torch uses every core by default; two processes doing that on two cores make small operations
+    many times slower (their threads wait on each other) for no gain. Results stay within the
+    checker's tolerance: only how a large reduction is split between threads can change.
+    """
+    if processes > 1:
+        import torch
+
+        torch.set_num_threads(max(1, (os.cpu_count() or 1) // processes))
+
+
 def _in_fresh_process(task: Callable[..., Outcome], *args: str) -> Outcome:
     # A forked child shares its parent's NumPy generator state: draw a new seed, as a new interpreter
     # would (torch's is re-seeded by the engine; Python's random module re-seeds itself after fork).
@@ -264,6 +277,7 @@ def _in_fresh_process(task: Callable[..., Outcome], *args: str) -> Outcome:
 
     faulthandler.enable()  # a crash prints the page's line (examples are compiled at it)
     np.random.seed()
+    _share_cores(_jobs())
     try:
         return task(*args)
     except Exception as error:
