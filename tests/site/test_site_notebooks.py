@@ -12,7 +12,7 @@ import pytest
 from nbclient import NotebookClient
 
 from dlref.engine import check
-from dlref.publish.notebook import output_text, page_notebook
+from dlref.publish.notebook import PLAIN_REPR, output_text, page_notebook
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -121,4 +121,4 @@ def test_walkthrough_notebooks_are_offered_as_ipynb(built_site: Path) -> None:
     ],
 )
 def test_containers_become_plain_markdown(markdown: str, cells: list[str]) -> None:
-    assert [cell.source for cell in page_notebook(markdown).cells] == cells
+    assert [cell.source for cell in page_notebook(markdown).cells] == [PLAIN_REPR, *cells]

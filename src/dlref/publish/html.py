@@ -125,8 +125,19 @@ def slim_notebook(html: str, slugify: Callable[[str, str], str], image_prefix: s
         widget.decompose()
     for cell in soup.find_all(id=re.compile(r"^cell-id=")):
         cell["id"] = cell["id"].replace("cell-id=", "cell-")  # "=" breaks the copy button's CSS selector
-    for prompt in soup.select(".jp-InputPrompt, .jp-OutputPrompt"):
-        prompt.clear()
+    # "In [1]:" prompts and the handles for folding cells: no use on a page, and 64 px of gutter.
+    for element in soup.select(".jp-InputPrompt, .jp-OutputPrompt, .jp-Collapser"):
+        element.decompose()
+    for cell in soup.select("div.jp-Cell"):  # the template wraps each cell twice: keep the inner one
+        children = [child for child in cell.children if not isinstance(child, str) or child.strip()]
+        if (
+            len(children) == 1
+            and getattr(children[0], "name", None) == "div"
+            and "jp-Cell" in children[0].get("class", [])
+        ):
+            cell.unwrap()
+    for wrapper in soup.select(".jp-Cell-inputWrapper[tabindex], .jp-Cell-outputWrapper[tabindex]"):
+        del wrapper["tabindex"]  # JupyterLab's keyboard focus for cells; a page has nothing to do there
     # Code cells as Material code blocks: its copy button, its colours in light and dark mode.
     for div in soup.select("div.highlight-ipynb"):
         pre = div.find("pre")

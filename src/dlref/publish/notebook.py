@@ -11,9 +11,11 @@ un-indented; pymdown snippet lines (``--8<-- "file.py:section"``) are replaced b
 Examples:
     >>> page = "# Title\n\n```pycon\n>>> x = 2\n>>> x + 1\n3\n>>> print(x)\n2\n```\n\nDone.\n"
     >>> nb = page_notebook(page)
-    >>> [(cell.cell_type, cell.source) for cell in nb.cells]
+    >>> nb.cells[0].source == PLAIN_REPR  # values shown as the page shows them
+    True
+    >>> [(cell.cell_type, cell.source) for cell in nb.cells[1:]]
     [('markdown', '# Title'), ('code', 'x = 2\nx + 1'), ('code', 'print(x)'), ('markdown', 'Done.')]
-    >>> nb.cells[1].metadata["dlref"]["want"]
+    >>> nb.cells[2].metadata["dlref"]["want"]
     '3\n'
 """
 
@@ -99,6 +101,13 @@ def _code_cells(body: str) -> list:
     return cells
 
 
+PLAIN_REPR = (
+    "# Show values as the page does: Python's repr, not IPython's pretty-printer.\n"
+    "%config PlainTextFormatter.pprint = False"
+)
+"""The first cell of a page's notebook."""
+
+
 def page_notebook(text: str, base: Path | None = None):
     """Convert a reference page's Markdown to an ``nbformat`` v4 notebook.
 
@@ -137,7 +146,12 @@ def page_notebook(text: str, base: Path | None = None):
         cells.extend(_code_cells("\n".join(body) + "\n"))
         i = end + 1
     cells.append(_markdown_cell(prose))
-    notebook = nbformat.v4.new_notebook(cells=[cell for cell in cells if cell is not None])
+    cells = [cell for cell in cells if cell is not None]
+    if any(cell.cell_type == "code" for cell in cells):
+        # Jupyter pretty-prints values (`torch.Tensor` for `<class 'torch.Tensor'>`, `<X at 0x…>`
+        # for `<X object at 0x…>`); the page shows Python's repr, and so does the notebook.
+        cells.insert(0, nbformat.v4.new_code_cell(PLAIN_REPR))
+    notebook = nbformat.v4.new_notebook(cells=cells)
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     notebook.metadata["language_info"] = {"name": "python"}
     return notebook
