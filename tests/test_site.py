@@ -214,3 +214,13 @@ def test_a_missing_device_stops_the_build_with_one_line(tmp_path: Path, missing_
     errors = [line for line in result.stderr.splitlines() if "ERROR" in line]
     assert len(errors) == 1, result.stderr
     assert f"DLREF_DEVICE={missing}: " in errors[0]
+
+
+def test_no_notebook_has_an_empty_code_cell() -> None:
+    # A blank line too many after the jupytext header makes one: an empty code block on the page.
+    import jupytext
+
+    for path in sorted((ROOT / "docs").rglob("*.py")):
+        cells = jupytext.read(path).cells
+        empty = [i for i, cell in enumerate(cells) if cell.cell_type == "code" and not cell.source.strip()]
+        assert not empty, f"{path.relative_to(ROOT)}: empty code cells {empty}"
