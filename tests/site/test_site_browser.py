@@ -11,6 +11,7 @@ downloaded: Playwright launches the system's binary.
 
 from __future__ import annotations
 
+import concurrent.futures
 import functools
 import http.server
 import os
@@ -155,7 +156,7 @@ def copy_first_block(page, selector: str) -> tuple[str, str]:
 
 def test_copy_buttons_give_code_that_runs(visit, tmp_path: Path) -> None:
     """The first code block of each page (a ``pycon`` block, or a notebook's first cell), copied with
-    its button, is the code without prompts or outputs, and runs in a fresh ``python``."""
+    its button, is the code without prompts or outputs; a reference page's runs in a fresh ``python``."""
     copied = {}
     for path in PAGES:
         page = visit(path).page
@@ -169,25 +170,23 @@ def test_copy_buttons_give_code_that_runs(visit, tmp_path: Path) -> None:
             assert code.rstrip("\n").splitlines() == [
                 line[4:] for line in shown.splitlines() if line.startswith((">>> ", "... "))
             ], path
-        else:
+            copied[path] = code
+        else:  # a notebook cell: the copy is the cell's source, which the build has just executed
             assert code.strip() == shown.strip(), path
-        copied[path] = code
     assert len(copied) >= 3
-    # one fresh interpreter per page, all at once
-    runs = {
-        path: subprocess.Popen(
-            [sys.executable, "-"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            cwd=tmp_path,
-            text=True,
-        )
-        for path in copied
-    }
-    for path, process in runs.items():
-        _, stderr = process.communicate(copied[path], timeout=300)
-        assert process.returncode == 0, f"/{path}: copied code failed:\n{copied[path]}\n{stderr}"
+    # Each reference page's copy in a fresh interpreter, as many at once as there are cores.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        runs = dict(zip(copied, pool.map(lambda code: run_fresh_python(code, tmp_path), copied.values()), strict=True))
+    for path, (returncode, stderr) in runs.items():
+        assert returncode == 0, f"/{path}: copied code failed:\n{copied[path]}\n{stderr}"
+
+
+def run_fresh_python(code: str, cwd: Path) -> tuple[int, str]:
+    """Paste ``code`` into a new ``python``; return its exit status and stderr."""
+    result = subprocess.run(
+        [sys.executable, "-"], input=code, capture_output=True, text=True, cwd=cwd, timeout=300, check=False
+    )
+    return result.returncode, result.stderr
 
 
 def test_copying_a_traceback_leaves_out_every_output_line(visit) -> None:
