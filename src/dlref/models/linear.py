@@ -70,7 +70,7 @@ class LinearRegressionScratch(nn.Module):
 
 
 # --8<-- [start:classifiers]
-class LogisticRegressionScratch(nn.Module):
+class LogisticRegressionScratch(LinearRegressionScratch):
     r"""Logistic regression: the logit $z = X w + b$; the probability of class 1 is $\sigma(z)$.
 
     Returns logits of shape ``(n, 1)``, for
@@ -82,15 +82,10 @@ class LogisticRegressionScratch(nn.Module):
                 [0.],
                 [0.],
                 [0.]], grad_fn=<AddBackward0>)
+
+    The same affine map as [`LinearRegressionScratch`][dlref.models.linear.LinearRegressionScratch]:
+    what makes it a classifier is the loss it is trained with.
     """
-
-    def __init__(self, num_inputs: int, sigma: float = 0.01) -> None:
-        super().__init__()
-        self.w = nn.Parameter(sigma * torch.randn(num_inputs, 1))
-        self.b = nn.Parameter(torch.zeros(1))
-
-    def forward(self, X: torch.Tensor) -> torch.Tensor:
-        return linreg(X, self.w, self.b)
 
 
 class SoftmaxRegressionScratch(nn.Module):
