@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import torch
+from filelock import FileLock
 from hypothesis import settings
 
 from dlref.device import available_devices
@@ -42,7 +44,21 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """
     if os.environ.get("DLREF_BUILT_SITE"):
         return Path(os.environ["DLREF_BUILT_SITE"]).resolve()
-    out = tmp_path_factory.mktemp("site")
+    # Under pytest-xdist the first worker to get here builds; the others wait and use its site.
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent  # the run's temporary root, common to its workers
+    out, done = shared / "built-site", shared / "built-site.ok"
+    with FileLock(shared / "built-site.lock"):
+        if not done.is_file():
+            shutil.rmtree(out, ignore_errors=True)
+            build_site(out)
+            done.touch()
+    return out
+
+
+def build_site(out: Path) -> None:
+    """``mkdocs build --strict`` of the project into ``out``; no warnings."""
     root = Path(__file__).resolve().parents[1]
     result = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(root / "mkdocs.yml"), "-d", str(out)],
@@ -56,4 +72,3 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert result.returncode == 0, result.stderr
     warnings = [line for line in result.stderr.splitlines() if line.startswith("WARNING")]  # mkdocs' own
     assert not warnings, warnings
-    return out
