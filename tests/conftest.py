@@ -11,15 +11,17 @@ from pathlib import Path
 import pytest
 import torch
 from filelock import FileLock
-from hypothesis import settings
+from hypothesis import HealthCheck, settings
 
 from dlref.device import available_devices
 
-# In CI, property tests draw the same examples on every run (a red build always reproduces) and
-# print the blob that replays a failure; elsewhere they explore new examples each run.
-settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
-if os.environ.get("CI"):
-    settings.load_profile("ci")
+# Property tests: no per-example deadline (the first call of a torch op can take seconds), and the
+# `device` fixture is meant to be shared by a test's examples. In CI they also draw the same
+# examples on every run (a red build always reproduces) and print the blob that replays a failure;
+# elsewhere they explore new examples each run. Test files set only max_examples.
+settings.register_profile("dlref", deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+settings.register_profile("ci", parent=settings.get_profile("dlref"), derandomize=True, database=None, print_blob=True)
+settings.load_profile("ci" if os.environ.get("CI") else "dlref")
 
 
 @pytest.fixture(params=available_devices(), ids=str)

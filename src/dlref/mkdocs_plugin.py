@@ -128,7 +128,8 @@ class DlrefPlugin(BasePlugin):
         self.results: dict[str, Outcome | Future[Outcome]] = {}
         self.keys: dict[str, str] = {}
         self.ran: list[str] = []
-        self.notebooks: dict[str, str] = {}
+        self.notebooks: dict[str, str] = {}  # src_uri -> name, for notebooks
+        self.pages: dict[str, tuple[str, str]] = {}  # src_uri -> (name, text), for pages with examples
         self.executed = self.root / ".cache" / "dlref-notebooks"  # what mkdocs-jupyter renders
         self._start("docstrings", "dlref docstrings", "", check_docstrings)
         for file in files:
@@ -140,6 +141,7 @@ class DlrefPlugin(BasePlugin):
                 text = source.read_text(encoding="utf-8")
                 if "```pycon" in text:
                     self._start("page", name, text, run_markdown_page, name, text)
+                    self.pages[file.src_uri] = name, text
             elif type(file).__name__ == "NotebookFile":  # mkdocs-jupyter's wrapper
                 self._start("notebook", name, source.read_text(encoding="utf-8"), run_notebook_page, str(source))
                 file.abs_src_path = str(self.executed / Path(name).with_suffix(".ipynb"))
@@ -163,13 +165,10 @@ class DlrefPlugin(BasePlugin):
 
     def on_page_markdown(self, markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
         """Return the page with the outputs of its run; fail on a difference."""
-        source = page.file.abs_src_path
-        if source is None or not page.file.src_uri.endswith(".md"):
-            return markdown
-        name = Path(source).relative_to(self.root).as_posix()
-        if name not in self.results:
-            return markdown  # no pycon examples
-        if get_data(Path(source).read_text(encoding="utf-8"))[0] != markdown:
+        if page.file.src_uri not in self.pages:
+            return markdown  # no pycon examples, or not Markdown
+        name, text = self.pages[page.file.src_uri]
+        if get_data(text)[0] != markdown:
             raise PluginError(f"{page.file.src_uri}: another plugin changed the page before dlref; list dlref first")
         return get_data(self._outcome(name).shown)[0]
 
@@ -208,8 +207,7 @@ class DlrefPlugin(BasePlugin):
 
     def on_page_context(self, context, page: Page, config: MkDocsConfig, nav):
         """Name the page's ``.ipynb`` download (``page.ipynb_name``) for the theme's download button."""
-        source = page.file.abs_src_path
-        if source and (not source.endswith(".md") or "```pycon" in Path(source).read_text(encoding="utf-8")):
+        if page.file.src_uri in self.pages or page.file.src_uri in self.notebooks:
             page.ipynb_name = Path(page.file.src_uri).stem + ".ipynb"
         return context
 
@@ -223,12 +221,10 @@ class DlrefPlugin(BasePlugin):
         if name:
             import nbformat
 
-            source = Path(page.file.abs_src_path)
-            if source.suffix == ".md":
-                notebook = page_notebook(source.read_text(encoding="utf-8"), Path(config.config_file_path).parent)
-                nbformat.write(notebook, folder / name)
+            if page.file.src_uri in self.pages:
+                nbformat.write(page_notebook(self.pages[page.file.src_uri][1], self.root), folder / name)
             else:  # the notebook as executed for this page: its outputs and figures included
-                (folder / name).write_bytes(source.read_bytes())
+                (folder / name).write_bytes(Path(page.file.abs_src_path).read_bytes())
         return output
 
     def on_post_build(self, config: MkDocsConfig) -> None:

@@ -17,12 +17,12 @@ from dataclasses import dataclass, field
 
 import pytest
 import torch
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dlref.autograd.engine import Value, unbroadcast
 
-on_each_device = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+on_each_device = settings(max_examples=30)
 
 # Each operation as a function of nodes (Values or tensors) and drawn arguments. Operations whose
 # domain is limited get an input that stays inside it: log of a sigmoid (in (0, 1)), a division by
@@ -190,7 +190,7 @@ def test_random_graphs_have_torchs_gradients(program: Program, seed: int, device
 
 
 @pytest.mark.parametrize("kind", ["unary", "binary", "matmul", "reduce", "reshape"])
-@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=10)
 @given(data=st.data())
 def test_each_kind_of_operation_alone(kind: str, data: st.DataObject, device: torch.device) -> None:
     """Graphs of one kind of operation, so that each kind is drawn often whatever the mix above draws."""

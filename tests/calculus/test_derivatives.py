@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 import torch
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dlref.calculus.derivatives import central_difference, difference_quotient, numerical_gradient, numerical_jacobian
 
-on_each_device = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+on_each_device = settings(max_examples=25)
 points = st.lists(st.floats(-2, 2), min_size=1, max_size=5)
 
 

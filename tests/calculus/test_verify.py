@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 import sympy
 import torch
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dlref.calculus.verify import verify
 
-on_each_device = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+on_each_device = settings(max_examples=25)
 
 
 @on_each_device

@@ -13,13 +13,13 @@ import re
 
 import pytest
 import torch
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from dlref.linalg.norms import frobenius_norm, spectral_norm, vector_norm
 
-on_each_device = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-properties = settings(max_examples=50, deadline=None)
+on_each_device = settings(max_examples=40)
+properties = settings(max_examples=50)
 
 INF = math.inf
 ORDS = [1, 2, 3, 0.5, INF, -INF, 0, -1]

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import pytest
 import torch
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dlref.linalg.products import dot, matmul, mm, mv
 
-on_each_device = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+on_each_device = settings(max_examples=40)
 
 DTYPES = [torch.float32, torch.float64, torch.int32, torch.int64]
 sizes = st.integers(0, 5)

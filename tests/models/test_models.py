@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 import torch
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch import nn
 
 from dlref.models.linear import LinearRegressionScratch, SoftmaxRegressionScratch, linreg
 from dlref.models.mlp import MLP, MLPScratch, collapse_linear, mlp_sequential, relu
 
-on_each_device = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+on_each_device = settings(max_examples=25)
 
 
 @on_each_device

@@ -11,12 +11,12 @@ import itertools
 
 import pytest
 import torch
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dlref.tensors.attributes import category, contiguous_strides, promote_types, result_type
 
-on_each_device = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+on_each_device = settings(max_examples=40)
 
 DTYPES = [
     torch.bool,

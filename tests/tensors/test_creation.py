@@ -14,12 +14,12 @@ import re
 
 import pytest
 import torch
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dlref.tensors.creation import arange, eye, linspace, nested_shape
 
-on_each_device = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+on_each_device = settings(max_examples=40)
 
 FLOAT_DTYPES = [torch.float32, torch.float64]
 NAN, INF = math.nan, math.inf

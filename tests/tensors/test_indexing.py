@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import pytest
 import torch
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dlref.tensors.indexing import gather, index_select
 
-on_each_device = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+on_each_device = settings(max_examples=40)
 
 DTYPES = [torch.float32, torch.float64, torch.int64, torch.int8, torch.bool, torch.float16]
 

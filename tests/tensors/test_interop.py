@@ -11,12 +11,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dlref.tensors.interop import NUMPY_DTYPES, to_numpy
 
-on_each_device = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+on_each_device = settings(max_examples=30)
 
 DTYPES = [
     torch.bool,

@@ -13,12 +13,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from dlref.tensors.memory import byte_span, element_addresses, may_share_memory, shares_memory
 
-on_each_device = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+on_each_device = settings(max_examples=50)
 
 BUFFER = 48  # float32 elements in the shared buffer
 
