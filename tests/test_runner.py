@@ -17,19 +17,28 @@ from dlref.runner import (
     _source_fingerprint,
     run_markdown_page,
     run_notebook_page,
+    run_script,
     submit,
 )
 
 PAGE = "```pycon\n>>> 6 * 7\n42\n```\n"
 
-# One cell per kind of output a kernel sends: a stream, an expression's value, a rich value with
-# HTML, an explicit display(), stderr from a warning, a figure, a value hidden by a semicolon, and
-# prints interleaved with a display.
+# One cell per kind of output a kernel sends: a stream, Python's repr as page notebooks ask for it,
+# an error (the next cells still run, as with nbclient's allow_errors), an expression's value, a rich
+# value with HTML, an explicit display(), stderr from a warning, a figure, a value hidden by a
+# semicolon, and prints interleaved with a display.
 NOTEBOOK = """# %% [markdown]
 # # Outputs
 
 # %%
 print("hello"); print("world")
+
+# %%
+%config PlainTextFormatter.pprint = False
+(int, {"b": 1, "a": 2})
+
+# %%
+{}["missing"]
 
 # %%
 import torch
@@ -79,7 +88,7 @@ def shape_of(notebook: nbformat.NotebookNode) -> list[list[tuple]]:
 def test_a_notebook_gets_the_outputs_a_kernel_gives(tmp_path: Path) -> None:
     path = tmp_path / "outputs.py"
     path.write_text(NOTEBOOK, encoding="utf-8")
-    outcome = submit(run_notebook_page, str(path)).result()
+    outcome = submit(run_notebook_page, str(path), True).result()
     assert outcome.passed, outcome.report
     ours = nbformat.reads(outcome.shown, as_version=4)
     nbformat.validate(ours)
@@ -87,10 +96,15 @@ def test_a_notebook_gets_the_outputs_a_kernel_gives(tmp_path: Path) -> None:
     import jupytext
 
     theirs = jupytext.read(path)
-    NotebookClient(theirs, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    kernel = NotebookClient(
+        theirs, kernel_name="python3", allow_errors=True, resources={"metadata": {"path": str(tmp_path)}}
+    )
+    kernel.execute()
     assert shape_of(ours) == shape_of(theirs)
-    assert [c.execution_count for c in ours.cells if c.cell_type == "code"] == list(range(1, 8))
-    figure = ours.cells[6].outputs[0]
+    assert shape_of(ours)[1] == [("execute_result", ["text/plain"], "(<class 'int'>, {'b': 1, 'a': 2})")]
+    assert shape_of(ours)[2] == [("error", "KeyError", "'missing'")]
+    assert [c.execution_count for c in ours.cells if c.cell_type == "code"] == list(range(1, 10))
+    figure = ours.cells[8].outputs[0]
     assert figure.output_type == "display_data"
     assert figure.data["image/png"].startswith("iVBORw0KGgo")  # base64 PNG, as nbformat stores it
 
@@ -178,3 +192,23 @@ def test_a_page_that_kills_its_process_fails_alone_and_the_next_one_runs() -> No
     assert not crashed.passed
     assert crashed.report == "docs/killer.md: the process running it crashed (see the fault dump above)"
     assert submit(run_markdown_page, "docs/fine.md", PAGE).result().passed
+
+
+def test_a_script_runs_as_main_in_its_folder_with_fresh_globals(tmp_path: Path) -> None:
+    code = "import os, pathlib\nassert __name__ == '__main__' and 'torch' not in dir()\n"
+    code += "pathlib.Path('out').write_text(os.getcwd())\n"
+    assert submit(run_script, "copied.py", code, str(tmp_path)).result() == Outcome(True)
+    assert (tmp_path / "out").read_text() == str(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("code", "report"),
+    [
+        ("x = 1\ntorch.zeros(2)\n", 'File "copied.py", line 2'),  # torch preloaded, yet not imported here
+        ("import sys\nsys.exit(2)\n", "copied.py: exited with status 2"),
+    ],
+)
+def test_a_script_that_raises_or_exits_with_an_error_fails(tmp_path: Path, code: str, report: str) -> None:
+    outcome = submit(run_script, "copied.py", code, str(tmp_path)).result()
+    assert not outcome.passed
+    assert report in outcome.report

@@ -66,6 +66,7 @@ __all__ = [
     "execute_notebook",
     "run_markdown_page",
     "run_notebook_page",
+    "run_script",
     "submit",
 ]
 
@@ -220,7 +221,7 @@ def _context() -> multiprocessing.context.BaseContext:
     return context
 
 
-def submit(task: Callable[..., Outcome], *args: str) -> Future[Outcome]:
+def submit(task: Callable[..., Outcome], *args: object) -> Future[Outcome]:
     """Run ``task(*args)`` in a fresh process forked from the warm server; return its future.
 
     The future always ends in an [`Outcome`][dlref.runner.Outcome]. If a process dies (a segfault
@@ -268,7 +269,7 @@ def _share_cores(processes: int) -> None:
         torch.set_num_threads(max(1, (os.cpu_count() or 1) // processes))
 
 
-def _in_fresh_process(task: Callable[..., Outcome], *args: str) -> Outcome:
+def _in_fresh_process(task: Callable[..., Outcome], *args: object) -> Outcome:
     # A forked child shares its parent's NumPy generator state: draw a new seed, as a new interpreter
     # would (torch's is re-seeded by the engine; Python's random module re-seeds itself after fork).
     import faulthandler
@@ -301,14 +302,38 @@ def run_markdown_page(path: str, text: str) -> Outcome:
     return Outcome(True, shown=shown)
 
 
-def run_notebook_page(path: str) -> Outcome:
-    """Execute a jupytext notebook; the outcome's ``shown`` is the executed notebook (nbformat JSON)."""
+def run_notebook_page(path: str, allow_errors: bool = False) -> Outcome:
+    """Execute a notebook; the outcome's ``shown`` is the executed notebook (nbformat JSON).
+
+    A cell that raises fails the outcome, unless ``allow_errors`` (see
+    [`execute_notebook`][dlref.runner.execute_notebook]): then every cell runs and the outcome
+    passes, its errors recorded as outputs.
+    """
     import nbformat
 
-    notebook, error = execute_notebook(Path(path))
-    if error is not None:
+    notebook, error = execute_notebook(Path(path), allow_errors=allow_errors)
+    if error is not None and not allow_errors:
         return Outcome(False, f"{path}: a cell raised\n{error}")
     return Outcome(True, shown=nbformat.writes(notebook))
+
+
+def run_script(name: str, code: str, cwd: str) -> Outcome:
+    """Run Python source as ``python -`` would, in ``cwd``: as ``__main__``, with fresh globals.
+
+    The outcome fails with the traceback (its frames named ``name``) when the code raises, or exits
+    with a status other than 0. Used to check that code a reader copies from a page runs on its own.
+    """
+    import traceback
+
+    os.chdir(cwd)
+    try:
+        exec(compile(code, name, "exec"), {"__name__": "__main__", "__builtins__": __builtins__})
+    except SystemExit as stop:
+        if stop.code not in (None, 0):
+            return Outcome(False, f"{name}: exited with status {stop.code!r}")
+    except BaseException as error:  # whatever the code raises is its failure, reported
+        return Outcome(False, "".join(traceback.format_exception(error)))
+    return Outcome(True)
 
 
 def check_docstrings() -> Outcome:
@@ -329,22 +354,25 @@ def check_docstrings() -> Outcome:
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
-def execute_notebook(path: Path) -> tuple[NotebookNode, str | None]:
+def execute_notebook(path: Path, allow_errors: bool = False) -> tuple[NotebookNode, str | None]:
     """Run a notebook's code cells in order in an IPython shell in this process, recording outputs.
 
     The outputs are those a Jupyter kernel would send: ``stream`` (stdout, stderr), ``execute_result``
     and ``display_data`` with every MIME type IPython's formatters give (a DataFrame's HTML, a
     figure's PNG), and ``error``. Figures are shown inline as in Jupyter (``%matplotlib inline``).
-    The working directory is the notebook's. Execution stops at the first cell that raises.
+    The working directory is the notebook's. Execution stops at the first cell that raises, unless
+    ``allow_errors``: then, as with nbclient's ``allow_errors``, the cell's ``error`` output is
+    recorded and the next cell runs (a page's notebook shows expected exceptions this way).
 
     Meant to run in a fresh process (see [`submit`][dlref.runner.submit]): the shell is a process-wide
     singleton, and the notebook may change global state.
 
     Args:
         path: a jupytext notebook (``.py`` percent format) or an ``.ipynb``.
+        allow_errors: go on after a cell that raises.
 
     Returns:
-        The executed notebook, and ``None`` or the failing cell's source and traceback.
+        The executed notebook, and ``None`` or the (first) failing cell's source and traceback.
     """
     import jupytext
     import nbformat
@@ -402,6 +430,7 @@ def execute_notebook(path: Path) -> tuple[NotebookNode, str | None]:
             pass
 
     error: str | None = None
+    first_error: str | None = None
     shell = Shell.instance(display_pub_class=Publisher, displayhook_class=Hook, colors="nocolor")
 
     def record_error(etype, evalue, stb):
@@ -411,6 +440,9 @@ def execute_notebook(path: Path) -> tuple[NotebookNode, str | None]:
 
     shell._showtraceback = record_error
     shell.enable_matplotlib("inline")
+    # `%config PlainTextFormatter.pprint = False` (a page notebook's first cell) reaches the formatter
+    # in a kernel; here `%config` updates only the shell's own configurables, so add it to them.
+    shell.configurables.append(shell.display_formatter.formatters["text/plain"])
     from dlref.engine import _fresh_process_state
 
     _fresh_process_state()
@@ -432,8 +464,11 @@ def execute_notebook(path: Path) -> tuple[NotebookNode, str | None]:
             for output in cell.outputs:
                 if output.get("output_type") == "execute_result":
                     output["execution_count"] = count
-            if error is not None:
-                return notebook, f"{path}, cell {count}:\n{cell.source}\n\n{error}"
+            if error is not None and first_error is None:
+                first_error = f"{path}, cell {count}:\n{cell.source}\n\n{error}"
+                if not allow_errors:
+                    break
+            error = None
     finally:
         sys.stdout, sys.stderr = saved
-    return notebook, None
+    return notebook, first_error
