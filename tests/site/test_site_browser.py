@@ -1,8 +1,8 @@
 """The built site in headless Chromium (Debian's ``chromium``, driven by Playwright), served on 127.0.0.1.
 
 For every page of the navigation: no console error, no request to another host, math rendered by
-KaTeX where the page has math. Then: the copy button of a ``pycon`` block gives code that runs in a
-fresh ``python``, dark mode toggles (notebook cells follow it), search finds an English and a
+KaTeX where the page has math, and the copy button of its first code block gives code that runs on
+its own. Then: dark mode toggles (notebook cells follow it), search finds an English and a
 Chinese term, and each page's notebook download is a valid notebook.
 
 Skipped only when the ``chromium`` binary is missing (``.ci/run`` installs it). No browser is ever
@@ -16,8 +16,6 @@ import http.server
 import os
 import re
 import shutil
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,6 +25,9 @@ import nbformat
 import pytest
 import yaml
 from bs4 import BeautifulSoup
+from html_tags import PageTags
+
+from dlref.runner import run_script, submit
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("DLREF_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -92,37 +93,55 @@ def browser(server: str):
 
 
 class Visit:
-    """A page opened in the browser, with the console errors and foreign requests it caused."""
+    """A page opened in the module's tab, with the console errors and foreign requests it caused.
 
-    def __init__(self, context, url: str) -> None:
+    The visit ends when the page has loaded and every request it made (the search index its worker
+    fetches after the load among them) has finished: Playwright's "networkidle" would also wait a
+    fixed half second of silence on every page.
+    """
+
+    def __init__(self, tab, url: str) -> None:
         self.errors: list[str] = []
         self.foreign: list[str] = []
-        self.page = context.new_page()
-        self.page.on("console", lambda msg: msg.type == "error" and self.errors.append(msg.text))
-        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
-        self.page.on("request", self._request)
-        self.page.goto(url, wait_until="networkidle")
+        self.page = tab
+        pending: set = set()
+        handlers = [
+            ("console", lambda msg: msg.type == "error" and self.errors.append(msg.text)),
+            ("pageerror", lambda error: self.errors.append(str(error))),
+            ("request", lambda request: (pending.add(request), self._check_host(request))),
+            ("requestfinished", lambda request: pending.discard(request)),
+            ("requestfailed", lambda request: pending.discard(request)),
+        ]
+        for event, handler in handlers:
+            tab.on(event, handler)
+        try:
+            tab.goto(url, wait_until="load")
+            for _ in range(200):
+                tab.wait_for_timeout(50)  # lets Playwright deliver the events of late requests
+                if not pending:
+                    break
+            assert not pending, f"requests still pending after 10 s: {[r.url for r in pending]}"
+        finally:
+            for event, handler in handlers:
+                tab.remove_listener(event, handler)
 
-    def _request(self, request) -> None:
+    def _check_host(self, request) -> None:
         parts = urlsplit(request.url)
         if parts.scheme in ("http", "https", "ws", "wss") and parts.hostname != "127.0.0.1":
             self.foreign.append(request.url)
 
-    def close(self) -> None:
-        self.page.close()
+
+@pytest.fixture(scope="module")
+def tab(browser):
+    """One tab for the module: each test navigates it (a new tab per page costs twice the CPU)."""
+    page = browser.new_page()
+    yield page
+    page.close()
 
 
 @pytest.fixture
-def visit(browser, server: str):
-    opened = []
-
-    def open_page(path: str) -> Visit:
-        opened.append(Visit(browser, server + path))
-        return opened[-1]
-
-    yield open_page
-    for page in opened:
-        page.close()
+def visit(tab, server: str):
+    return lambda path: Visit(tab, server + path)
 
 
 def notebook_has_math(html: str) -> bool:
@@ -131,17 +150,6 @@ def notebook_has_math(html: str) -> bool:
     for code in soup.find_all(["code", "pre"]):
         code.decompose()
     return re.search(r"\$[^$\s][^$]*\$", soup.get_text()) is not None
-
-
-@pytest.mark.parametrize("path", PAGES, ids=lambda p: p or "home")
-def test_page_loads_cleanly_from_this_host_only(visit, built_site: Path, path: str) -> None:
-    page = visit(path)
-    assert page.errors == [], f"console errors on /{path}"
-    assert page.foreign == [], f"/{path} requested other hosts"
-    html = (built_site / path / "index.html").read_text(encoding="utf-8")
-    if 'class="arithmatex"' in html or ("jupyter-wrapper" in html and notebook_has_math(html)):
-        page.page.locator(".katex").first.wait_for(timeout=15_000)  # rendering follows the load on long pages
-        assert page.page.locator(".katex-error").count() == 0, f"math that KaTeX could not render on /{path}"
 
 
 def copy_first_block(page, selector: str) -> tuple[str, str]:
@@ -153,32 +161,37 @@ def copy_first_block(page, selector: str) -> tuple[str, str]:
     return shown, page.evaluate("navigator.clipboard.readText()")
 
 
-@pytest.mark.parametrize("path", [path for path in PAGES if path != "api/"], ids=lambda p: p or "home")
-def test_copy_button_gives_code_that_runs(visit, tmp_path: Path, path: str) -> None:
-    """The first code block of a page (a ``pycon`` block, or a notebook's first cell), copied with its
-    button, is the code without prompts or outputs; a reference page's runs in a fresh ``python``.
+@pytest.mark.parametrize("path", PAGES, ids=lambda p: p or "home")
+def test_page_loads_cleanly_and_its_copy_button_gives_code_that_runs(
+    visit, built_site: Path, tmp_path: Path, path: str
+) -> None:
+    """Every page: no console error, no request to another host, its math rendered by KaTeX.
 
-    (The API page is left out: its docstring examples run in their module's namespace.)
+    Then the first code block of the page (a ``pycon`` block, or a notebook's first cell), copied
+    with its button, is the code without prompts or outputs, and a reference page's copy runs on its
+    own, as pasted into a new ``python`` (``dlref.runner.run_script``: a fresh process with fresh
+    globals). A notebook's copy is its cell's source, which the build has just executed. The API
+    page is not copied: its docstring examples run in their module's namespace.
     """
-    page = visit(path).page
-    notebook = page.locator(".jupyter-wrapper").count() > 0
-    shown, code = copy_first_block(page, ".jupyter-wrapper div.highlight" if notebook else "div.language-pycon")
-    if notebook:  # the copy is the cell's source, which the build has just executed
+    page = visit(path)
+    assert page.errors == [], f"console errors on /{path}"
+    assert page.foreign == [], f"/{path} requested other hosts"
+    html = (built_site / path / "index.html").read_text(encoding="utf-8")
+    notebook = "jupyter-wrapper" in html
+    if 'class="arithmatex"' in html or (notebook and notebook_has_math(html)):
+        page.page.locator(".katex").first.wait_for(timeout=15_000)  # rendering follows the load on long pages
+        assert page.page.locator(".katex-error").count() == 0, f"math that KaTeX could not render on /{path}"
+    if path == "api/":
+        return
+    shown, code = copy_first_block(page.page, ".jupyter-wrapper div.highlight" if notebook else "div.language-pycon")
+    if notebook:
         assert code.strip() == shown.strip()
         return
     assert code.rstrip("\n").splitlines() == [
         line[4:] for line in shown.splitlines() if line.startswith((">>> ", "... "))
     ]
-    returncode, stderr = run_fresh_python(code, tmp_path)
-    assert returncode == 0, f"/{path}: copied code failed:\n{code}\n{stderr}"
-
-
-def run_fresh_python(code: str, cwd: Path) -> tuple[int, str]:
-    """Paste ``code`` into a new ``python``; return its exit status and stderr."""
-    result = subprocess.run(
-        [sys.executable, "-"], input=code, capture_output=True, text=True, cwd=cwd, timeout=300, check=False
-    )
-    return result.returncode, result.stderr
+    outcome = submit(run_script, f"copied from /{path}", code, str(tmp_path)).result()
+    assert outcome.passed, f"/{path}: copied code failed:\n{code}\n{outcome.report}"
 
 
 def test_copying_a_traceback_leaves_out_every_output_line(visit) -> None:
@@ -217,14 +230,16 @@ def test_search_finds_english_and_chinese_terms(visit, term: str, where: str) ->
     assert any(where in link for link in links), links
 
 
-def test_notebook_downloads_are_valid_notebooks(browser, built_site: Path, server: str) -> None:
+def test_notebook_downloads_are_valid_notebooks(
+    browser, built_site: Path, built_site_tags: dict[Path, PageTags], server: str
+) -> None:
     """Each page's notebook button (read from the built page) downloads a valid notebook over HTTP."""
-
     found = 0
     for path in PAGES:
-        html = (built_site / path / "index.html").read_text(encoding="utf-8")
-        for link in BeautifulSoup(html, "html.parser").select("a.dlref-ipynb[download]"):
-            response = browser.request.get(server + path + link["href"])
+        for link in built_site_tags[built_site / path / "index.html"].find("a", "download"):
+            if "dlref-ipynb" not in (link.get("class") or "").split():
+                continue
+            response = browser.request.get(server + path + (link["href"] or ""))
             assert response.ok, (path, link["href"])
             nbformat.validate(nbformat.reads(response.text(), as_version=4))
             found += 1

@@ -6,19 +6,10 @@ import re
 from pathlib import Path
 from urllib.parse import unquote, urldefrag, urlsplit
 
-import pytest
 from bs4 import BeautifulSoup
+from html_tags import PageTags, site_tags
 
 NOTEBOOK_PAGE_LIMIT = 80_000  # bytes of HTML
-
-
-def pages(site: Path) -> dict[Path, BeautifulSoup]:
-    return {path: BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser") for path in site.rglob("*.html")}
-
-
-@pytest.fixture(scope="module")
-def parsed(built_site: Path) -> dict[Path, BeautifulSoup]:
-    return pages(built_site)
 
 
 def target_file(site: Path, page: Path, url: str) -> Path:
@@ -33,13 +24,13 @@ def target_file(site: Path, page: Path, url: str) -> Path:
     return target
 
 
-def test_every_internal_link_and_anchor_resolves(built_site: Path, parsed: dict[Path, BeautifulSoup]) -> None:
-    ids = {path.resolve(): {tag["id"] for tag in soup.find_all(id=True)} for path, soup in parsed.items()}
+def test_every_internal_link_and_anchor_resolves(built_site: Path, built_site_tags: dict[Path, PageTags]) -> None:
+    ids = {path.resolve(): tags.ids for path, tags in built_site_tags.items()}
     broken, checked = [], 0
-    for page, soup in parsed.items():
+    for page, tags in built_site_tags.items():
         for tag, attribute in [("a", "href"), ("link", "href"), ("img", "src"), ("script", "src")]:
-            for element in soup.find_all(tag, attrs={attribute: True}):
-                url = element[attribute]
+            for element in tags.find(tag, attribute):
+                url = element[attribute] or ""
                 if urlsplit(url).scheme or url.startswith("//"):
                     continue  # external: the browser test checks that none is loaded
                 where = f"{page.relative_to(built_site)}: {url}"
@@ -57,10 +48,11 @@ def test_every_internal_link_and_anchor_resolves(built_site: Path, parsed: dict[
 
 def test_the_link_check_can_fail(tmp_path: Path) -> None:
     (tmp_path / "index.html").write_text('<a href="missing/">x</a><a href="#nowhere">y</a>', encoding="utf-8")
-    soup = pages(tmp_path)[tmp_path / "index.html"]
-    links = [a["href"] for a in soup.find_all("a")]
+    tags = site_tags(tmp_path)[tmp_path / "index.html"]
+    links = [a["href"] for a in tags.find("a", "href")]
     assert not target_file(tmp_path, tmp_path / "index.html", links[0]).is_file()
-    assert "nowhere" not in {tag["id"] for tag in soup.find_all(id=True)}
+    assert links[1] == "#nowhere"
+    assert "nowhere" not in tags.ids
 
 
 def test_notebook_pages_are_light_and_load_shared_styles(built_site: Path) -> None:
