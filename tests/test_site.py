@@ -4,17 +4,23 @@ and fails, naming the file and line, when an output differs or a notebook cell r
 from __future__ import annotations
 
 import html
+import logging
 import os
 import re
 import subprocess
 import sys
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 import pytest
 import torch
 import yaml
+from mkdocs.commands.build import build
+from mkdocs.config import load_config
+from mkdocs.exceptions import Abort, PluginError
 
 from dlref.device import ENV_VAR, default_device
 from dlref.engine import rewrite_outputs, run_page
@@ -22,12 +28,10 @@ from dlref.runner import CACHE_DIR_ENV_VAR, cache_directory
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-# Small test projects share the project's execution cache, so dlref's docstrings run once, not once
-# per project; their pages are keyed by their own text like any other.
-SMALL_ENV = {**ENV, CACHE_DIR_ENV_VAR: str(cache_directory(ROOT))}
 
 
 def mkdocs_build(project: Path, site: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """``mkdocs build --strict`` in a new process, as a maintainer runs it."""
     return subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(project / "mkdocs.yml"), "-d", str(site)],
         cwd=project,
@@ -37,6 +41,46 @@ def mkdocs_build(project: Path, site: Path, env: dict[str, str] | None = None) -
         check=False,
         timeout=600,
     )
+
+
+@dataclass
+class Build:
+    passed: bool
+    log: str  # mkdocs' log lines, as `mkdocs build` prints them
+
+
+@pytest.fixture
+def build_here(monkeypatch: pytest.MonkeyPatch) -> Callable[[Path, Path], Build]:
+    """Build a small project in this process: ``mkdocs build --strict`` without its start-up.
+
+    The project's pages run in fresh processes from this test process's warm server
+    (``dlref.runner``) instead of a new one per build, and share the project's execution cache, so
+    dlref's docstrings run once, not once per project (its pages are keyed by their own text).
+    """
+    monkeypatch.setenv(CACHE_DIR_ENV_VAR, str(cache_directory(ROOT)))
+
+    def build_project(project: Path, site: Path) -> Build:
+        records: list[str] = []
+
+        class Collect(logging.Handler):
+            def emit(self, record: logging.LogRecord) -> None:
+                records.append(f"{record.levelname:<8}-  {record.getMessage()}")
+
+        logger, handler = logging.getLogger("mkdocs"), Collect(logging.INFO)
+        level = logger.level
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        try:
+            build(load_config(str(project / "mkdocs.yml"), site_dir=str(site)))
+            passed = True
+        except (Abort, PluginError):
+            passed = False
+        finally:
+            logger.removeHandler(handler)
+            logger.setLevel(level)
+        return Build(passed, "\n".join(records))
+
+    return build_project
 
 
 @pytest.fixture(scope="module")
@@ -162,7 +206,7 @@ def small_project(tmp_path: Path, pages: dict[str, str], notebooks: bool = False
     return tmp_path
 
 
-def test_a_rebuild_runs_only_the_page_that_changed(tmp_path: Path) -> None:
+def test_a_rebuild_runs_only_the_page_that_changed(tmp_path: Path, build_here) -> None:
     fresh = f"<!-- {uuid.uuid4()} -->\n"  # pages this shared cache has never seen
     pages = {
         "index.md": fresh + "# Home\n\n```pycon\n>>> 6 * 7\n42\n```\n",
@@ -170,45 +214,45 @@ def test_a_rebuild_runs_only_the_page_that_changed(tmp_path: Path) -> None:
         "prose.md": "# Prose\n\nNo examples.\n",
     }
     project = small_project(tmp_path, pages)
-    first = mkdocs_build(project, tmp_path / "site", env=SMALL_ENV)
-    assert first.returncode == 0, first.stderr
-    again = mkdocs_build(project, tmp_path / "site", env=SMALL_ENV)
-    assert "dlref: executed 0 of 3; 3 unchanged, from the cache" in again.stderr
+    first = build_here(project, tmp_path / "site")
+    assert first.passed, first.log
+    assert "docs/index.md, docs/other.md)" in first.log  # (the docstrings may be cached already)
+    again = build_here(project, tmp_path / "site")
+    assert "dlref: executed 0 of 3; 3 unchanged, from the cache" in again.log
     (project / "docs/other.md").write_text(pages["other.md"].replace("2 ** 10\n1024", "2 ** 11\n2048"))
-    changed = mkdocs_build(project, tmp_path / "site", env=SMALL_ENV)
-    assert "dlref: executed 1 of 3 (docs/other.md); 2 unchanged, from the cache" in changed.stderr
+    changed = build_here(project, tmp_path / "site")
+    assert "dlref: executed 1 of 3 (docs/other.md); 2 unchanged, from the cache" in changed.log
     assert "2048" in (tmp_path / "site/other/index.html").read_text(encoding="utf-8")
 
 
-def test_a_wrong_output_fails_the_build_naming_file_and_line(tmp_path: Path) -> None:
+def test_a_wrong_output_fails_the_build_naming_file_and_line(tmp_path: Path, build_here) -> None:
     page = "# Page\n\nText.\n\n```pycon\n>>> import torch\n>>> torch.arange(3)\ntensor([0, 1, 3])\n```\n"
-    project = small_project(tmp_path, {"index.md": page})
-    result = mkdocs_build(project, tmp_path / "site", env=SMALL_ENV)
-    assert result.returncode != 0
-    assert "docs/index.md:7: example did not show what the page shows" in result.stderr
-    assert "Expected:\n    tensor([0, 1, 3])\nActual:\n    tensor([0, 1, 2])" in result.stderr
+    result = build_here(small_project(tmp_path, {"index.md": page}), tmp_path / "site")
+    assert not result.passed
+    assert "docs/index.md:7: example did not show what the page shows" in result.log
+    assert "Expected:\n    tensor([0, 1, 3])\nActual:\n    tensor([0, 1, 2])" in result.log
 
 
-def test_an_unexpected_exception_fails_the_build(tmp_path: Path) -> None:
+def test_an_unexpected_exception_fails_the_build(tmp_path: Path, build_here) -> None:
     page = "# Page\n\n```pycon\n>>> {}['missing']\n```\n"
-    result = mkdocs_build(small_project(tmp_path, {"index.md": page}), tmp_path / "site", env=SMALL_ENV)
-    assert result.returncode != 0
-    assert "docs/index.md:4:" in result.stderr
-    assert "KeyError: 'missing'" in result.stderr
+    result = build_here(small_project(tmp_path, {"index.md": page}), tmp_path / "site")
+    assert not result.passed
+    assert "docs/index.md:4:" in result.log
+    assert "KeyError: 'missing'" in result.log
 
 
-def test_a_notebook_cell_that_raises_fails_the_build(tmp_path: Path) -> None:
+def test_a_notebook_cell_that_raises_fails_the_build(tmp_path: Path, build_here) -> None:
     notebook = "# %% [markdown]\n# # Broken\n\n# %%\nx = 1\n\n# %%\nraise ValueError('this cell fails on purpose')\n"
     project = small_project(tmp_path, {"index.md": "# Home\n", "walkthroughs/broken.py": notebook}, notebooks=True)
-    result = mkdocs_build(project, tmp_path / "site", env=SMALL_ENV)
-    assert result.returncode != 0
-    assert "this cell fails on purpose" in result.stderr
+    result = build_here(project, tmp_path / "site")
+    assert not result.passed
+    assert "this cell fails on purpose" in result.log
 
 
 def test_a_missing_device_stops_the_build_with_one_line(tmp_path: Path, missing_cuda: str) -> None:
     missing = missing_cuda
     project = small_project(tmp_path, {"index.md": "# Home\n"})
-    result = mkdocs_build(project, tmp_path / "site", env={**SMALL_ENV, ENV_VAR: missing})
+    result = mkdocs_build(project, tmp_path / "site", env={**ENV, ENV_VAR: missing})  # stops before any page runs
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
     errors = [line for line in result.stderr.splitlines() if "ERROR" in line]
