@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 import torch.nn.functional as F
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from dlref.models import losses
@@ -20,6 +20,7 @@ def draw_logits(seed: int, n: int, k: int, scale: float, device: torch.device) -
 
 @on_each_device
 @given(seed=st.integers(0, 2**31), n=st.integers(1, 8), k=st.integers(1, 6), scale=st.sampled_from([1.0, 30.0, 1e3]))
+@example(seed=195, n=4, k=4, scale=1e3)  # z_j - logsumexp(z) cancelled to 0 where torch gives -1.85e-5
 def test_softmax_family_matches_torch_even_for_huge_logits(
     device: torch.device, seed: int, n: int, k: int, scale: float
 ) -> None:

@@ -163,11 +163,23 @@ def logsumexp(logits: torch.Tensor) -> torch.Tensor:
 def log_softmax(logits: torch.Tensor) -> torch.Tensor:
     r"""$\log \mathrm{softmax}(z)_j = z_j - \log \sum_k e^{z_k}$, over the last dimension, stably.
 
+    Computed as $(z_j - m) - \log \sum_k e^{z_k - m}$ with $m = \max_k z_k$, not as
+    $z_j - \mathrm{logsumexp}(z)$: for the largest logit that difference cancels. With
+    $z = (1314.77, 1303.87)$ the answer is $-\log(1 + e^{-10.9}) \approx -1.85 \cdot 10^{-5}$, but
+    $\mathrm{logsumexp}(z) = 1314.77 + 1.85 \cdot 10^{-5}$ rounds to $1314.77$ in float32, whose
+    spacing there is $1.2 \cdot 10^{-4}$, and the difference comes out as exactly 0.
+
     Examples:
         >>> log_softmax(torch.tensor([[1.0, 2.0, 100.0]]))
         tensor([[-99., -98.,   0.]])
+        >>> z = torch.tensor([[1314.7712, 1303.8721]])
+        >>> log_softmax(z)[0, 0], (z - logsumexp(z).unsqueeze(-1))[0, 0]
+        (tensor(-1.8477e-05), tensor(0.))
+        >>> torch.log_softmax(z, dim=-1)[0, 0]
+        tensor(-1.8477e-05)
     """
-    return logits - logsumexp(logits).unsqueeze(-1)
+    shifted = logits - logits.amax(dim=-1, keepdim=True).detach()
+    return shifted - torch.log(torch.exp(shifted).sum(dim=-1, keepdim=True))
 
 
 def softmax(logits: torch.Tensor) -> torch.Tensor:
@@ -236,8 +248,8 @@ def cross_entropy(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         ValueError: cross_entropy: y must be int64 class indices of shape (1,), got torch.float32 of shape (1,)
     """
     _check_labels("cross_entropy", logits, y)
-    picked = logits.gather(1, y.unsqueeze(1)).squeeze(1)  # z_{i, y_i}
-    return (logsumexp(logits) - picked).mean()
+    # -log softmax(z_i)_{y_i}, from the stable log_softmax (logsumexp(z_i) - z_{i,y_i} would cancel)
+    return -log_softmax(logits).gather(1, y.unsqueeze(1)).squeeze(1).mean()
 
 
 # --8<-- [end:cross_entropy]
