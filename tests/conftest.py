@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
 import torch
-from filelock import FileLock
 from hypothesis import HealthCheck, settings
 
 from dlref.device import available_devices
+
+ROOT = Path(__file__).resolve().parents[1]
 
 # Property tests: no per-example deadline (the first call of a torch op can take seconds), and the
 # `device` fixture is meant to be shared by a test's examples. In CI they also draw the same
@@ -36,41 +38,102 @@ def missing_cuda() -> str:
     return f"cuda:{torch.cuda.device_count() + 7}" if torch.cuda.is_available() else "cuda"
 
 
-@pytest.fixture(scope="session")
-def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The project's own site, built once per session with ``mkdocs build --strict``.
+# --- the project's site: built once per run, in the background, while the other tests run -------------
 
-    Shared by ``tests/test_site.py`` and the browser, link and notebook tests in ``tests/site/``: a
-    build runs every page and notebook, so it is the costliest fixture of the suite. While working
-    on those tests, ``DLREF_BUILT_SITE=site`` uses a site already built by ``scripts/docs build``.
+_BUILDER: list[threading.Thread] = []  # the build this process started, if it started it
+
+
+def _run_directory(config: pytest.Config) -> Path:
+    """The run's temporary folder, common to all pytest-xdist workers (each has a subfolder of it)."""
+    base = config._tmp_path_factory.getbasetemp()  # what the tmp_path_factory fixture returns
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+def _start_site_build(config: pytest.Config) -> Path:
+    """Start ``mkdocs build --strict`` of the project in a new process, unless a worker already has.
+
+    The first test process to get here starts it; a thread of that process writes ``built-site.ok``
+    or ``built-site.failed`` (mkdocs' output) when it ends. Returns the site's folder.
     """
-    if os.environ.get("DLREF_BUILT_SITE"):
-        return Path(os.environ["DLREF_BUILT_SITE"]).resolve()
-    # Under pytest-xdist the first worker to get here builds; the others wait and use its site.
-    shared = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        shared = shared.parent  # the run's temporary root, common to its workers
-    out, done = shared / "built-site", shared / "built-site.ok"
-    with FileLock(shared / "built-site.lock"):
-        if not done.is_file():
-            shutil.rmtree(out, ignore_errors=True)
-            build_site(out)
-            done.touch()
+    shared = _run_directory(config)
+    out = shared / "built-site"
+    try:
+        os.close(os.open(shared / "built-site.started", os.O_CREAT | os.O_EXCL))
+    except FileExistsError:
+        return out
+    root = Path(__file__).resolve().parents[1]
+    command = [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(root / "mkdocs.yml"), "-d", str(out)]
+    process = subprocess.Popen(
+        command,
+        cwd=root,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+    def wait() -> None:
+        _, stderr = process.communicate()
+        warnings = [line for line in stderr.splitlines() if line.startswith("WARNING")]  # mkdocs' own
+        failed = process.returncode != 0 or warnings
+        marker = shared / ("built-site.failed" if failed else "built-site.ok")
+        marker.write_text(stderr, encoding="utf-8")
+
+    _BUILDER.append(threading.Thread(target=wait, name="dlref site build", daemon=True))
+    _BUILDER[0].start()
     return out
 
 
-def build_site(out: Path) -> None:
-    """``mkdocs build --strict`` of the project into ``out``; no warnings."""
-    root = Path(__file__).resolve().parents[1]
-    result = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(root / "mkdocs.yml"), "-d", str(out)],
-        cwd=root,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=600,
-    )
-    assert result.returncode == 0, result.stderr
-    warnings = [line for line in result.stderr.splitlines() if line.startswith("WARNING")]  # mkdocs' own
-    assert not warnings, warnings
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start the site build as soon as the tests are known, if any of them needs it."""
+    if os.environ.get("DLREF_BUILT_SITE") or session.config.option.collectonly:
+        return
+    if any("built_site" in getattr(item, "fixturenames", ()) for item in session.items):
+        _start_site_build(session.config)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests that need the built site run after the others, which run while the site builds.
+
+    Then the pages, notebooks and docstrings (``docs/``, ``src/``): the build has run them all, so
+    they pass from the shared execution cache unless something changed since.
+    """
+
+    def group(item: pytest.Item) -> int:
+        if "built_site" in getattr(item, "fixturenames", ()):
+            return 1
+        if item.path.is_relative_to(ROOT / "docs") or item.path.is_relative_to(ROOT / "src"):
+            return 2
+        return 0
+
+    items.sort(key=group)  # stable: each group keeps the collection order
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    for thread in _BUILDER:  # other workers may be waiting for the build this process started
+        thread.join()
+
+
+@pytest.fixture(scope="session")
+def built_site(request: pytest.FixtureRequest) -> Path:
+    """The project's own site, built once per run with ``mkdocs build --strict``; no warnings.
+
+    Shared by ``tests/test_site.py`` and the browser, link and notebook tests in ``tests/site/``: a
+    build runs every page and notebook, so it is the costliest part of the suite. It starts in the
+    background as soon as the tests are collected (``pytest_collection_finish``), under
+    pytest-xdist once for all workers. While working on those tests, ``DLREF_BUILT_SITE=site`` uses
+    a site already built by ``scripts/docs build``.
+    """
+    if os.environ.get("DLREF_BUILT_SITE"):
+        return Path(os.environ["DLREF_BUILT_SITE"]).resolve()
+    out = _start_site_build(request.config)
+    shared = out.parent
+    deadline = time.monotonic() + 900
+    while not (shared / "built-site.ok").is_file():
+        failed = shared / "built-site.failed"
+        if failed.is_file():
+            pytest.fail(f"mkdocs build --strict of the project failed:\n{failed.read_text(encoding='utf-8')}")
+        if time.monotonic() > deadline:
+            pytest.fail("the site build has not finished after 15 minutes")
+        time.sleep(0.1)
+    return out
