@@ -100,13 +100,25 @@ class DlrefPlugin(BasePlugin):
         return config
 
     def _start(self, kind: str, name: str, text: str, task, *args: str) -> None:
-        """Look ``name`` up in the cache, or start running it in a fresh process."""
+        """Look ``name`` up in the cache, or queue it to run in a fresh process (``_run_queued``)."""
         key = self.cache.key(kind, name, text)
         cached = self.cache.get(key)
-        self.results[name] = cached if cached is not None else submit(task, *args)
         self.keys[name] = key
-        if cached is None:
+        if cached is not None:
+            self.results[name] = cached
+        else:
             self.ran.append(name)
+            self._queued.append((kind, name, task, args))
+
+    def _run_queued(self) -> None:
+        """Start the queued runs, the longest first (as long as they took last time; never run:
+        notebooks first), so that no long one starts last while the other cores sit idle."""
+        last = self.cache.durations()
+        guess = {"notebook": 10.0, "docstrings": 5.0, "page": 1.0}  # seconds; only the order matters
+        self._queued.sort(key=lambda job: -last.get(job[1], guess.get(job[0], 1.0)))
+        for _, name, task, args in self._queued:
+            self.results[name] = submit(task, *args)
+        self._queued.clear()
 
     def _outcome(self, name: str) -> Outcome:
         """Wait for ``name``'s outcome (stored in the cache when it passed); fail the build if it failed."""
@@ -128,6 +140,7 @@ class DlrefPlugin(BasePlugin):
         self.results: dict[str, Outcome | Future[Outcome]] = {}
         self.keys: dict[str, str] = {}
         self.ran: list[str] = []
+        self._queued: list[tuple] = []
         self.notebooks: dict[str, str] = {}  # src_uri -> name, for notebooks
         self.pages: dict[str, tuple[str, str]] = {}  # src_uri -> (name, text), for pages with examples
         self.executed = self.root / ".cache" / "dlref-notebooks"  # what mkdocs-jupyter renders
@@ -146,6 +159,7 @@ class DlrefPlugin(BasePlugin):
                 self._start("notebook", name, source.read_text(encoding="utf-8"), run_notebook_page, str(source))
                 file.abs_src_path = str(self.executed / Path(name).with_suffix(".ipynb"))
                 self.notebooks[file.src_uri] = name
+        self._run_queued()
         return files
 
     def on_pre_page(self, page: Page, config: MkDocsConfig, files: Files) -> Page:
@@ -177,6 +191,7 @@ class DlrefPlugin(BasePlugin):
         self._outcome("dlref docstrings")
         for name in self.results:
             self._outcome(name)
+        self.cache.record_durations({name: self.results[name].seconds for name in self.ran})
         ran = f"executed {len(self.ran)} of {len(self.results)}" + (f" ({', '.join(self.ran)})" if self.ran else "")
         log.info(f"dlref: {ran}; {len(self.results) - len(self.ran)} unchanged, from the cache")
         return env

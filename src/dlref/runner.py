@@ -77,7 +77,7 @@ CACHE_DIR_ENV_VAR = "DLREF_CACHE_DIR"
 JOBS_ENV_VAR = "DLREF_JOBS"
 """How many pages may run at once (default: the number of CPU cores)."""
 
-_FORMAT = 1  # bump when the stored layout changes
+_FORMAT = 2  # bump when the stored layout changes
 _PRELOAD = [
     "numpy",
     "torch",
@@ -100,11 +100,13 @@ class Outcome:
         report: why not, naming ``file:line`` (empty when ``passed``).
         shown: for a page, its Markdown with the outputs of this run; for a notebook, the executed
             notebook as nbformat JSON; unused for docstrings.
+        seconds: how long the run took, in its process (0 where not measured).
     """
 
     passed: bool
     report: str = ""
     shown: str = ""
+    seconds: float = 0.0
 
 
 # --------------------------------------------------------------------------------------------------
@@ -181,6 +183,24 @@ class Cache:
         partial = path.with_suffix(f".{os.getpid()}.tmp")
         partial.write_text(json.dumps(asdict(outcome)), encoding="utf-8")
         os.replace(partial, path)
+
+    def durations(self) -> dict[str, float]:
+        """How many seconds each page, notebook or docstring set took when it last ran, by name."""
+        path = None if self.directory is None else self.directory / "durations.json"
+        try:
+            return {str(k): float(v) for k, v in json.loads(path.read_text(encoding="utf-8")).items()} if path else {}
+        except (OSError, ValueError, TypeError, AttributeError):
+            return {}
+
+    def record_durations(self, seconds: dict[str, float]) -> None:
+        """Remember how long these runs took (to start the longest first next time)."""
+        if self.directory is None or not seconds:
+            return
+        merged = {**self.durations(), **seconds}
+        self.directory.mkdir(parents=True, exist_ok=True)
+        partial = self.directory / f"durations.{os.getpid()}.tmp"
+        partial.write_text(json.dumps(merged, indent=0, sort_keys=True), encoding="utf-8")
+        os.replace(partial, self.directory / "durations.json")
 
     def prune(self, max_age_days: float = 14) -> None:
         """Delete entries not used for ``max_age_days``."""
@@ -279,12 +299,15 @@ def _in_fresh_process(task: Callable[..., Outcome], *args: object) -> Outcome:
     faulthandler.enable()  # a crash prints the page's line (examples are compiled at it)
     np.random.seed()
     _share_cores(_jobs())
+    start = time.perf_counter()
     try:
-        return task(*args)
+        outcome = task(*args)
     except Exception as error:
         import traceback
 
-        return Outcome(False, f"{args[0] if args else task.__name__}: {''.join(traceback.format_exception(error))}")
+        outcome = Outcome(False, f"{args[0] if args else task.__name__}: {''.join(traceback.format_exception(error))}")
+    outcome.seconds = time.perf_counter() - start
+    return outcome
 
 
 # --------------------------------------------------------------------------------------------------
