@@ -1,6 +1,7 @@
 """Measure, in one run, how long the site and the tests take compared with the page code itself.
 
-(a) raw: every pycon example and every notebook cell, run in this process (torch imported once);
+(a) raw: every pycon example, every notebook cell and every docstring example (the API page's
+    examples, which the build runs too), run in this process (torch imported once);
 (b) a cold ``mkdocs build``: empty execution cache, new output directory;
 (c) a warm ``mkdocs build`` with nothing changed, as a new process (``mkdocs build``) and as a
     rebuild inside a running process (what ``mkdocs serve`` does after a change);
@@ -27,14 +28,15 @@ import tempfile
 import time
 from pathlib import Path
 
-from dlref.runner import CACHE_DIR_ENV_VAR
+from dlref.runner import CACHE_DIR_ENV_VAR, check_docstrings
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 
 
-def raw_execution() -> tuple[float, int, int]:
-    """Run every page's examples and every notebook's cells in this process; return seconds."""
+def raw_execution() -> tuple[float, int, int, float]:
+    """Run every page's examples, every notebook's cells and every docstring's examples in this
+    process; return the seconds, the page and notebook counts, and the docstrings' share."""
     import jupytext
     import matplotlib
 
@@ -60,7 +62,12 @@ def raw_execution() -> tuple[float, int, int]:
                     exec(compile(source, str(notebook), "exec"), namespace)
         finally:
             os.chdir(ROOT)
-    return time.perf_counter() - start, len(pages), len(notebooks)
+    docstrings = time.perf_counter()
+    outcome = check_docstrings()
+    if not outcome.passed:
+        raise SystemExit(outcome.report)
+    end = time.perf_counter()
+    return end - start, len(pages), len(notebooks), end - docstrings
 
 
 def timed(command: list[str], **kwargs: object) -> tuple[float, str]:
@@ -113,7 +120,7 @@ def main() -> None:
     args = parser.parse_args()
     mkdocs = [sys.executable, "-m", "mkdocs", "build", "--strict", "-d"]
 
-    raw, pages, notebooks = raw_execution()
+    raw, pages, notebooks, docstrings = raw_execution()
     shutil.rmtree(ROOT / ".cache" / "mkdocs-jupyter", ignore_errors=True)
     with tempfile.TemporaryDirectory() as cache, tempfile.TemporaryDirectory() as out:
         env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", CACHE_DIR_ENV_VAR: cache}
@@ -131,7 +138,11 @@ def main() -> None:
             tests, _ = timed([str(ROOT / "scripts/test"), "-q"], env={**os.environ, CACHE_DIR_ENV_VAR: cache})
 
     rows = [
-        ("(a) page code alone, in-process", raw, f"{pages} pages, {notebooks} notebooks"),
+        (
+            "(a) page code alone, in-process",
+            raw,
+            f"{pages} pages, {notebooks} notebooks, docstrings {docstrings:.2f} s",
+        ),
         ("(b) cold mkdocs build", cold, f"b/a = {cold / raw:.2f}; {executed(cold_log)}"),
         ("(c) warm build, new process", warm, "nothing changed"),
         ("(c) warm rebuild in a running process", rebuild, "what mkdocs serve does"),
