@@ -197,7 +197,8 @@ def test_a_page_that_kills_its_process_fails_alone_and_the_next_one_runs() -> No
 def test_a_script_runs_as_main_in_its_folder_with_fresh_globals(tmp_path: Path) -> None:
     code = "import os, pathlib\nassert __name__ == '__main__' and 'torch' not in dir()\n"
     code += "pathlib.Path('out').write_text(os.getcwd())\n"
-    assert submit(run_script, "copied.py", code, str(tmp_path)).result() == Outcome(True)
+    outcome = submit(run_script, "copied.py", code, str(tmp_path)).result()
+    assert outcome.passed, outcome.report
     assert (tmp_path / "out").read_text() == str(tmp_path)
 
 

@@ -40,14 +40,14 @@ import importlib
 import importlib.metadata
 import json
 import multiprocessing
+import multiprocessing.connection
 import os
 import pkgutil
 import re
 import sys
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -215,7 +215,7 @@ class Cache:
 # --------------------------------------------------------------------------------------------------
 # Fresh processes from a warm fork server
 
-_POOL: ProcessPoolExecutor | None = None
+_LAUNCHER: ThreadPoolExecutor | None = None
 
 
 def _jobs() -> int:
@@ -227,12 +227,13 @@ def _jobs() -> int:
     return os.cpu_count() or 1
 
 
-def _pool() -> ProcessPoolExecutor:
-    global _POOL
-    if _POOL is None:
-        _POOL = ProcessPoolExecutor(max_workers=_jobs(), mp_context=_context(), max_tasks_per_child=1)
-        atexit.register(_POOL.shutdown, cancel_futures=True)
-    return _POOL
+def _launcher() -> ThreadPoolExecutor:
+    """Threads that each start one task's process and wait for it: at most ``_jobs()`` run at once."""
+    global _LAUNCHER
+    if _LAUNCHER is None:
+        _LAUNCHER = ThreadPoolExecutor(max_workers=_jobs(), thread_name_prefix="dlref-runner")
+        atexit.register(_LAUNCHER.shutdown, cancel_futures=True)
+    return _LAUNCHER
 
 
 def _context() -> multiprocessing.context.BaseContext:
@@ -244,36 +245,40 @@ def _context() -> multiprocessing.context.BaseContext:
 def submit(task: Callable[..., Outcome], *args: object) -> Future[Outcome]:
     """Run ``task(*args)`` in a fresh process forked from the warm server; return its future.
 
-    The future always ends in an [`Outcome`][dlref.runner.Outcome]. If a process dies (a segfault
-    or SIGFPE inside torch; the fault handler prints where), every task of that pool is run again
-    alone, and the one that kills its process again fails with a report saying so.
+    Each task gets a process of its own, which ends with it. The future always ends in an
+    [`Outcome`][dlref.runner.Outcome]: a process that dies without one (a segfault or SIGFPE inside
+    torch; the fault handler prints where) fails only its own task, with a report saying so.
     """
-    outer: Future[Outcome] = Future()
-    pool = _pool()
+    return _launcher().submit(_run_in_new_process, task, args)
 
-    def finish(inner: Future[Outcome]) -> None:
-        global _POOL
-        try:
-            outer.set_result(inner.result())
-            return
-        except BrokenProcessPool:
-            if _POOL is pool:
-                _POOL = None  # the next submit starts a new pool
-        alone = ProcessPoolExecutor(max_workers=1, mp_context=_context())
-        retry = alone.submit(_in_fresh_process, task, *args)
-        alone.shutdown(wait=False)
 
-        def crashed(future: Future[Outcome]) -> None:
-            try:
-                outer.set_result(future.result())
-            except BrokenProcessPool:
-                name = args[0] if args else task.__name__
-                outer.set_result(Outcome(False, f"{name}: the process running it crashed (see the fault dump above)"))
+def _run_in_new_process(task: Callable[..., Outcome], args: tuple[object, ...]) -> Outcome:
+    # One process per task, not a ProcessPoolExecutor with max_tasks_per_child=1: Python 3.11's
+    # executor can lose a task while it replaces a finished worker, and the caller waits forever.
+    context = _context()
+    receive, send = context.Pipe(duplex=False)
+    process = context.Process(target=_child, args=(send, task, args), name=f"dlref: {_name(task, args)}")
+    process.start()
+    send.close()  # the child holds the only writing end: its death ends the read below
+    try:
+        outcome = receive.recv()
+    except EOFError:
+        outcome = None
+    finally:
+        receive.close()
+        process.join()
+    if not isinstance(outcome, Outcome):
+        return Outcome(False, f"{_name(task, args)}: the process running it crashed (see the fault dump above)")
+    return outcome
 
-        retry.add_done_callback(crashed)
 
-    pool.submit(_in_fresh_process, task, *args).add_done_callback(finish)
-    return outer
+def _child(send: multiprocessing.connection.Connection, task: Callable[..., Outcome], args: tuple) -> None:
+    send.send(_in_fresh_process(task, *args))
+    send.close()
+
+
+def _name(task: Callable[..., Outcome], args: tuple[object, ...]) -> str:
+    return str(args[0]) if args else task.__name__
 
 
 def _share_cores(processes: int) -> None:
@@ -305,7 +310,7 @@ def _in_fresh_process(task: Callable[..., Outcome], *args: object) -> Outcome:
     except Exception as error:
         import traceback
 
-        outcome = Outcome(False, f"{args[0] if args else task.__name__}: {''.join(traceback.format_exception(error))}")
+        outcome = Outcome(False, f"{_name(task, args)}: {''.join(traceback.format_exception(error))}")
     outcome.seconds = time.perf_counter() - start
     return outcome
 
