@@ -13,6 +13,17 @@ while MkDocs renders; results are cached under ``.cache/dlref/`` and reused whil
 mkdocs-jupyter already executed (it must not execute them itself). The footer says which torch
 version and device produced the outputs.
 
+What MkDocs and the other plugins make of a page is cached too ([`dlref.render_cache`][dlref.render_cache],
+in ``render/`` and ``search/`` next to the execution cache): its HTML after dlref's own
+``on_page_content``, table of contents, title, anchors and links, figures and ``.ipynb`` download,
+the autorefs anchors and mkdocstrings inventory entries its render registered and the warnings it
+logged, and Material search's entries for it. An unchanged page is replayed from there (no Markdown,
+nbconvert, mkdocstrings or jieba work); its key covers the page as rendered, the files its snippets
+include, ``mkdocs.yml`` and the resolved settings, ``overrides/``, the site's file list with URLs,
+the installed versions, the ``dlref`` sources and the device, so editing a page renders only that
+page, and editing ``mkdocs.yml`` renders all of them. Jinja keeps the theme's compiled templates in
+``jinja/`` there.
+
 It also makes what readers get (``dlref.publish``): notebook pages without inline styles or CDN
 scripts (the styles go to one shared file, ``assets/stylesheets/notebook.css``), ``pycon`` blocks
 whose copy button copies only code, and a downloadable ``.ipynb`` next to every page that has
