@@ -66,6 +66,7 @@ def make_project(folder: Path) -> Path:
         "plugins": plugins,
         "markdown_extensions": extensions,
         "nav": ["index.md", "guide.md", "api.md", "other.md"],
+        "validation": {"anchors": "warn"},  # MkDocs checks links to anchors after the build
     }
     (folder / "overrides").mkdir(parents=True)
     (folder / "mkdocs.yml").write_text(yaml.safe_dump(small, allow_unicode=True), encoding="utf-8")
@@ -90,13 +91,17 @@ def seed_runs(project: Path, cache: Path) -> None:
 
 
 def build_site(project: Path, site: Path, strict: bool = False) -> DlrefPlugin:
-    """Build ``project`` into ``site`` in this process, with its own cache; return the dlref plugin."""
+    """Build ``project`` into ``site`` in this process, with its own cache; return the dlref plugin.
+
+    With ``strict``, the build must abort (a warning); the plugin is returned all the same.
+    """
     seed_runs(project, project / "cache")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv(CACHE_DIR_ENV_VAR, str(project / "cache"))
         patch.delenv("DLREF_CACHE", raising=False)
         config = load_config(config_file=str(project / "mkdocs.yml"), site_dir=str(site), strict=strict)
-        build(config)
+        with pytest.raises(Abort) if strict else contextlib.nullcontext():
+            build(config)
     return config.plugins["dlref"]
 
 
@@ -180,8 +185,25 @@ def test_a_link_to_a_page_that_disappears_still_fails_a_strict_build(
     with edited(project, "docs/other.md", "mkdocs.yml"):
         (project / "docs/other.md").unlink()  # guide.md, unchanged and cached, links to it
         (project / "mkdocs.yml").write_text((project / "mkdocs.yml").read_text().replace("- other.md\n", ""))
-        for _ in range(2):  # rendered again, then replayed from the cache: the warning is logged both times
+        for replayed in (set(), {"index.md", "guide.md", "api.md"}):  # the warning is logged both times
             caplog.clear()
-            with caplog.at_level(logging.WARNING), pytest.raises(Abort):
-                build_site(project, tmp_path / "site", strict=True)
+            with caplog.at_level(logging.WARNING):
+                plugin = build_site(project, tmp_path / "site", strict=True)
+            assert plugin._replayed == replayed
             assert message in [r.getMessage() for r in caplog.records]
+
+
+def test_a_link_to_an_anchor_that_disappears_still_fails_a_strict_build(
+    warm, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    project = warm[0]
+    link = "guide.md#张量"
+    message = (
+        f"Doc file 'index.md' contains a link '{link}', but the doc 'guide.md' does not contain an anchor '#张量'."
+    )
+    with edited(project, "docs/guide.md"):
+        (project / "docs/guide.md").write_text(PAGES["guide.md"].replace("## 张量", "## 数组"), encoding="utf-8")
+        with caplog.at_level(logging.WARNING):
+            plugin = build_site(project, tmp_path / "site", strict=True)
+    assert plugin._replayed == {"index.md", "api.md", "other.md"}
+    assert message in [r.getMessage() for r in caplog.records]  # index.md's links, replayed, are checked
