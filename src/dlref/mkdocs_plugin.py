@@ -383,6 +383,9 @@ def _cached_render(plugin: DlrefPlugin, render):
 
     def cached(page: Page, config: MkDocsConfig, files: Files) -> None:
         uri = page.file.src_uri
+        if render_cache.remote_snippets(page.markdown or ""):
+            render(config, files)
+            return
         key = plugin._page_key(page, files, config)
         entry = plugin.renders.get(key)
         if entry is not None and _replay(plugin, page, entry, files, pages_log):

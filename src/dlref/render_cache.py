@@ -20,13 +20,15 @@ served; it over-invalidates rather than miss an input:
 * for every page: the execution cache's fingerprint (every installed distribution's version, Python,
   the device, every file of ``dlref``), the text of ``mkdocs.yml`` (and of a file it ``INHERIT``\ s,
   and the environment variables its ``!ENV`` tags read), the resolved settings the render reads
-  (copyright line with the build's device, site URL, ``use_directory_urls``, theme), every file of
+  (copyright line with the build's device, site URL, ``use_directory_urls``, theme), the ``hooks:``
+  files, every file of
   the theme's ``custom_dir`` and of mkdocstrings' handler ``paths`` and ``custom_templates``, and the
   list of all files of the site with their URLs (links are resolved against it);
 * for the page: its path and URL, its Markdown as rendered (after other plugins' ``on_page_markdown``:
   for a reference page, the text with the outputs of its run), its metadata, the bytes of its
   source file (for a notebook page, the executed ``.ipynb``), and every existing file named on a
-  pymdown snippet line of the page or of a file it includes.
+  pymdown snippet line of the page or of a file it includes (a page that includes a snippet by
+  URL is never cached).
 
 A search entry is keyed on the page's URL, title, metadata, table of contents and final HTML and on
 the search plugin's settings (and jieba dictionaries). Entries live in ``render/`` and ``search/``
@@ -65,6 +67,7 @@ __all__ = [
     "PageRecorder",
     "Store",
     "digest",
+    "remote_snippets",
     "replay_logs",
     "site_fingerprint",
     "snippet_files",
@@ -198,6 +201,9 @@ def site_fingerprint(config, files: Iterable, execution_fingerprint: str) -> str
         for handler in (options.get("handlers") or {}).values():
             for entry in (handler or {}).get("paths", []) or []:
                 parts.append(_tree_digest(root / entry, "*.py*"))
+    for name, module in (config.get("hooks") or {}).items():  # Python files MkDocs runs as plugins
+        path = Path(getattr(module, "__file__", None) or root / name)
+        parts.append(path.read_text(encoding="utf-8") if path.is_file() else f"{name}: missing")
     snippets = config.mdx_configs.get("pymdownx.snippets", {})
     for name in snippets.get("auto_append", []) or []:
         parts.extend(snippet_files(f'--8<-- "{name}"', snippet_bases(config)))
@@ -235,6 +241,11 @@ def _snippet_names(text: str) -> Iterator[str]:
             yield from rest.split()
         elif in_block and line.strip():
             yield line.strip()
+
+
+def remote_snippets(text: str) -> bool:
+    """Whether ``text`` includes a snippet by URL (its content cannot be hashed: never cached)."""
+    return any("://" in name for name in _snippet_names(text))
 
 
 def snippet_files(text: str, bases: list[Path], depth: int = 4) -> list[str]:
