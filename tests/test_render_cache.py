@@ -10,6 +10,8 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
+import time
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +24,7 @@ from mkdocs.config import load_config
 from mkdocs.exceptions import Abort
 
 from dlref.mkdocs_plugin import DlrefPlugin, build_device
+from dlref.render_cache import Store
 from dlref.runner import CACHE_DIR_ENV_VAR, Cache, Outcome
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -207,3 +210,14 @@ def test_a_link_to_an_anchor_that_disappears_still_fails_a_strict_build(
             plugin = build_site(project, tmp_path / "site", strict=True)
     assert plugin._replayed == {"index.md", "api.md", "other.md"}
     assert message in [r.getMessage() for r in caplog.records]  # index.md's links, replayed, are checked
+
+
+def test_the_store_keeps_the_most_recently_used_entries(tmp_path: Path) -> None:
+    store = Store(tmp_path, "render")
+    for age, key in enumerate(["new", "middle", "old", "ancient"]):
+        store.put(key, {"content": "x" * 1000})
+        when = time.time() - age * 3600 - (30 * 86400 if key == "ancient" else 0)
+        os.utime(tmp_path / "render" / f"{key}.json", (when, when))
+    store.get("old")  # used now: the most recent
+    store.prune(max_age_days=14, max_bytes=2500)  # room for two entries; "ancient" is too old anyway
+    assert sorted(p.stem for p in (tmp_path / "render").glob("*.json")) == ["new", "old"]

@@ -118,15 +118,24 @@ class Store:
         partial.write_text(json.dumps(entry, ensure_ascii=False), encoding="utf-8")
         os.replace(partial, path)
 
-    def prune(self, max_age_days: float = 14) -> None:
-        """Delete entries not used for ``max_age_days`` (an edited page leaves its old entry behind)."""
+    def prune(self, max_age_days: float = 14, max_bytes: int = 256 * 2**20) -> None:
+        """Delete entries not used for ``max_age_days``, then the least recently used beyond ``max_bytes``.
+
+        Every edit of a page leaves its old entry behind, and every edit of ``dlref`` all of them
+        (the API reference's is a couple of megabytes), so the folder is kept small.
+        """
         if self.directory is None or not self.directory.is_dir():
             return
-        limit = time.time() - max_age_days * 86400
+        entries = []
         for path in self.directory.glob("*.json"):
             with contextlib.suppress(OSError):
-                if path.stat().st_mtime < limit:
-                    path.unlink()
+                stat = path.stat()
+                entries.append((stat.st_mtime, stat.st_size, path))
+        limit, total = time.time() - max_age_days * 86400, 0
+        for mtime, size, path in sorted(entries, reverse=True):  # most recently used first
+            total += size
+            if mtime < limit or total > max_bytes:
+                path.unlink(missing_ok=True)
 
 
 # --------------------------------------------------------------------------------------------------
