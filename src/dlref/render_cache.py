@@ -21,9 +21,9 @@ served; it over-invalidates rather than miss an input:
   the device, every file of ``dlref``), the text of ``mkdocs.yml`` (and of a file it ``INHERIT``\ s,
   and the environment variables its ``!ENV`` tags read), the resolved settings the render reads
   (copyright line with the build's device, site URL, ``use_directory_urls``, theme), the ``hooks:``
-  files, every file of
-  the theme's ``custom_dir`` and of mkdocstrings' handler ``paths`` and ``custom_templates``, and the
-  list of all files of the site with their URLs (links are resolved against it);
+  files, every file of the theme's ``custom_dir`` and of mkdocstrings' handler ``paths`` and
+  ``custom_templates``, and the list of all files of the site with their URLs (links are resolved
+  against it);
 * for the page: its path and URL, its Markdown as rendered (after other plugins' ``on_page_markdown``:
   for a reference page, the text with the outputs of its run), its metadata, the bytes of its
   source file (for a notebook page, the executed ``.ipynb``), and every existing file named on a
@@ -33,7 +33,13 @@ served; it over-invalidates rather than miss an input:
 A search entry is keyed on the page's URL, title, metadata, table of contents and final HTML and on
 the search plugin's settings (and jieba dictionaries). Entries live in ``render/`` and ``search/``
 inside the execution cache's directory (``.cache/dlref/`` or ``$DLREF_CACHE_DIR``), are safe to
-delete, and are neither read nor written with ``DLREF_CACHE=0``.
+delete, are neither read nor written with ``DLREF_CACHE=0``, and are pruned after each build (unused
+for two weeks, or beyond 256 MB, least recently used first).
+
+Log records are recorded as a ``--verbose``-less build would show them even under ``--quiet`` (the
+loggers' levels are lowered and their handlers' raised for the render), so an entry recorded by a
+quiet build still replays its warnings in a normal one. Under ``--verbose`` nothing is stored
+(MkDocs then keeps no links to check).
 
 Examples:
     >>> import pathlib, tempfile
