@@ -13,6 +13,17 @@ while MkDocs renders; results are cached under ``.cache/dlref/`` and reused whil
 mkdocs-jupyter already executed (it must not execute them itself). The footer says which torch
 version and device produced the outputs.
 
+What MkDocs and the other plugins make of a page is cached too ([`dlref.render_cache`][dlref.render_cache],
+in ``render/`` and ``search/`` next to the execution cache): its HTML after dlref's own
+``on_page_content``, table of contents, title, anchors and links, figures and ``.ipynb`` download,
+the autorefs anchors and mkdocstrings inventory entries its render registered and the warnings it
+logged, and Material search's entries for it. An unchanged page is replayed from there (no Markdown,
+nbconvert, mkdocstrings or jieba work); its key covers the page as rendered, the files its snippets
+include, ``mkdocs.yml`` and the resolved settings, ``overrides/``, the site's file list with URLs,
+the installed versions, the ``dlref`` sources and the device, so editing a page renders only that
+page, and editing ``mkdocs.yml`` renders all of them. Jinja keeps the theme's compiled templates in
+``jinja/`` there.
+
 It also makes what readers get (``dlref.publish``): notebook pages without inline styles or CDN
 scripts (the styles go to one shared file, ``assets/stylesheets/notebook.css``), ``pycon`` blocks
 whose copy button copies only code, and a downloadable ``.ipynb`` next to every page that has
@@ -24,23 +35,25 @@ from __future__ import annotations
 import contextlib
 import faulthandler
 import importlib.metadata
+import json
 import logging
 import os
 import posixpath
 import re
+import types
 from concurrent.futures import Future
 from pathlib import Path
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin, event_priority
+from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 from mkdocs.utils.meta import get_data
 
+from dlref import render_cache
 from dlref.device import ENV_VAR, DeviceError
 from dlref.publish.html import mark_pycon_outputs, slim_notebook, unique_slugs
-from dlref.publish.notebook import page_notebook
 from dlref.runner import Cache, Outcome, cache_directory, check_docstrings, run_markdown_page, run_notebook_page, submit
 
 log = logging.getLogger("mkdocs.plugins.dlref")
@@ -87,6 +100,8 @@ class DlrefPlugin(BasePlugin):
         config.copyright = f"{config.copyright} · {line}" if config.copyright else line
         self.root = Path(config.config_file_path).resolve().parent
         self.cache = Cache(cache_directory(self.root), device)
+        self.renders = render_cache.Store(self.cache.directory, "render")
+        self.searches = render_cache.Store(self.cache.directory, "search")
         if "toc" in config.mdx_configs or "toc" in config.markdown_extensions:
             # Unicode anchors (a Chinese heading gets one that works); set here, as a Python object
             # in mkdocs.yml would need a YAML tag that yaml.safe_load refuses.
@@ -144,6 +159,11 @@ class DlrefPlugin(BasePlugin):
         self.notebooks: dict[str, str] = {}  # src_uri -> name, for notebooks
         self.pages: dict[str, tuple[str, str]] = {}  # src_uri -> (name, text), for pages with examples
         self.executed = self.root / ".cache" / "dlref-notebooks"  # what mkdocs-jupyter renders
+        self._cache_renders: bool | None = None  # decided at the first page
+        self._site_key: str | None = None
+        self._replayed: set[str] = set()  # pages replayed from the render cache
+        self._recorded: dict[str, tuple[str, dict]] = {}  # src_uri -> (key, entry so far), rendered now
+        self._notebooks_text: dict[str, str] = {}  # src_uri -> its .ipynb download, when already made
         self._start("docstrings", "dlref docstrings", "", check_docstrings)
         for file in files:
             if file.abs_src_path is None:
@@ -162,7 +182,7 @@ class DlrefPlugin(BasePlugin):
         self._run_queued()
         return files
 
-    def on_pre_page(self, page: Page, config: MkDocsConfig, files: Files) -> Page:
+    def _write_executed_notebook(self, page: Page, config: MkDocsConfig, files: Files) -> Page:
         """Before mkdocs-jupyter renders a notebook page, write the executed notebook it renders."""
         name = self.notebooks.get(page.file.src_uri)
         if name is not None:
@@ -176,6 +196,52 @@ class DlrefPlugin(BasePlugin):
                 executed.parent.mkdir(parents=True, exist_ok=True)
                 executed.write_text(shown, encoding="utf-8")
         return page
+
+    @event_priority(-100)  # last: wrap the render that the other plugins left (mkdocs-jupyter's for notebooks)
+    def _render_from_cache(self, page: Page, config: MkDocsConfig, files: Files) -> Page:
+        """Make the page's render replay its stored render when its key is unchanged, or record it."""
+        if self._cache_renders is None:
+            self._start_render_cache(config)
+        if self._cache_renders:
+            page.render = types.MethodType(_cached_render(self, page.render), page)
+        return page
+
+    on_pre_page = CombinedEvent(_write_executed_notebook, _render_from_cache)
+
+    def _start_render_cache(self, config: MkDocsConfig) -> None:
+        """Decide whether pages' renders are cached; wrap Material search's indexing with its cache."""
+        self._cache_renders = False
+        if self.renders.directory is None:
+            return  # DLREF_CACHE=0
+        # A stored page holds the HTML after dlref's on_page_content: no other plugin may see it first.
+        first = config.plugins.events["page_content"][:1]
+        if first != [self.on_page_content]:
+            log.info("dlref: another plugin's on_page_content runs before dlref's: pages are rendered, not cached")
+            return
+        self._cache_renders = True
+        self._autorefs = config.plugins.get("autorefs")
+        mkdocstrings = config.plugins.get("mkdocstrings")
+        self._handlers = getattr(mkdocstrings, "_handlers", None) if mkdocstrings is not None else None
+        search = config.plugins.get("material/search") or config.plugins.get("search")
+        index = getattr(search, "search_index", None)
+        if index is not None and type(search).__module__.startswith("material.plugins.search"):
+            _cache_search(self, search, index)
+
+    def _page_key(self, page: Page, files: Files, config: MkDocsConfig) -> str:
+        if self._site_key is None:
+            self._site_key = render_cache.site_fingerprint(config, files, self.cache._prefix)
+            self._snippet_bases = render_cache.snippet_bases(config)
+        source = Path(page.file.abs_src_path) if page.file.abs_src_path else None
+        return render_cache.digest(
+            self._site_key,
+            page.file.src_uri,
+            page.url,
+            page.markdown or "",
+            json.dumps(page.meta, sort_keys=True, default=str),
+            source.read_bytes() if source is not None and source.is_file() else b"",
+            self.pages.get(page.file.src_uri, ("", ""))[1],
+            *render_cache.snippet_files(page.markdown or "", self._snippet_bases),
+        )
 
     def on_page_markdown(self, markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
         """Return the page with the outputs of its run; fail on a difference."""
@@ -194,12 +260,40 @@ class DlrefPlugin(BasePlugin):
         self.cache.record_durations({name: self.results[name].seconds for name in self.ran})
         ran = f"executed {len(self.ran)} of {len(self.results)}" + (f" ({', '.join(self.ran)})" if self.ran else "")
         log.info(f"dlref: {ran}; {len(self.results) - len(self.ran)} unchanged, from the cache")
+        if self.cache.directory is not None and env.bytecode_cache is None:
+            # The theme's templates compiled once (Jinja checks each template's source against its
+            # stored code), in a folder per set of installed versions.
+            import jinja2
+
+            folder = self.cache.directory / "jinja" / self.cache._prefix[:16]
+            folder.mkdir(parents=True, exist_ok=True)
+            env.bytecode_cache = jinja2.FileSystemBytecodeCache(str(folder))
         return env
 
     # --- what readers get: light notebook pages, copyable code, .ipynb downloads (dlref.publish) -----
 
     def on_page_content(self, html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
-        """Slim notebook pages (before search indexes them); mark ``pycon`` output lines."""
+        """Slim notebook pages (before search indexes them); mark ``pycon`` output lines.
+
+        A page replayed from the render cache already is (its images and notebook come with it);
+        a page just rendered is stored in the cache now, with what this hook made of it.
+        """
+        uri = page.file.src_uri
+        if uri in self._replayed:
+            return html
+        html = self._publish(html, page, config, files)
+        pending = self._recorded.pop(uri, None)
+        if pending is not None:
+            key, entry = pending
+            if "<backlinks" not in html:  # mkdocstrings fills those in on_env from its collected objects
+                entry.update(content=html, toc=render_cache.toc_tokens(page.toc))
+                entry["images"] = render_cache.encode_images(self._images.get(uri, {}))
+                entry["styles"] = self._notebook_styles if uri in self.notebooks else None
+                entry["ipynb"] = self._notebooks_text[uri] = self._page_ipynb(uri) if uri in self.pages else None
+                self.renders.put(key, entry)
+        return html
+
+    def _publish(self, html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
         if "jupyter-wrapper" in html and not page.file.src_uri.endswith(".md"):
             slugify = config.mdx_configs.get("toc", {}).get("slugify")
             if slugify is None:
@@ -234,20 +328,31 @@ class DlrefPlugin(BasePlugin):
         for image, data in self._images.pop(page.file.src_uri, {}).items():
             (folder / image).write_bytes(data)
         if name:
-            import nbformat
-
-            if page.file.src_uri in self.pages:
-                nbformat.write(page_notebook(self.pages[page.file.src_uri][1], self.root), folder / name)
+            uri = page.file.src_uri
+            if uri in self.pages:
+                text = self._notebooks_text.pop(uri, None) or self._page_ipynb(uri)
+                (folder / name).write_bytes(text.encode("utf-8"))
             else:  # the notebook as executed for this page: its outputs and figures included
                 (folder / name).write_bytes(Path(page.file.abs_src_path).read_bytes())
         return output
 
+    def _page_ipynb(self, uri: str) -> str:
+        """The ``.ipynb`` download of a reference page, as ``nbformat.write`` writes it."""
+        import nbformat
+
+        from dlref.publish.notebook import page_notebook
+
+        text = nbformat.writes(page_notebook(self.pages[uri][1], self.root))
+        return text if text.endswith("\n") else text + "\n"
+
     def on_post_build(self, config: MkDocsConfig) -> None:
-        """Serve the notebook pages' styles once."""
+        """Serve the notebook pages' styles once; forget stored renders not used for two weeks."""
         if self._notebook_styles:
             path = Path(config.site_dir) / NOTEBOOK_CSS
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(self._notebook_styles, encoding="utf-8")
+        self.renders.prune()
+        self.searches.prune()
 
     _notebook_styles = ""
 
@@ -285,3 +390,109 @@ def _flat_toc(toc) -> list:
         items.append(item)
         items.extend(_flat_toc(item.children))
     return items
+
+
+def _cached_render(plugin: DlrefPlugin, render):
+    """A page's render that replays its stored render, or runs ``render`` and records it."""
+    pages_log = logging.getLogger("mkdocs.structure.pages")
+
+    def cached(page: Page, config: MkDocsConfig, files: Files) -> None:
+        uri = page.file.src_uri
+        if render_cache.remote_snippets(page.markdown or ""):
+            render(config, files)
+            return
+        key = plugin._page_key(page, files, config)
+        entry = plugin.renders.get(key)
+        if entry is not None and _replay(plugin, page, entry, files, pages_log):
+            return
+        before = page.__dict__.get("title", _UNSET)
+        with render_cache.PageRecorder(page, plugin._autorefs, plugin._handlers) as recorder:
+            render(config, files)
+        if not recorder.ok or pages_log.getEffectiveLevel() <= logging.DEBUG:
+            return  # not replayable, or --verbose (MkDocs then keeps no links to check)
+        entry = recorder.entry()
+        title = page.__dict__.get("title", _UNSET)
+        if title is not before and title is not _UNSET:  # mkdocs-jupyter sets a notebook's title
+            entry["title"] = title
+        entry["title_from_render"] = page._title_from_render
+        entry["anchor_ids"] = None if page.present_anchor_ids is None else sorted(page.present_anchor_ids)
+        links = page.links_to_anchors
+        entry["links"] = None if links is None else {f.src_uri: dict(a) for f, a in links.items()}
+        plugin._recorded[uri] = key, entry
+
+    return cached
+
+
+_UNSET = object()
+
+
+def _replay(plugin: DlrefPlugin, page: Page, entry: dict, files: Files, pages_log: logging.Logger) -> bool:
+    """Set what the stored render set on ``page`` and register what it registered; ``False``: render."""
+    links = None
+    if entry["links"] is not None:
+        links = {files.get_file_from_path(uri): anchors for uri, anchors in entry["links"].items()}
+        if None in links:
+            return False  # cannot happen (the file list is in the key); render rather than guess
+    uri = page.file.src_uri
+    page.content = entry["content"]
+    page.toc = render_cache.toc_from_tokens(entry["toc"])
+    page._title_from_render = entry["title_from_render"]
+    if "title" in entry:
+        page.title = entry["title"]
+    page.present_anchor_ids = None if entry["anchor_ids"] is None else set(entry["anchor_ids"])
+    if links is not None and pages_log.getEffectiveLevel() > logging.DEBUG:
+        page.links_to_anchors = links
+    render_cache.PageRecorder.replay(entry, page, plugin._autorefs, plugin._handlers)
+    render_cache.replay_logs(entry["logs"])
+    if entry["images"]:
+        plugin._images[uri] = render_cache.decode_images(entry["images"])
+    if entry["styles"] is not None:
+        plugin._notebook_styles = entry["styles"]
+    if entry["ipynb"] is not None:
+        plugin._notebooks_text[uri] = entry["ipynb"]
+    plugin._replayed.add(uri)
+    return True
+
+
+def _cache_search(plugin: DlrefPlugin, search, index) -> None:
+    """Make Material search's indexing of a page replay the entries stored for the same input."""
+    import material.plugins.search.plugin as material_search
+
+    config = dict(search.config)
+    dictionaries = [
+        Path(p).read_bytes() if p and Path(p).is_file() else b""
+        for p in (config.get("jieba_dict"), config.get("jieba_dict_user"))
+    ]
+    fingerprint = render_cache.digest(
+        render_cache.FORMAT,
+        plugin.cache._prefix,
+        json.dumps(config, sort_keys=True, default=str),
+        str(material_search.jieba is not None),
+        *dictionaries,
+    )
+    add = index.add_entry_from_context
+
+    def add_entry_from_context(page: Page) -> None:
+        try:
+            key = render_cache.digest(
+                fingerprint,
+                page.url,
+                str(page.title),
+                json.dumps(page.meta, sort_keys=True, default=str),
+                json.dumps(render_cache.toc_tokens(page.toc)),
+                page.content or "",
+            )
+        except TypeError:  # metadata that JSON cannot sort: index without the cache
+            add(page)
+            return
+        stored = plugin.searches.get(key)
+        if stored is not None:
+            index.entries.extend(stored["entries"])
+            return
+        start = len(index.entries)
+        add(page)
+        entries = index.entries[start:]
+        if json.loads(json.dumps(entries)) == entries:  # what the index writes, exactly
+            plugin.searches.put(key, {"entries": entries})
+
+    index.add_entry_from_context = add_entry_from_context
