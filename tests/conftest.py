@@ -1,4 +1,4 @@
-"""Shared fixtures: every test that takes ``device`` runs once on each available device."""
+"""Shared set-up: hypothesis profiles, every test that takes ``device`` on each available device, the built site."""
 
 from __future__ import annotations
 
@@ -10,31 +10,48 @@ import time
 from pathlib import Path
 
 import pytest
-import torch
-from hypothesis import HealthCheck, settings
 
 from dlref.device import available_devices
 
 ROOT = Path(__file__).resolve().parents[1]
 
-# Property tests: no per-example deadline (the first call of a torch op can take seconds), and the
-# `device` fixture is meant to be shared by a test's examples. In CI they also draw the same
-# examples on every run (a red build always reproduces) and print the blob that replays a failure;
-# elsewhere they explore new examples each run. Test files set only max_examples.
-settings.register_profile("dlref", deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-settings.register_profile("ci", parent=settings.get_profile("dlref"), derandomize=True, database=None, print_blob=True)
-settings.load_profile("ci" if os.environ.get("CI") else "dlref")
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Property tests: no per-example deadline (the first call of a torch op can take seconds), and
+    the ``device`` argument is shared by a test's examples. In CI they also draw the same examples
+    on every run (a red build always reproduces) and print the blob that replays a failure;
+    elsewhere they explore new examples each run. Test files set only max_examples.
+
+    Only in processes that run tests: under pytest-xdist the controller imports neither hypothesis
+    nor torch (seconds of start-up, on two cores).
+    """
+    if not _runs_tests(config):
+        return
+    from hypothesis import HealthCheck, settings
+
+    settings.register_profile("dlref", deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    ci = settings.get_profile("dlref")
+    settings.register_profile("ci", parent=ci, derandomize=True, database=None, print_blob=True)
+    settings.load_profile("ci" if os.environ.get("CI") else "dlref")
 
 
-@pytest.fixture(params=available_devices(), ids=str)
-def device(request: pytest.FixtureRequest) -> torch.device:
-    """A device this machine has: the CPU, and each CUDA device when there is one."""
-    return request.param
+def _runs_tests(config: pytest.Config) -> bool:
+    """Whether this process runs tests: a pytest-xdist worker, or a run without workers."""
+    return hasattr(config, "workerinput") or not config.getoption("numprocesses", None)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A test that takes ``device`` runs once on each device this machine has: the CPU, and each
+    CUDA device when there is one (``dlref.device.available_devices``)."""
+    if "device" in metafunc.fixturenames:
+        metafunc.parametrize("device", available_devices(), ids=str)
 
 
 @pytest.fixture
 def missing_cuda() -> str:
     """A ``DLREF_DEVICE`` value naming a CUDA device this machine lacks (any CUDA on a CPU machine)."""
+    import torch
+
     return f"cuda:{torch.cuda.device_count() + 7}" if torch.cuda.is_available() else "cuda"
 
 
