@@ -68,6 +68,20 @@ def test_floor_divide_and_remainder_equal_torch(data: st.DataObject, device: tor
     assert_identical(remainder(a, b), torch.remainder(a, b))
 
 
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+@pytest.mark.parametrize(
+    "divisor",
+    [torch.tensor(0.1, dtype=torch.float16), torch.tensor(0.1, dtype=torch.float64), 0.1, 0.3, -0.7],
+    ids=["float16 0-dim", "float64 0-dim", "0.1", "0.3", "-0.7"],
+)
+def test_half_precision_divided_by_a_scalar_as_torch_does(device: torch.device, dtype: torch.dtype, divisor) -> None:
+    # Found by the test above: torch divides these in float32 by the scalar's own value, so
+    # bfloat16 1 // float16 0.1 is 10 (0.1 rounded to bfloat16 first would give 9).
+    x = (torch.arange(-40, 41, dtype=torch.float32) / 4).to(device=device, dtype=dtype)
+    assert_identical(floor_divide(x, divisor), torch.floor_divide(x, divisor))
+    assert_identical(remainder(x, divisor), torch.remainder(x, divisor))
+
+
 @on_each_device
 @given(a=st.integers(-50, 50), b=st.integers(-9, 9).filter(bool), number=st.sampled_from([7, -7, 2.5, -0.5]))
 def test_python_numbers_follow_python(a: int, b: int, number: float, device: torch.device) -> None:

@@ -89,7 +89,8 @@ def floor_divide(a: Operand, b: Operand) -> torch.Tensor:
     rounding_mode="trunc")`` give). For floats the quotient is that of the exact remainder, not
     ``floor(a / b)`` of the rounded division: ``1.0 // 0.1`` is ``9.0``, because ``0.1`` is stored
     as slightly more than $1/10$. Dividing by zero gives ``inf``/``nan`` for floats and raises for
-    integers, as torch does on the CPU.
+    integers, as torch does on the CPU. A float16 or bfloat16 tensor divided by a Python number or
+    a 0-dim CPU tensor is divided in float32 by that number's own value, as torch's kernel does.
 
     Args:
         a: the dividend, a tensor or a Python number.
@@ -115,7 +116,18 @@ def floor_divide(a: Operand, b: Operand) -> torch.Tensor:
         ZeroDivisionError: integer division by zero (1 zero divisor(s) in b)
 
     """
-    return _floored(*_as_tensors("floor_divide", a, b))[0]
+    x, y = _as_tensors("floor_divide", a, b)
+    if x.dtype in (torch.float16, torch.bfloat16) and _is_cpu_scalar(b):
+        # torch's CPU kernel divides these in float32 by the divisor's own value, not by that value
+        # rounded to float16/bfloat16 first: bfloat16 1 // float16 0.1 is 10, not 9.
+        exact = b if isinstance(b, torch.Tensor) else torch.tensor(b, dtype=torch.float64)
+        return _floored(x.float(), exact.to(device=x.device, dtype=torch.float32).expand_as(x))[0].to(x.dtype)
+    return _floored(x, y)[0]
+
+
+def _is_cpu_scalar(value: Operand) -> bool:
+    """A Python number, or a 0-dim tensor on the CPU: torch passes these to kernels as scalars."""
+    return not isinstance(value, torch.Tensor) or (value.dim() == 0 and value.device.type == "cpu")
 
 
 # --8<-- [end:floor_divide]
