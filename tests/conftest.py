@@ -116,12 +116,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     they pass from the shared execution cache unless something changed since.
     """
 
-    def group(item: pytest.Item) -> int:
+    def group(item: pytest.Item) -> tuple[int, int]:
         if "built_site" in getattr(item, "fixturenames", ()):
-            return 1
+            # the longest first (it runs the page notebooks, as many at once as there are cores)
+            return 1, 0 if item.name == "test_downloaded_notebooks_reproduce_their_pages" else 1
         if item.path.is_relative_to(ROOT / "docs") or item.path.is_relative_to(ROOT / "src"):
-            return 2
-        return 0
+            return 2, 0
+        return 0, 0
 
     items.sort(key=group)  # stable: each group keeps the collection order
 
