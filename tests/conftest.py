@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from dlref.device import available_devices
+from dlref.runner import expect
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -27,6 +28,7 @@ def pytest_configure(config: pytest.Config) -> None:
     """
     if not _runs_tests(config):
         return
+    expect(100)  # a test process runs many pages and notebooks in fresh processes (dlref.runner)
     from hypothesis import HealthCheck, settings
 
     settings.register_profile("dlref", deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

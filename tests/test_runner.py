@@ -213,19 +213,3 @@ def test_a_script_that_raises_or_exits_with_an_error_fails(tmp_path: Path, code:
     outcome = submit(run_script, "copied.py", code, str(tmp_path)).result()
     assert not outcome.passed
     assert report in outcome.report
-
-
-def test_durations_are_remembered_and_merged(tmp_path: Path) -> None:
-    cache = Cache(tmp_path, device="cpu")
-    assert cache.durations() == {}
-    cache.record_durations({"docs/a.md": 1.5, "docs/b.py": 9.0})
-    cache.record_durations({"docs/a.md": 2.0})
-    assert cache.durations() == {"docs/a.md": 2.0, "docs/b.py": 9.0}
-    (tmp_path / "durations.json").write_text("[1, 2", encoding="utf-8")
-    assert cache.durations() == {}  # damaged: no order, nothing else lost
-
-
-def test_a_run_says_how_long_it_took() -> None:
-    outcome = submit(run_markdown_page, "docs/sleep.md", "```pycon\n>>> import time; time.sleep(0.2)\n```\n").result()
-    assert outcome.passed, outcome.report
-    assert 0.2 <= outcome.seconds < 5

@@ -54,7 +54,16 @@ from mkdocs.utils.meta import get_data
 from dlref import render_cache
 from dlref.device import ENV_VAR, DeviceError
 from dlref.publish.html import mark_pycon_outputs, slim_notebook, unique_slugs
-from dlref.runner import Cache, Outcome, cache_directory, check_docstrings, run_markdown_page, run_notebook_page, submit
+from dlref.runner import (
+    Cache,
+    Outcome,
+    cache_directory,
+    check_docstrings,
+    expect,
+    run_markdown_page,
+    run_notebook_page,
+    submit,
+)
 
 log = logging.getLogger("mkdocs.plugins.dlref")
 NOTEBOOK_CSS = "assets/stylesheets/notebook.css"
@@ -126,11 +135,15 @@ class DlrefPlugin(BasePlugin):
             self._queued.append((kind, name, task, args))
 
     def _run_queued(self) -> None:
-        """Start the queued runs, the longest first (as long as they took last time; never run:
-        notebooks first), so that no long one starts last while the other cores sit idle."""
-        last = self.cache.durations()
-        guess = {"notebook": 10.0, "docstrings": 5.0, "page": 1.0}  # seconds; only the order matters
-        self._queued.sort(key=lambda job: -last.get(job[1], guess.get(job[0], 1.0)))
+        """Start the queued runs in the order MkDocs renders their pages, the docstrings last.
+
+        MkDocs renders one page at a time and each page waits for its run, so this order keeps it
+        rendering while the runs go on; the docstrings are needed only once every page is rendered.
+        (Longest first left the renderer waiting for the short pages queued behind the notebooks,
+        then rendering everything alone on one core: 27 s against 21.5 s for a cold build.)
+        """
+        self._queued.sort(key=lambda job: job[0] == "docstrings")  # stable
+        expect(len(self._queued))
         for _, name, task, args in self._queued:
             self.results[name] = submit(task, *args)
         self._queued.clear()
@@ -257,7 +270,6 @@ class DlrefPlugin(BasePlugin):
         self._outcome("dlref docstrings")
         for name in self.results:
             self._outcome(name)
-        self.cache.record_durations({name: self.results[name].seconds for name in self.ran})
         ran = f"executed {len(self.ran)} of {len(self.results)}" + (f" ({', '.join(self.ran)})" if self.ran else "")
         log.info(f"dlref: {ran}; {len(self.results) - len(self.ran)} unchanged, from the cache")
         if self.cache.directory is not None and env.bytecode_cache is None:
