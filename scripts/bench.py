@@ -6,6 +6,7 @@
 (c) a warm ``mkdocs build`` with nothing changed, as a new process (``mkdocs build``) and as a
     rebuild inside a running process (what ``mkdocs serve`` does after a change);
 (d) a build after editing one page (a blank line appended, then removed again): only that page runs;
+    as a new process, and as a rebuild inside a running process (``mkdocs serve``);
 (e) a build after editing a ``dlref`` source file (a comment appended, then removed): every page runs;
 (f) the README's test command (``scripts/test``), with an empty execution cache, as in CI.
 
@@ -97,21 +98,33 @@ def appended(path: Path, text: str):
         path.write_bytes(original)
 
 
-def in_process_rebuild(out: str, env: dict[str, str]) -> float:
-    """A second build inside one process, as ``mkdocs serve`` rebuilds after a change."""
+def in_process_rebuilds(out: str, env: dict[str, str]) -> tuple[float, float, float]:
+    """Rebuilds inside one process, as ``mkdocs serve`` does after a change: with nothing changed,
+    and after editing one page twice (the first edit starts the fork server, the second finds it)."""
     code = (
-        "import sys, time\n"
+        "import pathlib, sys, time\n"
         "from mkdocs.commands.build import build\n"
         "from mkdocs.config import load_config\n"
         "build(load_config(site_dir=sys.argv[1]))\n"
         "start = time.perf_counter()\n"
         "build(load_config(site_dir=sys.argv[1]))\n"
         "print(time.perf_counter() - start)\n"
+        "page = pathlib.Path('docs/tensors/creation.md')\n"
+        "original = page.read_bytes()\n"
+        "try:\n"
+        "    for blank in (b'\\n\\n', b'\\n\\n\\n'):\n"
+        "        page.write_bytes(original + blank)\n"
+        "        start = time.perf_counter()\n"
+        "        build(load_config(site_dir=sys.argv[1]))\n"
+        "        print(time.perf_counter() - start)\n"
+        "finally:\n"
+        "    page.write_bytes(original)\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", code, out], cwd=ROOT, env=env, capture_output=True, text=True, check=True
     )
-    return float(result.stdout.split()[-1])
+    unchanged, first, second = result.stdout.split()[-3:]
+    return float(unchanged), float(first), float(second)
 
 
 def main() -> None:
@@ -126,7 +139,7 @@ def main() -> None:
         env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", CACHE_DIR_ENV_VAR: cache}
         cold, cold_log = timed([*mkdocs, out], env=env)
         warm, _ = timed([*mkdocs, out], env=env)
-        rebuild = in_process_rebuild(out, env)
+        rebuild, first_edit, second_edit = in_process_rebuilds(out, env)
         with appended(DOCS / "tensors/creation.md", "\n"):
             page, page_log = timed([*mkdocs, out], env=env)
         with appended(ROOT / "src/dlref/tensors/creation.py", "\n# bench\n"):
@@ -147,6 +160,7 @@ def main() -> None:
         ("(c) warm build, new process", warm, "nothing changed"),
         ("(c) warm rebuild in a running process", rebuild, "what mkdocs serve does"),
         ("(d) build after editing one page", page, executed(page_log)),
+        ("(d) the same in a running process", second_edit, f"mkdocs serve; {first_edit:.2f} s for its first edit"),
         ("(e) build after editing dlref source", source, executed(source_log).split(" (")[0]),
     ]
     if tests is not None:
