@@ -226,7 +226,7 @@ def expect(tasks: int) -> None:
     """Say how many tasks are about to be submitted, before the first one.
 
     For several (4 or more), the fork server also imports torch._dynamo and sympy, once, instead of
-    each page's process importing them (about 15 s of CPU saved over the project's pages); for one
+    each page's process importing them (about 12 s of CPU saved over the project's pages); for one
     or two (a rebuild after editing a page), it starts 1.5 s sooner without them. No effect once
     the server has started.
     """
