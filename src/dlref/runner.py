@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import atexit
 import base64
+import contextlib
 import hashlib
 import importlib
 import importlib.metadata
@@ -43,11 +44,13 @@ import multiprocessing
 import multiprocessing.connection
 import os
 import pkgutil
+import queue
 import re
 import sys
+import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -195,7 +198,8 @@ class Cache:
 # --------------------------------------------------------------------------------------------------
 # Fresh processes from a warm fork server
 
-_LAUNCHER: ThreadPoolExecutor | None = None
+_QUEUE: queue.SimpleQueue | None = None  # (future, task, args) waiting for one of _jobs() launchers
+_RUNNING: set = set()  # the processes of the runs under way
 
 
 def _jobs() -> int:
@@ -207,13 +211,37 @@ def _jobs() -> int:
     return os.cpu_count() or 1
 
 
-def _launcher() -> ThreadPoolExecutor:
-    """Threads that each start one task's process and wait for it: at most ``_jobs()`` run at once."""
-    global _LAUNCHER
-    if _LAUNCHER is None:
-        _LAUNCHER = ThreadPoolExecutor(max_workers=_jobs(), thread_name_prefix="dlref-runner")
-        atexit.register(_LAUNCHER.shutdown, cancel_futures=True)
-    return _LAUNCHER
+def _queue() -> queue.SimpleQueue:
+    """The runs waiting to start, taken in order by ``_jobs()`` launcher threads.
+
+    Each launcher starts one run's process and waits for it. The threads are daemons and the runs
+    still under way are stopped at exit, so a process that exits early (a build stopped by a failing
+    page) neither waits for the runs it no longer needs nor leaves them running.
+    """
+    global _QUEUE
+    if _QUEUE is None:
+        _QUEUE = queue.SimpleQueue()
+        atexit.register(_stop_running)
+        for number in range(_jobs()):
+            threading.Thread(target=_launch, args=(_QUEUE,), daemon=True, name=f"dlref-runner-{number}").start()
+    return _QUEUE
+
+
+def _stop_running() -> None:
+    for process in list(_RUNNING):
+        process.terminate()
+        process.join(5)
+
+
+def _launch(waiting: queue.SimpleQueue) -> None:
+    while True:
+        future, task, args = waiting.get()
+        if not future.set_running_or_notify_cancel():
+            continue
+        try:
+            future.set_result(_run_in_new_process(task, args))
+        except BaseException as error:  # reported to whoever waits for the future
+            future.set_exception(error)
 
 
 # Imported by most pages' processes (torch.optim, DistributedDataParallel and FlopCounterMode pull in
@@ -247,7 +275,9 @@ def submit(task: Callable[..., Outcome], *args: object) -> Future[Outcome]:
     [`Outcome`][dlref.runner.Outcome]: a process that dies without one (a segfault or SIGFPE inside
     torch; the fault handler prints where) fails only its own task, with a report saying so.
     """
-    return _launcher().submit(_run_in_new_process, task, args)
+    future: Future[Outcome] = Future()
+    _queue().put((future, task, args))
+    return future
 
 
 def _run_in_new_process(task: Callable[..., Outcome], args: tuple[object, ...]) -> Outcome:
@@ -257,6 +287,7 @@ def _run_in_new_process(task: Callable[..., Outcome], args: tuple[object, ...]) 
     receive, send = context.Pipe(duplex=False)
     process = context.Process(target=_child, args=(send, task, args), name=f"dlref: {_name(task, args)}")
     process.start()
+    _RUNNING.add(process)
     send.close()  # the child holds the only writing end: its death ends the read below
     try:
         outcome = receive.recv()
@@ -265,14 +296,17 @@ def _run_in_new_process(task: Callable[..., Outcome], args: tuple[object, ...]) 
     finally:
         receive.close()
         process.join()
+        _RUNNING.discard(process)
     if not isinstance(outcome, Outcome):
         return Outcome(False, f"{_name(task, args)}: the process running it crashed (see the fault dump above)")
     return outcome
 
 
 def _child(send: multiprocessing.connection.Connection, task: Callable[..., Outcome], args: tuple) -> None:
-    send.send(_in_fresh_process(task, *args))
-    send.close()
+    outcome = _in_fresh_process(task, *args)
+    with contextlib.suppress(OSError):  # the parent has exited: nobody waits for this outcome
+        send.send(outcome)
+        send.close()
 
 
 def _name(task: Callable[..., Outcome], args: tuple[object, ...]) -> str:
