@@ -53,7 +53,7 @@ from mkdocs.utils.meta import get_data
 
 from dlref import render_cache
 from dlref.device import ENV_VAR, DeviceError
-from dlref.publish.html import mark_pycon_outputs, slim_notebook, unique_slugs
+from dlref.publish.html import exclude_sources_from_search, mark_pycon_outputs, slim_notebook, unique_slugs
 from dlref.runner import (
     Cache,
     Outcome,
@@ -324,7 +324,7 @@ class DlrefPlugin(BasePlugin):
             for item, anchor in zip(items, anchors, strict=True):
                 item.id = anchor
             html = slim.html
-        return mark_pycon_outputs(html)
+        return exclude_sources_from_search(mark_pycon_outputs(html))
 
     def on_page_context(self, context, page: Page, config: MkDocsConfig, nav):
         """Name the page's ``.ipynb`` download (``page.ipynb_name``) for the theme's download button."""

@@ -17,6 +17,7 @@ NOTEBOOK = """
 <h2 id="术语-glossary">术语 / Glossary<a class="anchor-link" href="#术语-glossary">¶</a></h2></div>
 <div class="jp-Cell jp-CodeCell" id="cell-id=cd34"><div class="jp-InputPrompt">In&nbsp;[1]:</div>
 <div class="zeroclipboard-container"><span class="notice" hidden>Copied!</span></div>
+<div id="cell-cd34" class="clipboard-copy-txt">x = 1</div>
 <div class="highlight-ipynb hl-python"><pre><span></span><span class="n">x</span> = 1</pre></div>
 <img alt="No description has been provided for this image" class="" src="data:image/png;base64,{png}"/>
 </div></div></div>
@@ -26,7 +27,8 @@ NOTEBOOK = """
 def test_slim_notebook_takes_out_styles_scripts_prompts_and_images() -> None:
     slim = slim_notebook(NOTEBOOK, slugify(case="lower"), image_prefix="page")
     assert slim.styles == ".jupyter-wrapper{--x: 1}"
-    for gone in ["<style", "<script", "mathjax", "cdn.example", "In&nbsp;[1]", "In [1]", "Copied!", "cell-id="]:
+    taken_out = ["<style", "<script", "mathjax", "cdn.example", "In&nbsp;[1]", "In [1]", "Copied!", "cell-id="]
+    for gone in [*taken_out, "clipboard-copy-txt"]:  # the last: each cell's source, a second time
         assert gone not in slim.html, gone
     assert (
         '<div class="language-python highlight"><pre><code><span class="n">x</span> = 1</code></pre></div>' in slim.html

@@ -85,6 +85,10 @@ def test_search_index_has_chinese_words_and_no_notebook_noise(built_site: Path) 
     words = set(separator.split(text))
     assert {"张量", "梯度", "tensor"} <= words  # jieba segmented the glossary
     assert "Copied!" not in text
+    assert "Source code in" not in text  # the API page's source listings (the same source is on the pages)
+    cells = [doc["text"] for doc in index["docs"] if doc["location"].startswith("walkthroughs/least-squares/")]
+    first = "import matplotlib.pyplot as plt"
+    assert sum(cell.count(first) for cell in cells) == 1, "each notebook cell is indexed once"
     assert not re.search(r"In\s*\[\d*\]:", text)
     glossary = [doc for doc in index["docs"] if doc["location"] == "#术语--glossary"]
     assert glossary, "the glossary section has a unicode anchor"

@@ -1,7 +1,8 @@
 r"""HTML rewrites of built pages: light notebook pages, and ``pycon`` blocks that copy as code.
 
 mkdocs-jupyter renders a notebook with about 590 KB of inline CSS, its own copy buttons (whose
-"Copied!" notices land in the search index), ``In [1]:`` prompts, MathJax and mermaid loaders
+"Copied!" notices land in the search index, and whose hidden copy of each cell's source put every
+cell in the search index twice), ``In [1]:`` prompts, MathJax and mermaid loaders
 (mermaid from a CDN), and images inlined as base64. [`slim_notebook`][dlref.publish.html.slim_notebook]
 moves the styles out (the site serves them once, as a cached file), turns code cells into Material
 code blocks (Material's copy button and colours, light and dark), drops the prompts and the
@@ -30,7 +31,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-__all__ = ["SlimNotebook", "mark_pycon_outputs", "slim_notebook", "unique_slugs"]
+__all__ = ["SlimNotebook", "exclude_sources_from_search", "mark_pycon_outputs", "slim_notebook", "unique_slugs"]
 
 _PYCON_CODE = re.compile(
     r'(<div class="language-pycon highlight"><pre>(?:<span></span>)?<code>)(.*?)(</code>)', re.DOTALL
@@ -61,6 +62,25 @@ def mark_pycon_outputs(html: str) -> str:
         return match[1] + "".join(out) + match[3]
 
     return _PYCON_CODE.sub(block, html)
+
+
+_SOURCE_LISTING = '<details class="mkdocstrings-source">'
+
+
+def exclude_sources_from_search(html: str) -> str:
+    """Mark mkdocstrings' "Source code in ..." listings ``data-search-exclude`` for Material's search.
+
+    The API page shows each object's docstring, then its whole source, docstring again included;
+    the reference pages' "From scratch" sections show the same source. Indexed, the listings were
+    more than half of the search index (230 of 830 KB), a copy of text indexed elsewhere, and every
+    page load makes the search worker index all of it. Excluded, a search for a function still finds
+    its API entry, its docstring and its page.
+
+    Examples:
+        >>> exclude_sources_from_search('<details class="mkdocstrings-source"><summary>Source')
+        '<details class="mkdocstrings-source" data-search-exclude><summary>Source'
+    """
+    return html.replace(_SOURCE_LISTING, _SOURCE_LISTING[:-1] + " data-search-exclude>")
 
 
 def unique_slugs(titles: list[str], slugify: Callable[[str, str], str]) -> list[str]:
@@ -121,8 +141,8 @@ def slim_notebook(html: str, slugify: Callable[[str, str], str], image_prefix: s
     styles = [style.get_text() for style in soup.find_all("style")]
     for element in soup.find_all(["style", "script"]):
         element.decompose()
-    for widget in soup.select(".zeroclipboard-container"):
-        widget.decompose()
+    for widget in soup.select(".zeroclipboard-container, .clipboard-copy-txt"):
+        widget.decompose()  # Material's copy button reads the code block itself
     for cell in soup.find_all(id=re.compile(r"^cell-id=")):
         cell["id"] = cell["id"].replace("cell-id=", "cell-")  # "=" breaks the copy button's CSS selector
     # "In [1]:" prompts and the handles for folding cells: no use on a page, and 64 px of gutter.
