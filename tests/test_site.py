@@ -268,3 +268,28 @@ def test_no_notebook_has_an_empty_code_cell() -> None:
         cells = jupytext.read(path).cells
         empty = [i for i, cell in enumerate(cells) if cell.cell_type == "code" and not cell.source.strip()]
         assert not empty, f"{path.relative_to(ROOT)}: empty code cells {empty}"
+
+
+def test_notebook_templates_are_compiled_once_per_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """mkdocs-jupyter makes an exporter per notebook; the plugin's memo compiles its templates once."""
+    import jinja2
+    from nbconvert.exporters.html import HTMLExporter
+
+    from dlref.mkdocs_plugin import _share_nbconvert_templates
+
+    _share_nbconvert_templates()
+    _share_nbconvert_templates()  # a second build in the process (mkdocs serve) patches nothing more
+    compiled = []
+    compile_source = jinja2.Environment.compile
+
+    def counting(self, source, name=None, filename=None, raw=False, defer_init=False):
+        compiled.append(name)
+        return compile_source(self, source, name, filename, raw, defer_init)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", counting)
+    first = HTMLExporter().environment.get_template("index.html.j2")
+    made = len(compiled)
+    second = HTMLExporter().environment.get_template("index.html.j2")
+    assert made > 0
+    assert compiled[made:] == []  # the second exporter's environment compiled nothing
+    assert second.environment is not first.environment

@@ -44,6 +44,7 @@ import types
 from concurrent.futures import Future
 from pathlib import Path
 
+import jinja2
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
@@ -121,6 +122,7 @@ class DlrefPlugin(BasePlugin):
             import jieba
 
             jieba.setLogLevel(logging.WARNING)
+        _share_nbconvert_templates()
         return config
 
     def _start(self, kind: str, name: str, text: str, task, *args: str) -> None:
@@ -402,6 +404,50 @@ def _flat_toc(toc) -> list:
         items.append(item)
         items.extend(_flat_toc(item.children))
     return items
+
+
+class _CompiledTemplates(jinja2.BytecodeCache):
+    """A bytecode cache in memory: compiled template code by template file and source hash."""
+
+    def __init__(self) -> None:
+        self.code: dict[str, tuple[str, types.CodeType]] = {}
+
+    def load_bytecode(self, bucket) -> None:
+        found = self.code.get(bucket.key)
+        if found is not None and found[0] == bucket.checksum:
+            bucket.code = found[1]
+
+    def dump_bytecode(self, bucket) -> None:
+        self.code[bucket.key] = (bucket.checksum, bucket.code)
+
+
+def _share_nbconvert_templates() -> None:
+    """Compile nbconvert's templates once per process instead of once per notebook.
+
+    mkdocs-jupyter makes a new ``HTMLExporter`` for every notebook, and each makes a Jinja
+    environment that compiles the notebook templates again: about 0.1 s of CPU per notebook, 0.7 s
+    of a cold build's 8 (measured with ``process_time`` around 8 ``nb2html`` calls: 2.1 s -> 1.35 s).
+    Jinja keys compiled code by template file and checks a hash of its source, as its on-disk
+    bytecode cache does, so an edited template is compiled again. Without nbconvert's (private)
+    ``_create_environment`` this does nothing.
+    """
+    try:
+        from nbconvert.exporters.templateexporter import TemplateExporter
+    except ImportError:
+        return
+    create = getattr(TemplateExporter, "_create_environment", None)
+    if create is None or getattr(create, "dlref_shared", False):
+        return
+    compiled = _CompiledTemplates()
+
+    def create_environment(self):
+        environment = create(self)
+        if environment.bytecode_cache is None:
+            environment.bytecode_cache = compiled
+        return environment
+
+    create_environment.dlref_shared = True
+    TemplateExporter._create_environment = create_environment
 
 
 def _cached_render(plugin: DlrefPlugin, render):
