@@ -9,6 +9,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from dlref.publish.notebook import stable_cell_ids
 from dlref.runner import (
     CACHE_ENV_VAR,
     JOBS_ENV_VAR,
@@ -96,6 +97,9 @@ def test_a_notebook_gets_the_outputs_a_kernel_gives(tmp_path: Path) -> None:
     import jupytext
 
     theirs = jupytext.read(path)
+    # the same text gives the same notebook: cell ids from the cells, not jupytext's random ones
+    assert [cell.id for cell in ours.cells] == [cell.id for cell in stable_cell_ids(jupytext.read(path)).cells]
+    assert [cell.id for cell in ours.cells] != [cell.id for cell in theirs.cells]
     kernel = NotebookClient(
         theirs, kernel_name="python3", allow_errors=True, resources={"metadata": {"path": str(tmp_path)}}
     )

@@ -438,6 +438,10 @@ def execute_notebook(path: Path, allow_errors: bool = False) -> tuple[NotebookNo
     from IPython.core.interactiveshell import InteractiveShell
 
     notebook = jupytext.read(path)
+    if Path(path).suffix != ".ipynb":  # jupytext made up random cell ids
+        from dlref.publish.notebook import stable_cell_ids
+
+        stable_cell_ids(notebook)
     outputs: list = []
 
     def mime_bundle(data: dict) -> dict:

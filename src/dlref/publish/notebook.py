@@ -22,10 +22,11 @@ Examples:
 from __future__ import annotations
 
 import doctest
+import hashlib
 import re
 from pathlib import Path
 
-__all__ = ["expand_snippets", "output_text", "page_notebook"]
+__all__ = ["expand_snippets", "output_text", "page_notebook", "stable_cell_ids"]
 
 _FENCE = re.compile(r"^(?P<indent>\s*)(?P<fence>`{3,}|~{3,})\s*(?P<info>[^`\s]*)")
 _CONTAINER = re.compile(r'^(?P<indent>\s*)(?:!!!|\?\?\?\+?|===)\s*(?P<kind>[\w-]*)?\s*(?:"(?P<title>[^"]*)")?\s*$')
@@ -154,6 +155,29 @@ def page_notebook(text: str, base: Path | None = None):
     notebook = nbformat.v4.new_notebook(cells=cells)
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     notebook.metadata["language_info"] = {"name": "python"}
+    return stable_cell_ids(notebook)
+
+
+def stable_cell_ids(notebook):
+    """Give each cell an id made from its type and source, so one text makes one notebook, byte for byte.
+
+    ``nbformat`` gives a new cell a random id (and jupytext every cell of a ``.py`` notebook), which
+    made every cold build's notebooks, and the ``cell-…`` anchors of notebook pages, differ from the
+    last one's. The id is the first 8 hex digits of SHA-1 over ``type + NUL + source``, with ``-1``,
+    ``-2`` added for repeats: editing one cell changes that cell's id only.
+
+    Examples:
+        >>> import nbformat
+        >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1") for _ in range(2)])
+        >>> [cell.id for cell in stable_cell_ids(nb).cells]
+        ['3523df12', '3523df12-1']
+    """
+    seen: dict[str, int] = {}
+    for cell in notebook.cells:
+        base = hashlib.sha1(f"{cell.cell_type}\0{cell.source}".encode()).hexdigest()[:8]
+        count = seen.get(base, 0)
+        seen[base] = count + 1
+        cell.id = f"{base}-{count}" if count else base
     return notebook
 
 
