@@ -71,16 +71,23 @@ def _flatten_containers(lines: list[str]) -> list[str]:
     return out
 
 
-def _markdown_cell(lines: list[str]):
+def _cell(cell_type: str, source: str, metadata: dict | None = None):
+    """A v4 cell, as ``nbformat.v4.new_*_cell`` makes it but not validated one by one (0.3 ms each):
+    writing the notebook validates it whole. Its id is set by ``stable_cell_ids``."""
     import nbformat
 
+    cell = {"cell_type": cell_type, "id": "", "metadata": metadata or {}, "source": source}
+    if cell_type == "code":
+        cell.update(execution_count=None, outputs=[])
+    return nbformat.from_dict(cell)
+
+
+def _markdown_cell(lines: list[str]):
     text = "\n".join(_flatten_containers(lines)).strip("\n")
-    return nbformat.v4.new_markdown_cell(text) if text.strip() else None
+    return _cell("markdown", text) if text.strip() else None
 
 
 def _code_cells(body: str) -> list:
-    import nbformat
-
     cells, sources = [], []
     for example in _PARSER.get_examples(body):
         sources.append(_DIRECTIVE.sub("", example.source).rstrip("\n"))
@@ -95,10 +102,10 @@ def _code_cells(body: str) -> list:
             "rtol": float(settings.get("rtol", 1e-4)),
             "atol": float(settings.get("atol", 1e-6)),
         }
-        cells.append(nbformat.v4.new_code_cell("\n".join(sources), metadata={"dlref": meta}))
+        cells.append(_cell("code", "\n".join(sources), {"dlref": meta}))
         sources = []
     if sources:
-        cells.append(nbformat.v4.new_code_cell("\n".join(sources)))
+        cells.append(_cell("code", "\n".join(sources)))
     return cells
 
 
@@ -151,8 +158,10 @@ def page_notebook(text: str, base: Path | None = None):
     if any(cell.cell_type == "code" for cell in cells):
         # Jupyter pretty-prints values (`torch.Tensor` for `<class 'torch.Tensor'>`, `<X at 0x…>`
         # for `<X object at 0x…>`); the page shows Python's repr, and so does the notebook.
-        cells.insert(0, nbformat.v4.new_code_cell(PLAIN_REPR))
-    notebook = nbformat.v4.new_notebook(cells=cells)
+        cells.insert(0, _cell("code", PLAIN_REPR))
+    notebook = nbformat.from_dict(
+        {"cells": cells, "metadata": {}, "nbformat": nbformat.v4.nbformat, "nbformat_minor": nbformat.v4.nbformat_minor}
+    )
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     notebook.metadata["language_info"] = {"name": "python"}
     return stable_cell_ids(notebook)
