@@ -107,6 +107,10 @@ def test_a_notebook_gets_the_outputs_a_kernel_gives(tmp_path: Path) -> None:
     assert shape_of(ours) == shape_of(theirs)
     assert shape_of(ours)[1] == [("execute_result", ["text/plain"], "(<class 'int'>, {'b': 1, 'a': 2})")]
     assert shape_of(ours)[2] == [("error", "KeyError", "'missing'")]
+    code = [cell for cell in ours.cells if cell.cell_type == "code"]
+    traceback = "\n".join(code[2].outputs[0].traceback)  # Plain: the cell's frame, then the error
+    assert "Cell In[3], line 1" in traceback
+    assert traceback.rstrip().endswith("KeyError: 'missing'")
     assert [c.execution_count for c in ours.cells if c.cell_type == "code"] == list(range(1, 10))
     figure = ours.cells[8].outputs[0]
     assert figure.output_type == "display_data"

@@ -419,7 +419,9 @@ def execute_notebook(path: Path, allow_errors: bool = False) -> tuple[NotebookNo
     figure's PNG), and ``error``. Figures are shown inline as in Jupyter (``%matplotlib inline``).
     The working directory is the notebook's. Execution stops at the first cell that raises, unless
     ``allow_errors``: then, as with nbclient's ``allow_errors``, the cell's ``error`` output is
-    recorded and the next cell runs (a page's notebook shows expected exceptions this way).
+    recorded and the next cell runs (a page's notebook shows expected exceptions this way); its
+    traceback is then IPython's "Plain" one, the frames as Python prints them, where a kernel's
+    default "Context" adds the source around each frame at several times the cost.
 
     Meant to run in a fresh process (see [`submit`][dlref.runner.submit]): the shell is a process-wide
     singleton, and the notebook may change global state.
@@ -500,6 +502,12 @@ def execute_notebook(path: Path, allow_errors: bool = False) -> tuple[NotebookNo
         error = _ANSI.sub("", "\n".join(stb))
 
     shell._showtraceback = record_error
+    if allow_errors:
+        # Errors are expected here (a page's pitfalls), and a kernel's default "Context" traceback,
+        # which reads and parses the source around every frame (torch's long files included), was
+        # 80% of such a notebook's run (py-spy). "Plain" prints the same frames as Python does; the
+        # error's name and message, which the checks compare, do not change.
+        shell.InteractiveTB.set_mode("Plain")
     shell.enable_matplotlib("inline")
     # `%config PlainTextFormatter.pprint = False` (a page notebook's first cell) reaches the formatter
     # in a kernel; here `%config` updates only the shell's own configurables, so add it to them.
