@@ -439,19 +439,27 @@ def execute_notebook(path: Path, allow_errors: bool = False) -> tuple[NotebookNo
     from IPython.core.displaypub import DisplayPublisher
     from IPython.core.interactiveshell import InteractiveShell
 
-    notebook = jupytext.read(path)
-    if Path(path).suffix != ".ipynb":  # jupytext made up random cell ids
+    if Path(path).suffix == ".ipynb":
+        text = Path(path).read_text(encoding="utf-8")
+        data = json.loads(text)
+        # a v4 notebook as written (nbformat.reads would also validate it, about 0.1 s); others converted
+        notebook = nbformat.v4.to_notebook(data) if data.get("nbformat") == 4 else nbformat.reads(text, as_version=4)
+    else:
         from dlref.publish.notebook import stable_cell_ids
 
-        stable_cell_ids(notebook)
+        notebook = stable_cell_ids(jupytext.read(path))  # jupytext made up random cell ids
     outputs: list = []
+
+    def new_output(output_type: str, **fields: object):
+        # as nbformat.v4.new_output makes it, without validating each one: writing the notebook does
+        return nbformat.from_dict({"output_type": output_type, **fields})
 
     def mime_bundle(data: dict) -> dict:
         return {k: base64.b64encode(v).decode() if isinstance(v, bytes) else v for k, v in data.items()}
 
     class Publisher(DisplayPublisher):
         def publish(self, data, metadata=None, source=None, *, transient=None, update=False, **kwargs):
-            outputs.append(nbformat.v4.new_output("display_data", data=mime_bundle(data), metadata=metadata or {}))
+            outputs.append(new_output("display_data", data=mime_bundle(data), metadata=metadata or {}))
 
         def clear_output(self, wait=False):
             outputs.clear()
@@ -461,7 +469,7 @@ def execute_notebook(path: Path, allow_errors: bool = False) -> tuple[NotebookNo
             pass
 
         def write_format_data(self, format_dict, md_dict=None):
-            result = nbformat.v4.new_output(
+            result = new_output(
                 "execute_result", data=mime_bundle(format_dict), metadata=md_dict or {}, execution_count=count
             )
             outputs.append(result)
@@ -477,7 +485,7 @@ def execute_notebook(path: Path, allow_errors: bool = False) -> tuple[NotebookNo
             if outputs and outputs[-1].get("output_type") == "stream" and outputs[-1]["name"] == self.name:
                 outputs[-1]["text"] += text
             elif text:
-                outputs.append(nbformat.v4.new_output("stream", name=self.name, text=text))
+                outputs.append(new_output("stream", name=self.name, text=text))
             return len(text)
 
         def flush(self) -> None:
@@ -498,7 +506,7 @@ def execute_notebook(path: Path, allow_errors: bool = False) -> tuple[NotebookNo
 
     def record_error(etype, evalue, stb):
         nonlocal error
-        outputs.append(nbformat.v4.new_output("error", ename=etype.__name__, evalue=str(evalue), traceback=stb))
+        outputs.append(new_output("error", ename=etype.__name__, evalue=str(evalue), traceback=stb))
         error = _ANSI.sub("", "\n".join(stb))
 
     shell._showtraceback = record_error
