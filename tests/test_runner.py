@@ -186,6 +186,17 @@ def test_the_cache_can_be_switched_off(tmp_path: Path, monkeypatch: pytest.Monke
     assert list(tmp_path.iterdir()) == []
 
 
+def test_the_runner_examples_pass_with_the_cache_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``DLREF_CACHE=0 mkdocs build`` runs these examples too (the API page); they once failed there."""
+    import dlref.runner
+    from dlref.engine import run_docstrings
+
+    monkeypatch.setenv(CACHE_ENV_VAR, "0")
+    runs = run_docstrings(dlref.runner)
+    assert runs
+    assert [run.report() for run in runs if not run.passed] == []
+
+
 def test_a_bad_job_count_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
     from dlref.runner import _jobs
 

@@ -19,8 +19,10 @@ itself and little more:
   to delete, and is bypassed with ``DLREF_CACHE=0``.
 
 Examples:
-    >>> import pathlib, tempfile
-    >>> cache = Cache(pathlib.Path(tempfile.mkdtemp()))
+    >>> import os, pathlib, tempfile
+    >>> from unittest import mock
+    >>> with mock.patch.dict(os.environ, {CACHE_ENV_VAR: "1"}):  # on, as by default, even under DLREF_CACHE=0
+    ...     cache = Cache(pathlib.Path(tempfile.mkdtemp()))
     >>> key = cache.key("page", "docs/demo.md", "```pycon\n>>> 1 + 1\n2\n```\n")
     >>> cache.get(key) is None
     True
