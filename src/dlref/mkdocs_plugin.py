@@ -54,7 +54,13 @@ from mkdocs.utils.meta import get_data
 
 from dlref import render_cache
 from dlref.device import ENV_VAR, DeviceError
-from dlref.publish.html import exclude_sources_from_search, mark_pycon_outputs, slim_notebook, unique_slugs
+from dlref.publish.html import (
+    exclude_sources_from_search,
+    mark_pycon_outputs,
+    slim_notebook,
+    unique_slugs,
+    without_source_listings,
+)
 from dlref.runner import (
     Cache,
     Outcome,
@@ -548,7 +554,12 @@ def _cache_search(plugin: DlrefPlugin, search, index) -> None:
             index.entries.extend(stored["entries"])
             return
         start = len(index.entries)
-        add(page)
+        content = page.content
+        page.content = without_source_listings(content or "") or content  # the same entries, sooner
+        try:
+            add(page)
+        finally:
+            page.content = content
         entries = index.entries[start:]
         if json.loads(json.dumps(entries)) == entries:  # what the index writes, exactly
             plugin.searches.put(key, {"entries": entries})
