@@ -555,7 +555,8 @@ def _cache_search(plugin: DlrefPlugin, search, index) -> None:
             return
         start = len(index.entries)
         content = page.content
-        page.content = without_source_listings(content or "") or content  # the same entries, sooner
+        if content:  # the same entries, without parsing what the index leaves out
+            page.content = without_source_listings(content)
         try:
             add(page)
         finally:
