@@ -101,16 +101,22 @@ def server(site_server: _SiteServer) -> str:
     return f"http://127.0.0.1:{site_server.server_address[1]}/"
 
 
+@pytest.fixture(scope="module")
+def no_entries(built_site: Path) -> bytes:
+    """The site's search index with its configuration and no entries, as served."""
+    index = json.loads((built_site / "search/search_index.json").read_text(encoding="utf-8"))
+    return json.dumps({"config": index["config"], "docs": []}).encode()
+
+
 @pytest.fixture
-def empty_search_index(site_server: _SiteServer, built_site: Path) -> Iterator[None]:
+def empty_search_index(site_server: _SiteServer, no_entries: bytes) -> Iterator[None]:
     """While a test runs, the server gives the search index's configuration with no entries.
 
     Each page's search worker still fetches the index from the URL the page gives it (a wrong one is
     a 404, a console error), but does not index the site's 630 KB of text, the same for every page:
     that was a third of Chromium's CPU in the page test. The search tests index the real one.
     """
-    index = json.loads((built_site / "search/search_index.json").read_text(encoding="utf-8"))
-    site_server.search_index = json.dumps({"config": index["config"], "docs": []}).encode()
+    site_server.search_index = no_entries
     yield
     site_server.search_index = None
 

@@ -72,6 +72,7 @@ def mark_pycon_outputs(html: str) -> str:
 
 
 _SOURCE_LISTING = '<details class="mkdocstrings-source">'
+_EXCLUDED = _SOURCE_LISTING[:-1] + " data-search-exclude>"
 
 
 def exclude_sources_from_search(html: str) -> str:
@@ -87,10 +88,10 @@ def exclude_sources_from_search(html: str) -> str:
         >>> exclude_sources_from_search('<details class="mkdocstrings-source"><summary>Source')
         '<details class="mkdocstrings-source" data-search-exclude><summary>Source'
     """
-    return html.replace(_SOURCE_LISTING, _SOURCE_LISTING[:-1] + " data-search-exclude>")
+    return html.replace(_SOURCE_LISTING, _EXCLUDED)
 
 
-_EXCLUDED_LISTING = re.compile(r'<details class="mkdocstrings-source" data-search-exclude>.*?</details>', re.DOTALL)
+_EXCLUDED_LISTING = re.compile(re.escape(_EXCLUDED) + ".*?</details>", re.DOTALL)
 
 
 def without_source_listings(html: str) -> str:
