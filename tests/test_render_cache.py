@@ -14,16 +14,18 @@ import os
 import time
 import zlib
 from collections.abc import Iterator
+from concurrent.futures import Future
 from pathlib import Path
 
 import jieba
+import material.plugins.search.plugin as material_search
 import pytest
 import yaml
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
 from mkdocs.exceptions import Abort
 
-from dlref.mkdocs_plugin import DlrefPlugin, build_device
+from dlref.mkdocs_plugin import DOCSTRINGS, DlrefPlugin, build_device
 from dlref.render_cache import Store
 from dlref.runner import CACHE_DIR_ENV_VAR, Cache, Outcome
 
@@ -83,24 +85,29 @@ def make_project(folder: Path) -> Path:
     return folder
 
 
-def seed_runs(project: Path, cache: Path) -> None:
-    """Store passing runs of the docstrings and of every page with examples."""
+def seed_runs(project: Path, cache: Path, pages: bool = True) -> None:
+    """Store passing runs of the docstrings and (``pages``) of every page with examples."""
     runs = Cache(cache, build_device()[0])
-    runs.put(runs.key("docstrings", "dlref docstrings", ""), Outcome(True))
-    for path in sorted((project / "docs").glob("*.md")):
+    runs.put(runs.key("docstrings", DOCSTRINGS, ""), Outcome(True))
+    for path in sorted((project / "docs").glob("*.md") if pages else []):
         text = path.read_text(encoding="utf-8")
         if "```pycon" in text:  # a page that shows what it runs: its run shows the page itself
             runs.put(runs.key("page", f"docs/{path.name}", text), Outcome(True, shown=text))
 
 
-def build_site(project: Path, site: Path, strict: bool = False) -> DlrefPlugin:
+def build_site(project: Path, site: Path, strict: bool = False, cache: Path | None = None) -> DlrefPlugin:
     """Build ``project`` into ``site`` in this process, with its own cache; return the dlref plugin.
 
-    With ``strict``, the build must abort (a warning); the plugin is returned all the same.
+    With ``strict``, the build must abort (a warning); the plugin is returned all the same. With
+    ``cache``, that folder is the cache and the pages are not seeded: they run.
     """
-    seed_runs(project, project / "cache")
+    if cache is None:
+        cache = project / "cache"
+        seed_runs(project, cache)
+    else:
+        seed_runs(project, cache, pages=False)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv(CACHE_DIR_ENV_VAR, str(project / "cache"))
+        patch.setenv(CACHE_DIR_ENV_VAR, str(cache))
         patch.delenv("DLREF_CACHE", raising=False)
         config = load_config(config_file=str(project / "mkdocs.yml"), site_dir=str(site), strict=strict)
         with pytest.raises(Abort) if strict else contextlib.nullcontext():
@@ -157,6 +164,57 @@ def test_a_warm_build_is_the_cold_build_byte_for_byte(warm) -> None:
     search = json.loads(built["search/search_index.json"])["docs"]
     assert any("\u200b" in doc["text"] for doc in search if doc["location"] == "guide/#张量")
     assert "guide/guide.ipynb" in built
+
+
+def test_pages_indexed_while_a_run_goes_on_give_the_same_site(warm, tmp_path: Path) -> None:
+    """guide.md runs now: MkDocs renders the pages that wait for nothing first, then, waiting for
+    the run, indexes them for search; the site is the cold build's, byte for byte.
+
+    The run is held until MkDocs has done its queued work, as a run of a few seconds would be.
+    """
+    project = warm[0]
+    indexed: list[str] = []
+    add = material_search.SearchIndex.add_entry_from_context
+
+    def count(index, page) -> None:
+        indexed.append(page.file.src_uri)
+        add(index, page)
+
+    class Held(Future):
+        """A run that MkDocs sees under way until it has done all its queued work (a slow run)."""
+
+        def __init__(self, run: Future, queued) -> None:
+            super().__init__()
+            self.run, self.queued = run, queued
+
+        def done(self) -> bool:
+            return not self.queued and self.run.done()
+
+        def result(self, timeout: float | None = None):
+            return self.run.result(timeout)
+
+    run_queued = DlrefPlugin._run_queued
+
+    def held(plugin: DlrefPlugin) -> None:
+        run_queued(plugin)
+        for name, result in plugin.results.items():
+            if isinstance(result, Future):
+                plugin.results[name] = Held(result, plugin._idle)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(material_search.SearchIndex, "add_entry_from_context", count)
+        patch.setattr(DlrefPlugin, "_run_queued", held)
+        plugin = build_site(project, tmp_path / "site", cache=tmp_path / "cache")
+    assert plugin.ran == ["docs/guide.md"]
+    built, cold = files_of(tmp_path / "site"), files_of(project.parent / "site-cold")
+    assert built.keys() == cold.keys()
+    for name in built:
+        assert built[name] == cold[name], name
+    # While guide.md ran: the three other pages, rendered before it though other.md comes after it,
+    # were indexed. index.md's and other.md's entries were used as made; api.md's cross-references
+    # are resolved by autorefs only once every page is rendered, so it was indexed again then, and
+    # guide.md, rendered last, when the pages were written.
+    assert indexed == ["index.md", "api.md", "other.md", "api.md", "guide.md"]
 
 
 def test_editing_a_page_or_a_snippet_renders_only_the_pages_they_make(warm, tmp_path: Path) -> None:

@@ -3,12 +3,14 @@ and fails, naming the file and line, when an output differs or a notebook cell r
 
 from __future__ import annotations
 
+import contextlib
 import html
 import logging
 import os
 import re
 import subprocess
 import sys
+import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -293,3 +295,46 @@ def test_notebook_templates_are_compiled_once_per_process(monkeypatch: pytest.Mo
     assert made > 0
     assert compiled[made:] == []  # the second exporter's environment compiled nothing
     assert second.environment is not first.environment
+
+
+def test_the_fork_server_starts_while_mkdocs_loads_its_plugins_when_every_page_will_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before the theme and the other plugins load (a second), so torch is imported by then."""
+    from dlref import mkdocs_plugin
+    from dlref.runner import Outcome
+
+    started: list[bool] = []
+    monkeypatch.setattr(mkdocs_plugin, "start_server", lambda many=False: started.append(many))
+    monkeypatch.setenv(CACHE_DIR_ENV_VAR, str(tmp_path / "cache"))
+    monkeypatch.delenv("DLREF_CACHE", raising=False)
+    project = small_project(tmp_path, {"index.md": "# Home\n"})
+    config = load_config(str(project / "mkdocs.yml"))  # an empty cache: every page runs
+    assert started == [True]
+    runs = config.plugins["dlref"]._early[1]  # the cache it looked in, which on_config then uses
+    assert runs.directory == tmp_path / "cache"
+    runs.put(runs.key("docstrings", mkdocs_plugin.DOCSTRINGS, ""), Outcome(True))
+    load_config(str(project / "mkdocs.yml"))  # the docstrings are cached: a page at most, on_files starts it
+    assert started == [True]
+
+
+def test_mkdocs_does_queued_work_while_a_run_goes_on_and_no_longer(tmp_path: Path) -> None:
+    from collections import deque
+    from concurrent.futures import Future, InvalidStateError
+
+    from dlref.mkdocs_plugin import DlrefPlugin
+    from dlref.runner import Cache, Outcome
+
+    plugin, run, done = DlrefPlugin(), Future(), []
+
+    def finish() -> None:
+        with contextlib.suppress(InvalidStateError):
+            run.set_result(Outcome(True, shown="x"))
+
+    plugin.cache, plugin.results, plugin.keys = Cache(tmp_path, "cpu"), {"page": run}, {"page": "key"}
+    plugin._idle = deque([lambda: done.append("first"), finish, done.clear])
+    threading.Timer(10, finish).start()  # if MkDocs did not do the queued work, the run ends anyway
+    assert plugin._outcome("page").shown == "x"
+    assert done == ["first"]
+    assert len(plugin._idle) == 1  # the run was there: MkDocs went on with the page
+    assert plugin.cache.get("key").shown == "x"

@@ -32,14 +32,17 @@ examples.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import faulthandler
+import functools
 import importlib.metadata
 import json
 import logging
 import os
 import posixpath
 import re
+import sys
 import types
 from concurrent.futures import Future
 from pathlib import Path
@@ -69,10 +72,13 @@ from dlref.runner import (
     expect,
     run_markdown_page,
     run_notebook_page,
+    start_server,
     submit,
 )
 
 log = logging.getLogger("mkdocs.plugins.dlref")
+DOCSTRINGS = "dlref docstrings"
+"""The name of the run of every ``dlref`` docstring's examples, in the cache and in the log."""
 NOTEBOOK_CSS = "assets/stylesheets/notebook.css"
 """Where the styles of notebook pages are served, once for the whole site."""
 
@@ -103,6 +109,29 @@ def build_device() -> tuple[str, str]:
 class DlrefPlugin(BasePlugin):
     """Run and check every page, notebook and docstring example; show the outputs of the run."""
 
+    _early: tuple[str, Cache] | None = None  # (device, cache) found while MkDocs loaded the plugins
+
+    def load_config(self, options, config_file_path=None):
+        """Load the plugin's options; start the fork server now if every page is going to run.
+
+        MkDocs loads the other plugins (mkdocs-jupyter imports nbconvert, mkdocstrings griffe) and
+        the theme after this, about a second before ``on_files`` would start the server, whose own
+        imports (torch and the rest) are what the first page waits for. Every page runs when the
+        docstrings' outcome is not in the cache: a cold cache, a ``dlref`` source or an installed
+        version changed, or ``DLREF_CACHE=0``. Otherwise nothing is started here.
+        """
+        result = super().load_config(options, config_file_path)
+        if config_file_path is not None:
+            try:
+                device, _ = build_device()
+            except DeviceError:
+                return result  # on_config stops the build, saying why
+            cache = Cache(cache_directory(Path(config_file_path).resolve().parent), device)
+            self._early = device, cache
+            if cache.get(cache.key("docstrings", DOCSTRINGS, "")) is None:
+                start_server(many=True)
+        return result
+
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         """Choose the device (a clear error if it is missing) and write the footer line."""
         # A page that crashes the interpreter (a segfault or SIGFPE inside torch) then still names
@@ -115,7 +144,11 @@ class DlrefPlugin(BasePlugin):
             raise PluginError(str(error)) from None
         config.copyright = f"{config.copyright} · {line}" if config.copyright else line
         self.root = Path(config.config_file_path).resolve().parent
-        self.cache = Cache(cache_directory(self.root), device)
+        early = self._early
+        if early is not None and early[0] == device and early[1].directory == cache_directory(self.root):
+            self.cache = early[1]
+        else:
+            self.cache = Cache(cache_directory(self.root), device)
         self.renders = render_cache.Store(self.cache.directory, "render")
         self.searches = render_cache.Store(self.cache.directory, "search")
         if "toc" in config.mdx_configs or "toc" in config.markdown_extensions:
@@ -157,9 +190,15 @@ class DlrefPlugin(BasePlugin):
         self._queued.clear()
 
     def _outcome(self, name: str) -> Outcome:
-        """Wait for ``name``'s outcome (stored in the cache when it passed); fail the build if it failed."""
+        """Wait for ``name``'s outcome (stored in the cache when it passed); fail the build if it failed.
+
+        While it is not there, MkDocs' process does work that the build needs later
+        ([`_while_waiting`][dlref.mkdocs_plugin.DlrefPlugin._while_waiting]) instead of idling.
+        """
         result = self.results[name]
         if isinstance(result, Future):
+            while not result.done() and self._idle:
+                self._idle.popleft()()
             result = self.results[name] = result.result()
             self.cache.put(self.keys[name], result)
         if not result.passed:
@@ -185,7 +224,9 @@ class DlrefPlugin(BasePlugin):
         self._replayed: set[str] = set()  # pages replayed from the render cache
         self._recorded: dict[str, tuple[str, dict]] = {}  # src_uri -> (key, entry so far), rendered now
         self._notebooks_text: dict[str, str] = {}  # src_uri -> its .ipynb download, when already made
-        self._start("docstrings", "dlref docstrings", "", check_docstrings)
+        self._idle: collections.deque = collections.deque()  # work for MkDocs' process while it waits
+        self._index_ahead = None  # set by _cache_search
+        self._start("docstrings", DOCSTRINGS, "", check_docstrings)
         for file in files:
             if file.abs_src_path is None:
                 continue
@@ -201,7 +242,52 @@ class DlrefPlugin(BasePlugin):
                 file.abs_src_path = str(self.executed / Path(name).with_suffix(".ipynb"))
                 self.notebooks[file.src_uri] = name
         self._run_queued()
+        self._render_ready_pages_first(files)
+        self._while_waiting(config)
         return files
+
+    def _while_waiting(self, config: MkDocsConfig) -> None:
+        """Queue work that MkDocs would do after the last page ran, for while it waits for a run.
+
+        MkDocs renders the pages first, each waiting for its run, and only then writes them, where
+        Material's search indexes each page (segmenting Chinese with jieba, whose dictionary takes
+        about a second to load): on two cores that last part ran on one while the other idled. The
+        dictionary is loaded here, and each page rendered now is indexed as soon as MkDocs next
+        waits (see ``_cache_search``); the index is the same, as its entries are keyed on exactly
+        what Material indexes.
+        """
+        search = config.plugins.get("material/search") or config.plugins.get("search")
+        module = sys.modules.get("material.plugins.search.plugin")
+        jieba = getattr(module, "jieba", None)
+        enabled = search is not None and search.config.get("enabled", True)
+        if self.ran and enabled and jieba is not None and not jieba.dt.initialized:
+            self._idle.append(jieba.initialize)
+
+    def _waits(self, file) -> bool:
+        """Whether rendering ``file`` must wait for a run under way."""
+        name = self.notebooks.get(file.src_uri) or self.pages.get(file.src_uri, (None,))[0]
+        return isinstance(self.results.get(name), Future)
+
+    def _render_ready_pages_first(self, files: Files) -> None:
+        """Have MkDocs render the pages that wait for no run (the API reference, cached pages) first.
+
+        MkDocs renders pages one at a time in the file list's order and each page with examples
+        waits for its run, the first for the fork server's start as well (its imports take seconds):
+        the API page (mkdocstrings, the longest render) is then rendered in that time instead of
+        after. [`on_env`][dlref.mkdocs_plugin.DlrefPlugin.on_env] puts the list back in its order,
+        which MkDocs writes the pages and the search index in, so the site is the same.
+        """
+        self._order = [file.src_uri for file in files]
+        pages = [file for file in files if file.is_documentation_page()]
+        for file in sorted(pages, key=self._waits):  # stable: the runs' order among those that wait
+            files.remove(file)
+            files.append(file)
+
+    def _restore_order(self, files: Files) -> None:
+        position = {uri: index for index, uri in enumerate(getattr(self, "_order", []))}
+        for file in sorted(files, key=lambda f: position.get(f.src_uri, len(position))):
+            files.remove(file)
+            files.append(file)
 
     def _write_executed_notebook(self, page: Page, config: MkDocsConfig, files: Files) -> Page:
         """Before mkdocs-jupyter renders a notebook page, write the executed notebook it renders."""
@@ -275,7 +361,8 @@ class DlrefPlugin(BasePlugin):
 
     def on_env(self, env, config: MkDocsConfig, files: Files):
         """Every example ran: check the docstrings too, and say how much ran and how much was cached."""
-        self._outcome("dlref docstrings")
+        self._restore_order(files)
+        self._outcome(DOCSTRINGS)
         for name in self.results:
             self._outcome(name)
         ran = f"executed {len(self.ran)} of {len(self.results)}" + (f" ({', '.join(self.ran)})" if self.ran else "")
@@ -311,6 +398,8 @@ class DlrefPlugin(BasePlugin):
                 entry["styles"] = self._notebook_styles if uri in self.notebooks else None
                 entry["ipynb"] = self._notebooks_text[uri] = self._page_ipynb(uri) if uri in self.pages else None
                 self.renders.put(key, entry)
+        if self._index_ahead is not None:  # once MkDocs has set page.content, at its next wait
+            self._idle.append(functools.partial(self._index_ahead, page))
         return html
 
     def _publish(self, html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
@@ -535,10 +624,11 @@ def _cache_search(plugin: DlrefPlugin, search, index) -> None:
         *dictionaries,
     )
     add = index.add_entry_from_context
+    early: dict[str, list] = {}  # entries made ahead (index_ahead), by key
 
-    def add_entry_from_context(page: Page) -> None:
+    def key_of(page: Page) -> str | None:
         try:
-            key = render_cache.digest(
+            return render_cache.digest(
                 fingerprint,
                 page.url,
                 str(page.title),
@@ -547,12 +637,10 @@ def _cache_search(plugin: DlrefPlugin, search, index) -> None:
                 page.content or "",
             )
         except TypeError:  # metadata that JSON cannot sort: index without the cache
-            add(page)
-            return
-        stored = plugin.searches.get(key)
-        if stored is not None:
-            index.entries.extend(stored["entries"])
-            return
+            return None
+
+    def made(page: Page) -> list:
+        """Material's entries for ``page``; the index itself is left as it was."""
         start = len(index.entries)
         content = page.content
         if content:  # the same entries, without parsing what the index leaves out
@@ -562,7 +650,30 @@ def _cache_search(plugin: DlrefPlugin, search, index) -> None:
         finally:
             page.content = content
         entries = index.entries[start:]
-        if json.loads(json.dumps(entries)) == entries:  # what the index writes, exactly
-            plugin.searches.put(key, {"entries": entries})
+        del index.entries[start:]
+        return entries
 
+    def add_entry_from_context(page: Page) -> None:
+        key = key_of(page)
+        if key is None:
+            add(page)
+            return
+        stored = None if key in early else plugin.searches.get(key)
+        if stored is not None:
+            entries = stored["entries"]
+        else:
+            entries = early.pop(key, None)
+            if entries is None:
+                entries = made(page)
+            if json.loads(json.dumps(entries)) == entries:  # what the index writes, exactly
+                plugin.searches.put(key, {"entries": entries})
+        index.entries.extend(entries)
+
+    def index_ahead(page: Page) -> None:
+        """Make ``page``'s entries now; used if it is indexed with the same content, title and toc."""
+        key = key_of(page)
+        if key is not None and key not in early and page.content:
+            early[key] = made(page)
+
+    plugin._index_ahead = index_ahead
     index.add_entry_from_context = add_entry_from_context

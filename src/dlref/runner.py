@@ -73,6 +73,7 @@ __all__ = [
     "run_markdown_page",
     "run_notebook_page",
     "run_script",
+    "start_server",
     "submit",
 ]
 
@@ -268,6 +269,20 @@ def _context() -> multiprocessing.context.BaseContext:
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(_PRELOAD + (_PRELOAD_FOR_MANY if _many else []))
     return context
+
+
+def start_server(many: bool = False) -> None:
+    """Start the fork server now instead of at the first ``submit``; ``many``: as ``expect(4)``.
+
+    The server imports torch and the rest (seconds), which is what the first run waits for; started
+    early, it does that while the caller goes on. Nothing changes if it is already running.
+    """
+    if many:
+        expect(4)
+    _context()
+    from multiprocessing import forkserver
+
+    forkserver.ensure_running()
 
 
 def submit(task: Callable[..., Outcome], *args: object) -> Future[Outcome]:
