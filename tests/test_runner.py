@@ -232,3 +232,18 @@ def test_a_script_that_raises_or_exits_with_an_error_fails(tmp_path: Path, code:
     outcome = submit(run_script, "copied.py", code, str(tmp_path)).result()
     assert not outcome.passed
     assert report in outcome.report
+
+
+def test_each_process_starts_with_what_the_fork_server_did_once(tmp_path: Path) -> None:
+    """dlref._preload: the modules a notebook's process imports, nbformat's validator compiled."""
+    from dlref._preload import MODULES
+
+    code = (
+        "import sys\n"
+        f"missing = [name for name in {list(MODULES)!r} + ['PIL.PngImagePlugin'] if name not in sys.modules]\n"
+        "import nbformat.validator\n"
+        "compiled = nbformat.validator.validators  # nbformat's cache of compiled validators\n"
+        "sys.exit(f'not done in the fork server: {missing}, validators {compiled}' if missing or not compiled else 0)\n"
+    )
+    outcome = submit(run_script, "check.py", code, str(tmp_path)).result()
+    assert outcome.passed, outcome.report

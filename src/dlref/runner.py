@@ -95,6 +95,7 @@ _PRELOAD = [
     "IPython.core.interactiveshell",
     "jupytext",
     "nbformat",
+    "dlref._preload",  # what each forked process would otherwise do for itself (after the above)
 ]
 
 
