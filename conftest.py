@@ -22,7 +22,7 @@ import pytest
 
 from dlref.device import ENV_VAR, DeviceError, default_device
 from dlref.engine import PageRun, find_docstrings, rewrite_outputs, run_docstring, run_markdown
-from dlref.runner import Cache, Outcome, _share_cores, cache_directory, run_notebook_page, submit
+from dlref.runner import DOCSTRINGS, Cache, Outcome, _share_cores, cache_directory, run_notebook_page, submit
 
 ROOT = Path(__file__).parent
 DOCS = ROOT / "docs"
@@ -145,7 +145,7 @@ class DocstringItem(_EngineItem):
 
     def runtest(self) -> None:
         key = self._cached("docstring", "")
-        if key is None or cache().get(cache().key("docstrings", "dlref docstrings", "")) is not None:
+        if key is None or cache().get(cache().key("docstrings", DOCSTRINGS, "")) is not None:
             return  # this one passed before, or all of them did in a site build (dlref.runner.check_docstrings)
         self._check(run_docstring(self.test))
         cache().put(key, Outcome(True))

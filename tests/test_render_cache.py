@@ -25,9 +25,9 @@ from mkdocs.commands.build import build
 from mkdocs.config import load_config
 from mkdocs.exceptions import Abort
 
-from dlref.mkdocs_plugin import DOCSTRINGS, DlrefPlugin, build_device
+from dlref.mkdocs_plugin import DlrefPlugin, build_device
 from dlref.render_cache import Store
-from dlref.runner import CACHE_DIR_ENV_VAR, Cache, Outcome
+from dlref.runner import CACHE_DIR_ENV_VAR, DOCSTRINGS, Cache, Outcome
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -302,7 +302,7 @@ def test_the_fork_server_starts_while_mkdocs_loads_its_plugins_when_every_page_w
 ) -> None:
     """Before the theme and the other plugins load (a second), so torch is imported by then."""
     from dlref import mkdocs_plugin
-    from dlref.runner import Outcome
+    from dlref.runner import DOCSTRINGS, Outcome
 
     started: list[bool] = []
     monkeypatch.setattr(mkdocs_plugin, "start_server", lambda many=False: started.append(many))
@@ -313,7 +313,7 @@ def test_the_fork_server_starts_while_mkdocs_loads_its_plugins_when_every_page_w
     assert started == [True]
     runs = config.plugins["dlref"]._early[1]  # the cache it looked in, which on_config then uses
     assert runs.directory == tmp_path / "cache"
-    runs.put(runs.key("docstrings", mkdocs_plugin.DOCSTRINGS, ""), Outcome(True))
+    runs.put(runs.key("docstrings", DOCSTRINGS, ""), Outcome(True))
     load_config(str(project / "mkdocs.yml"))  # the docstrings are cached: a page at most, on_files starts it
     assert started == [True]
 

@@ -65,6 +65,7 @@ from dlref.publish.html import (
     without_source_listings,
 )
 from dlref.runner import (
+    DOCSTRINGS,
     Cache,
     Outcome,
     cache_directory,
@@ -77,8 +78,6 @@ from dlref.runner import (
 )
 
 log = logging.getLogger("mkdocs.plugins.dlref")
-DOCSTRINGS = "dlref docstrings"
-"""The name of the run of every ``dlref`` docstring's examples, in the cache and in the log."""
 NOTEBOOK_CSS = "assets/stylesheets/notebook.css"
 """Where the styles of notebook pages are served, once for the whole site."""
 

@@ -63,6 +63,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CACHE_DIR_ENV_VAR",
     "CACHE_ENV_VAR",
+    "DOCSTRINGS",
     "JOBS_ENV_VAR",
     "Cache",
     "Outcome",
@@ -83,6 +84,8 @@ CACHE_DIR_ENV_VAR = "DLREF_CACHE_DIR"
 """Where to keep the cache instead of ``.cache/dlref/`` in the project (CI may keep it between runs)."""
 JOBS_ENV_VAR = "DLREF_JOBS"
 """How many pages may run at once (default: the number of CPU cores)."""
+DOCSTRINGS = "dlref docstrings"
+"""The name, in the cache and the build's log, of the run of every docstring's examples (``check_docstrings``)."""
 
 _FORMAT = 3  # bump when the stored layout changes
 _PRELOAD = [
