@@ -333,8 +333,12 @@ def test_mkdocs_does_queued_work_while_a_run_goes_on_and_no_longer(tmp_path: Pat
 
     plugin.cache, plugin.results, plugin.keys = Cache(tmp_path, "cpu"), {"page": run}, {"page": "key"}
     plugin._idle = deque([lambda: done.append("first"), finish, done.clear])
-    threading.Timer(10, finish).start()  # if MkDocs did not do the queued work, the run ends anyway
-    assert plugin._outcome("page").shown == "x"
+    timer = threading.Timer(10, finish)  # if MkDocs did not do the queued work, the run ends anyway
+    timer.start()
+    try:
+        assert plugin._outcome("page").shown == "x"
+    finally:
+        timer.cancel()  # the process need not wait for it at exit
     assert done == ["first"]
     assert len(plugin._idle) == 1  # the run was there: MkDocs went on with the page
     assert plugin.cache.get("key").shown == "x"
