@@ -311,7 +311,7 @@ def test_the_fork_server_starts_while_mkdocs_loads_its_plugins_when_every_page_w
     project = small_project(tmp_path, {"index.md": "# Home\n"})
     config = load_config(str(project / "mkdocs.yml"))  # an empty cache: every page runs
     assert started == [True]
-    runs = config.plugins["dlref"]._early[1]  # the cache it looked in, which on_config then uses
+    runs = config.plugins["dlref"]._early[2]  # the cache it looked in, which on_config then uses
     assert runs.directory == tmp_path / "cache"
     runs.put(runs.key("docstrings", DOCSTRINGS, ""), Outcome(True))
     load_config(str(project / "mkdocs.yml"))  # the docstrings are cached: a page at most, on_files starts it

@@ -108,7 +108,7 @@ def build_device() -> tuple[str, str]:
 class DlrefPlugin(BasePlugin):
     """Run and check every page, notebook and docstring example; show the outputs of the run."""
 
-    _early: tuple[str, Cache] | None = None  # (device, cache) found while MkDocs loaded the plugins
+    _early: tuple[str, str, Cache] | None = None  # build_device() and the cache, found in load_config
 
     def load_config(self, options, config_file_path=None):
         """Load the plugin's options; start the fork server now if every page is going to run.
@@ -122,11 +122,11 @@ class DlrefPlugin(BasePlugin):
         result = super().load_config(options, config_file_path)
         if config_file_path is not None:
             try:
-                device, _ = build_device()
+                device, line = build_device()
             except DeviceError:
                 return result  # on_config stops the build, saying why
             cache = Cache(cache_directory(Path(config_file_path).resolve().parent), device)
-            self._early = device, cache
+            self._early = device, line, cache
             if cache.get(cache.key("docstrings", DOCSTRINGS, "")) is None:
                 start_server(many=True)
         return result
@@ -137,17 +137,16 @@ class DlrefPlugin(BasePlugin):
         # its file and line: the faulthandler dump shows the example's frame as page.md:line.
         if not faulthandler.is_enabled():
             faulthandler.enable()
-        try:
-            device, line = build_device()
-        except DeviceError as error:
-            raise PluginError(str(error)) from None
-        config.copyright = f"{config.copyright} · {line}" if config.copyright else line
         self.root = Path(config.config_file_path).resolve().parent
-        early = self._early
-        if early is not None and early[0] == device and early[1].directory == cache_directory(self.root):
-            self.cache = early[1]
+        if self._early is not None:  # found while MkDocs loaded the plugin, for this configuration file
+            device, line, self.cache = self._early
         else:
+            try:
+                device, line = build_device()
+            except DeviceError as error:
+                raise PluginError(str(error)) from None
             self.cache = Cache(cache_directory(self.root), device)
+        config.copyright = f"{config.copyright} · {line}" if config.copyright else line
         self.renders = render_cache.Store(self.cache.directory, "render")
         self.searches = render_cache.Store(self.cache.directory, "search")
         if "toc" in config.mdx_configs or "toc" in config.markdown_extensions:
@@ -255,7 +254,7 @@ class DlrefPlugin(BasePlugin):
         waits (see ``_cache_search``); the index is the same, as its entries are keyed on exactly
         what Material indexes.
         """
-        search = config.plugins.get("material/search") or config.plugins.get("search")
+        search = _search_plugin(config)
         module = sys.modules.get("material.plugins.search.plugin")
         jieba = getattr(module, "jieba", None)
         enabled = search is not None and search.config.get("enabled", True)
@@ -276,17 +275,12 @@ class DlrefPlugin(BasePlugin):
         after. [`on_env`][dlref.mkdocs_plugin.DlrefPlugin.on_env] puts the list back in its order,
         which MkDocs writes the pages and the search index in, so the site is the same.
         """
-        self._order = [file.src_uri for file in files]
+        self._order = {file.src_uri: position for position, file in enumerate(files)}
         pages = [file for file in files if file.is_documentation_page()]
-        for file in sorted(pages, key=self._waits):  # stable: the runs' order among those that wait
-            files.remove(file)
-            files.append(file)
+        _move_to_end(files, sorted(pages, key=self._waits))  # stable: the runs' order among those that wait
 
     def _restore_order(self, files: Files) -> None:
-        position = {uri: index for index, uri in enumerate(getattr(self, "_order", []))}
-        for file in sorted(files, key=lambda f: position.get(f.src_uri, len(position))):
-            files.remove(file)
-            files.append(file)
+        _move_to_end(files, sorted(files, key=lambda f: self._order.get(f.src_uri, len(self._order))))
 
     def _write_executed_notebook(self, page: Page, config: MkDocsConfig, files: Files) -> Page:
         """Before mkdocs-jupyter renders a notebook page, write the executed notebook it renders."""
@@ -328,7 +322,7 @@ class DlrefPlugin(BasePlugin):
         self._autorefs = config.plugins.get("autorefs")
         mkdocstrings = config.plugins.get("mkdocstrings")
         self._handlers = getattr(mkdocstrings, "_handlers", None) if mkdocstrings is not None else None
-        search = config.plugins.get("material/search") or config.plugins.get("search")
+        search = _search_plugin(config)
         index = getattr(search, "search_index", None)
         if index is not None and type(search).__module__.startswith("material.plugins.search"):
             _cache_search(self, search, index)
@@ -469,6 +463,18 @@ class DlrefPlugin(BasePlugin):
         if not hasattr(self, "_pending_images"):
             self._pending_images: dict[str, dict[str, bytes]] = {}
         return self._pending_images
+
+
+def _move_to_end(files: Files, ordered: list) -> None:
+    """Move ``ordered`` to the end of ``files``, in that order (``Files`` keeps insertion order)."""
+    for file in ordered:
+        files.remove(file)
+        files.append(file)
+
+
+def _search_plugin(config: MkDocsConfig):
+    """Material's search plugin (or MkDocs' own), or ``None``."""
+    return config.plugins.get("material/search") or config.plugins.get("search")
 
 
 _HREF = re.compile(r'href="(?![a-z][a-z0-9+.-]*:|/|#)([^"#]+)(#[^"]*)?"')
