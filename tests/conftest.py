@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from dlref.device import available_devices
-from dlref.runner import expect
+from dlref.runner import expect, start_server
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -25,7 +25,14 @@ def pytest_configure(config: pytest.Config) -> None:
 
     Only in processes that run tests: under pytest-xdist the controller imports neither hypothesis
     nor torch (seconds of start-up, on two cores).
+
+    The fork server that runs pages, notebooks and copied code in fresh processes (dlref.runner) is
+    started here, once for the run: by the controller, or by the only process without workers. The
+    workers and the site build they start use it too (``$DLREF_FORK_SERVER``), instead of each
+    importing torch and the rest again (4-6 s of CPU apiece).
     """
+    if not config.option.collectonly and not os.environ.get("PYTEST_XDIST_WORKER"):
+        start_server(many=True, share=True)
     if not _runs_tests(config):
         return
     expect(100)  # a test process runs many pages and notebooks in fresh processes (dlref.runner)

@@ -5,9 +5,10 @@ itself and little more:
 
 * **Fresh processes without start-up cost.** A *fork server* imports torch, NumPy, matplotlib and
   IPython once; every page, notebook or docstring batch then runs in a new process forked from it
-  (`multiprocessing`'s ``forkserver`` context, one task per process), so each starts from a clean
+  ([`dlref.forkserver`][dlref.forkserver], one task per process), so each starts from a clean
   interpreter state in a few milliseconds instead of seconds. As many run at once as the machine
-  has cores (``DLREF_JOBS`` overrides).
+  has cores (``DLREF_JOBS`` overrides). A server started with ``share=True`` (the test run's) serves
+  the processes started after it too.
 * **Notebooks without a kernel.** [`execute_notebook`][dlref.runner.execute_notebook] runs a jupytext
   notebook's cells in an IPython shell inside that process and records the same outputs a Jupyter
   kernel sends (streams, ``execute_result`` with every MIME type, inline matplotlib figures as PNG
@@ -42,12 +43,11 @@ import hashlib
 import importlib
 import importlib.metadata
 import json
-import multiprocessing
-import multiprocessing.connection
 import os
 import pkgutil
 import queue
 import re
+import signal
 import sys
 import threading
 import time
@@ -56,6 +56,8 @@ from concurrent.futures import Future
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from dlref import forkserver
 
 if TYPE_CHECKING:
     from nbformat import NotebookNode
@@ -206,7 +208,7 @@ class Cache:
 # Fresh processes from a warm fork server
 
 _QUEUE: queue.SimpleQueue | None = None  # (future, task, args) waiting for one of _jobs() launchers
-_RUNNING: set = set()  # the processes of the runs under way
+_RUNNING: set[int] = set()  # the process ids of the runs under way
 
 
 def _jobs() -> int:
@@ -235,9 +237,9 @@ def _queue() -> queue.SimpleQueue:
 
 
 def _stop_running() -> None:
-    for process in list(_RUNNING):
-        process.terminate()
-        process.join(5)
+    for pid in list(_RUNNING):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
 
 
 def _launch(waiting: queue.SimpleQueue) -> None:
@@ -269,24 +271,21 @@ def expect(tasks: int) -> None:
     _many = _many or tasks >= 4
 
 
-def _context() -> multiprocessing.context.BaseContext:
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(_PRELOAD + (_PRELOAD_FOR_MANY if _many else []))
-    return context
+def _preload() -> list[str]:
+    return _PRELOAD + (_PRELOAD_FOR_MANY if _many else [])
 
 
-def start_server(many: bool = False) -> None:
+def start_server(many: bool = False, share: bool = False) -> None:
     """Start the fork server now instead of at the first ``submit``; ``many``: as ``expect(4)``.
 
     The server imports torch and the rest (seconds), which is what the first run waits for; started
-    early, it does that while the caller goes on. Nothing changes if it is already running.
+    early, it does that while the caller goes on. With ``share``, the processes this one starts from
+    now on (pytest's workers, a site build) use it too instead of starting their own
+    (``$DLREF_FORK_SERVER``). Nothing is started if this process already uses a server.
     """
     if many:
         expect(4)
-    _context()
-    from multiprocessing import forkserver
-
-    forkserver.ensure_running()
+    forkserver.start(_preload(), share=share)
 
 
 def submit(task: Callable[..., Outcome], *args: object) -> Future[Outcome]:
@@ -304,30 +303,21 @@ def submit(task: Callable[..., Outcome], *args: object) -> Future[Outcome]:
 def _run_in_new_process(task: Callable[..., Outcome], args: tuple[object, ...]) -> Outcome:
     # One process per task, not a ProcessPoolExecutor with max_tasks_per_child=1: Python 3.11's
     # executor can lose a task while it replaces a finished worker, and the caller waits forever.
-    context = _context()
-    receive, send = context.Pipe(duplex=False)
-    process = context.Process(target=_child, args=(send, task, args), name=f"dlref: {_name(task, args)}")
-    process.start()
-    _RUNNING.add(process)
-    send.close()  # the child holds the only writing end: its death ends the read below
+    pids: list[int] = []
+
+    def started(pid: int) -> None:
+        pids.append(pid)
+        _RUNNING.add(pid)
+
     try:
-        outcome = receive.recv()
-    except EOFError:
+        outcome = forkserver.call(_in_fresh_process, task, *args, preload=_preload(), started=started)
+    except forkserver.Crashed:
         outcome = None
     finally:
-        receive.close()
-        process.join()
-        _RUNNING.discard(process)
+        _RUNNING.difference_update(pids)
     if not isinstance(outcome, Outcome):
         return Outcome(False, f"{_name(task, args)}: the process running it crashed (see the fault dump above)")
     return outcome
-
-
-def _child(send: multiprocessing.connection.Connection, task: Callable[..., Outcome], args: tuple) -> None:
-    outcome = _in_fresh_process(task, *args)
-    with contextlib.suppress(OSError):  # the parent has exited: nobody waits for this outcome
-        send.send(outcome)
-        send.close()
 
 
 def _name(task: Callable[..., Outcome], args: tuple[object, ...]) -> str:

@@ -1,0 +1,134 @@
+"""The shared fork server: each call is a fresh process that starts as the caller's; one server per run."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from dlref import forkserver
+
+
+def _where() -> dict[str, object]:
+    """What a process sees of how it was started (run in a forked process)."""
+    print("to the caller's stdout")
+    print("to the caller's stderr", file=sys.stderr)
+    return {
+        "pid": os.getpid(),
+        "server": os.getppid(),
+        "cwd": os.getcwd(),
+        "path": list(sys.path),
+        "marker": os.environ.get("DLREF_TEST_MARKER"),
+    }
+
+
+def _raise() -> None:
+    raise ValueError("from the forked process")
+
+
+def _kill_itself() -> None:
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _wait(seconds: float) -> int:
+    time.sleep(seconds)
+    return os.getpid()
+
+
+def test_a_call_starts_as_a_process_of_the_caller_would(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DLREF_TEST_MARKER", "set after the server started")
+    monkeypatch.syspath_prepend(str(tmp_path / "extra"))
+    seen = forkserver.call(_where)
+    assert seen["pid"] not in (os.getpid(), seen["server"])
+    assert seen["cwd"] == str(tmp_path)
+    assert seen["path"] == sys.path
+    assert seen["marker"] == "set after the server started"
+    out, err = capfd.readouterr()
+    assert "to the caller's stdout" in out
+    assert "to the caller's stderr" in err
+
+
+def test_every_call_is_a_new_process_of_the_same_server() -> None:
+    with ThreadPoolExecutor(4) as pool:
+        seen = list(pool.map(lambda _: forkserver.call(_where), range(8)))
+    assert len({s["pid"] for s in seen}) == 8
+    assert len({s["server"] for s in seen}) == 1
+
+
+def test_an_exception_is_raised_in_the_caller_with_its_traceback() -> None:
+    with pytest.raises(RuntimeError, match=r"(?s)in _raise.*ValueError: from the forked process"):
+        forkserver.call(_raise)
+
+
+def test_a_process_that_dies_without_a_result_is_named() -> None:
+    started: list[int] = []
+    with pytest.raises(forkserver.Crashed, match=r"process \d+ ended without a result"):
+        forkserver.call(os._exit, 3, started=started.append)
+    assert len(started) == 1
+    with pytest.raises(forkserver.Crashed):
+        forkserver.call(_kill_itself)
+    assert forkserver.call(divmod, 7, 2) == (3, 1)  # the server goes on
+
+
+def _run(code: str, env: dict[str, str]) -> str:
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_processes_started_after_a_shared_start_use_the_same_server() -> None:
+    """The test run's server (tests/conftest.py) serves every worker and the site build."""
+    server = forkserver.call(os.getppid)
+    assert forkserver.address() == os.environ.get(forkserver.ENV_VAR)
+    code = "import os; from dlref import forkserver; print(forkserver.call(os.getppid))"
+    assert int(_run(code, dict(os.environ))) == server
+
+
+def test_a_given_server_that_is_gone_is_replaced_by_one_of_its_own(tmp_path: Path) -> None:
+    code = (
+        "import os, sys; from dlref import forkserver\n"
+        "pid = forkserver.call(os.getppid)\n"
+        "print(pid != os.getpid(), forkserver.address() != os.environ.get('X_GIVEN'))\n"
+    )
+    gone = str(tmp_path / "no-such-socket")
+    env = {**os.environ, forkserver.ENV_VAR: gone, "X_GIVEN": gone}
+    assert _run(code, env).split() == ["True", "True"]
+
+
+def test_the_server_stops_when_the_process_that_started_it_exits() -> None:
+    env = {k: v for k, v in os.environ.items() if k != forkserver.ENV_VAR}
+    code = (
+        "import os; from dlref import forkserver\n"
+        "where = forkserver.start(share=True)\n"
+        "print(where, forkserver.call(os.getppid))\n"
+    )
+    where, server = _run(code, env).split()
+    deadline = time.monotonic() + 10
+    while Path(f"/proc/{server}").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not Path(f"/proc/{server}").exists(), "the server outlived the process that started it"
+    assert not Path(where).parent.exists(), "its socket's folder was left behind"
+
+
+def test_a_process_under_way_can_be_stopped_by_the_caller() -> None:
+    """dlref.runner stops the runs under way when its process exits early (a failing build)."""
+    started: list[int] = []
+    with ThreadPoolExecutor(1) as pool:
+        result = pool.submit(forkserver.call, _wait, 30, started=started.append)
+        deadline = time.monotonic() + 10
+        while not started and time.monotonic() < deadline:
+            time.sleep(0.01)
+        os.kill(started[0], signal.SIGTERM)
+        with pytest.raises(forkserver.Crashed):
+            result.result(timeout=10)
