@@ -13,7 +13,7 @@ import re
 
 import pytest
 import torch
-from hypothesis import assume, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from dlref.linalg.norms import frobenius_norm, spectral_norm, vector_norm
@@ -187,6 +187,7 @@ def test_spectral_norm_equals_torch(m: int, n: int, dtype: torch.dtype, seed: in
 
 @on_each_device
 @given(n=st.integers(1, 5), seed=seeds)
+@example(n=5, seed=850736213)  # once stopped at sigma_2 = 3.4573 for 3.7009 (a start nearly orthogonal to v_1)
 def test_spectral_norm_of_symmetric_matrix_is_largest_absolute_eigenvalue(
     n: int, seed: int, device: torch.device
 ) -> None:
@@ -206,6 +207,26 @@ def test_spectral_norm_special_matrices(device: torch.device) -> None:
     rotation = torch.tensor([[c, -s], [s, c]], device=device)
     assert spectral_norm(rotation).item() == pytest.approx(1, rel=1e-6)
     assert spectral_norm(torch.ones(0, 3, device=device)).item() == 0
+
+
+@pytest.mark.parametrize("top", [1e-2, 1e-4, 1e-6])
+def test_spectral_norm_finds_sigma_1_from_a_start_nearly_orthogonal_to_its_vector(
+    top: float, device: torch.device
+) -> None:
+    """A start whose component along v_1 is ``top`` first turns towards v_2, and the estimate lingers
+    near sigma_2 while that component grows: a small change per step is no sign of convergence there.
+    A = Q diag(3.7, 3.46, 1.5, 1.3, 0.2) Q^T, with Q's first column at ``top`` from spectral_norm's start."""
+    n = 5
+    start = torch.randn(n, generator=torch.Generator().manual_seed(0), dtype=torch.float64)  # spectral_norm's v_0
+    start = start / start.norm()
+    other = torch.randn(n, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
+    other = other - (other @ start) * start
+    first = other / other.norm() * math.sqrt(1 - top**2) + top * start
+    rest = torch.randn(n, n - 1, generator=torch.Generator().manual_seed(2), dtype=torch.float64)
+    Q, _ = torch.linalg.qr(torch.cat([first[:, None], rest], dim=1))
+    assert abs(Q[:, 0] @ start) == pytest.approx(top, rel=1e-9)
+    A = (Q @ torch.diag(torch.tensor([3.7, 3.46, 1.5, 1.3, 0.2], dtype=torch.float64)) @ Q.T).to(device)
+    assert spectral_norm(A).item() == pytest.approx(3.7, rel=1e-6)
 
 
 def test_spectral_norm_estimates_rise_with_iterations() -> None:

@@ -151,17 +151,25 @@ def spectral_norm(A: torch.Tensor, *, iterations: int = 1000, tol: float = 1e-7,
     $\sigma_i^2$, so $v_k$ turns towards the top one (the other components shrink like
     $(\sigma_2 / \sigma_1)^{2k}$) and $\sigma^{(k)}$ rises to $\sigma_1$ from below, with an error
     quadratic in those components, shrinking like $(\sigma_2 / \sigma_1)^{4k}$. It stops after
-    ``iterations`` steps, or earlier when a step changes $\sigma$ by at most ``tol`` times its value.
-    When $\sigma_2$ is close to $\sigma_1$ it converges slowly, and a small change per step then
-    hides a larger error (the change is about $1 - (\sigma_2 / \sigma_1)^4$ times the error).
+    ``iterations`` steps, or earlier when $v_k$ is an eigenvector of $A^\top A$ to within ``tol``:
+
+    $$
+    \bigl\| A^\top A\, v_k - (\sigma^{(k)})^2 v_k \bigr\|_2 \le \mathrm{tol} \cdot (\sigma^{(k)})^2 .
+    $$
+
+    Not when a step changes $\sigma$ little: a start almost orthogonal to the top singular vector
+    first turns towards the second, and $\sigma^{(k)}$ then lingers near $\sigma_2$, changing by
+    amounts quadratic in the small top component, while this residual is linear in it (for
+    $v_0$'s top component $c$, it is about $|c| (\sigma_1^2 - \sigma_2^2)$). When $\sigma_2$ is close
+    to $\sigma_1$ it converges slowly; stopped by ``iterations``, the estimate lies between
+    $\sigma_2$ and $\sigma_1$.
 
     The iteration runs in float64 and the result is rounded once to ``A.dtype``.
 
     Args:
         A: a real floating-point matrix of shape ``(m, n)``.
         iterations: the most steps to take, at least 1.
-        tol: stop when a step changes the estimate by at most ``tol`` times the estimate (0: never
-            stop early).
+        tol: stop when the residual above is at most ``tol`` times $\sigma^2$ (0: never stop early).
         seed: seeds the CPU generator that draws $v_0$.
 
     Returns:
@@ -193,16 +201,15 @@ def spectral_norm(A: torch.Tensor, *, iterations: int = 1000, tol: float = 1e-7,
     generator = torch.Generator().manual_seed(seed)
     v = torch.randn(M.shape[1], generator=generator, dtype=torch.float64).to(M.device)
     v = v / vector_norm(v)
-    sigma = vector_norm(M @ v)
+    Av = M @ v
+    sigma = vector_norm(Av)
     for _ in range(iterations):
-        w = M.T @ (M @ v)
-        w_norm = vector_norm(w)
-        if w_norm == 0:  # A v = 0: A is the zero matrix (or v_0 fell exactly in its null space)
+        w = M.T @ Av
+        if vector_norm(w - sigma**2 * v) <= tol * sigma**2:  # also when A v = 0 (A is zero)
             break
-        v = w / w_norm
-        previous, sigma = sigma, vector_norm(M @ v)
-        if abs(sigma - previous) <= tol * sigma:
-            break
+        v = w / vector_norm(w)
+        Av = M @ v
+        sigma = vector_norm(Av)
     return sigma.to(A.dtype)
 
 
