@@ -342,3 +342,31 @@ def test_mkdocs_does_queued_work_while_a_run_goes_on_and_no_longer(tmp_path: Pat
     assert done == ["first"]
     assert len(plugin._idle) == 1  # the run was there: MkDocs went on with the page
     assert plugin.cache.get("key").shown == "x"
+
+
+def test_jieba_is_loaded_while_waiting_only_for_a_site_with_chinese(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Material segments Han text with jieba (its dictionary: 0.8-1.5 s to load); other sites never need it."""
+    from collections import deque
+
+    import jieba
+    from mkdocs.structure.files import get_files
+
+    from dlref.mkdocs_plugin import _has_han
+
+    project = small_project(tmp_path, {"index.md": "# Home\n", "glossary.md": "# Terms\n\n| tensor | 张量 |\n"})
+    settings = yaml.safe_load((project / "mkdocs.yml").read_text(encoding="utf-8"))
+    settings["plugins"] = ["dlref", "search"]
+    (project / "mkdocs.yml").write_text(yaml.safe_dump(settings), encoding="utf-8")
+    config = load_config(str(project / "mkdocs.yml"))
+    assert _has_han(get_files(config))
+    (project / "docs/glossary.md").write_text("# Terms\n\n| tensor | tenseur |\n", encoding="utf-8")
+    assert not _has_han(get_files(config))
+
+    plugin = config.plugins["dlref"]
+    monkeypatch.setattr(jieba.dt, "initialized", False)  # as in a process that has not loaded it yet
+    for chinese, queued in [(True, [jieba.initialize]), (False, [])]:
+        plugin.ran, plugin._idle = ["docs/index.md"], deque()
+        plugin._while_waiting(config, chinese)
+        assert list(plugin._idle) == queued
