@@ -234,8 +234,8 @@ def _serve(listener_fd: int, alive_fd: int, preload: list[str], path: list[str])
         selector.register(alive_fd, selectors.EVENT_READ)
         while True:
             ready = [key.fileobj for key, _ in selector.select()]
-            if alive_fd in ready:
-                return  # the process that started the server has exited
+            if alive_fd in ready:  # the process that started the server has exited
+                os._exit(0)  # at once: tearing down torch and the rest took seconds, which it waited for
             try:
                 connection, _ = listener.accept()
             except OSError:  # a caller that gave up before it was accepted
