@@ -247,3 +247,17 @@ def test_each_process_starts_with_what_the_fork_server_did_once(tmp_path: Path) 
     )
     outcome = submit(run_script, "check.py", code, str(tmp_path)).result()
     assert outcome.passed, outcome.report
+
+
+def test_a_page_that_exits_fails_alone_with_a_report() -> None:
+    """What the task lets through (SystemExit from an example) fails that page, with its traceback."""
+    from dlref.runner import _run_in_new_process
+
+    outcome = _run_in_new_process(_exit_now, ("docs/exits.md",))
+    assert not outcome.passed
+    assert outcome.report.startswith("docs/exits.md: ")
+    assert "SystemExit: 4" in outcome.report
+
+
+def _exit_now(name: str) -> Outcome:
+    raise SystemExit(4)

@@ -313,6 +313,8 @@ def _run_in_new_process(task: Callable[..., Outcome], args: tuple[object, ...]) 
         outcome = forkserver.call(_in_fresh_process, task, *args, preload=_preload(), started=started)
     except forkserver.Crashed:
         outcome = None
+    except RuntimeError as error:  # the task let through what _in_fresh_process does not catch (SystemExit)
+        return Outcome(False, f"{_name(task, args)}: {error}")
     finally:
         _RUNNING.difference_update(pids)
     if not isinstance(outcome, Outcome):
