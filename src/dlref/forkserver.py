@@ -78,8 +78,8 @@ def start(preload: Iterable[str] = (), share: bool = False) -> str:
         given = os.environ.get(ENV_VAR)
         if _own:
             found = _own["address"]
-        elif given and _reachable(given):
-            return given
+        elif given:
+            return given  # if it has gone, the first call starts one of this process's own (_connect)
         else:
             found = _start_unlocked(list(preload))
         if share:
@@ -149,15 +149,6 @@ def _connect(preload: Iterable[str]) -> socket.socket:
                 elif os.environ.get(ENV_VAR) == where:
                     del os.environ[ENV_VAR]
     raise AssertionError("unreachable")
-
-
-def _reachable(where: str) -> bool:
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
-        try:
-            probe.connect(where)  # the server forks a process for it, which ends at the first read
-        except OSError:
-            return False
-    return True
 
 
 def _start_unlocked(preload: list[str]) -> str:
@@ -260,7 +251,7 @@ def _child(connection: socket.socket) -> int:
         connection.sendall(_LENGTH.pack(os.getpid()))
         _, fds, _, _ = socket.recv_fds(connection, 1, 2)
         if len(fds) != 2:
-            return 1  # a probe (_reachable) or a caller gone
+            return 1  # a caller gone
         for fd, target in zip(fds, (1, 2), strict=True):
             os.dup2(fd, target)
             os.close(fd)
