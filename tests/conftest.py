@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 import sys
 import threading
@@ -33,6 +34,7 @@ def pytest_configure(config: pytest.Config) -> None:
     """
     if not config.option.collectonly and not os.environ.get("PYTEST_XDIST_WORKER"):
         start_server(many=True, share=True)
+        _fork_workers(config)
     if not _runs_tests(config):
         return
     expect(100)  # a test process runs many pages and notebooks in fresh processes (dlref.runner)
@@ -42,6 +44,36 @@ def pytest_configure(config: pytest.Config) -> None:
     ci = settings.get_profile("dlref")
     settings.register_profile("ci", parent=ci, derandomize=True, database=None, print_blob=True)
     settings.load_profile("ci" if os.environ.get("CI") else "dlref")
+
+
+def _fork_workers(config: pytest.Config) -> None:
+    """pytest-xdist's workers start as processes forked from the run's fork server.
+
+    ``python -m dlref.forked`` (``dlref.forkserver.main``) runs a worker's bootstrap in a process
+    forked from the server, with torch, pandas, sympy and the rest already imported: each worker
+    imported them for itself, 4-8 s of CPU apiece, while the server did the same. Only the default
+    ``-n N`` workers (``popen``); an explicit ``--tx`` is left as given.
+    """
+    specs = config.getoption("tx", None)
+    if specs and all(spec == "popen" for spec in specs):
+        python = f"{shlex.quote(sys.executable)} -m dlref.forked"
+        config.option.tx = [f"popen//python={python}"] * len(specs)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """A run of the whole suite starts the site build at once, in pytest's first process.
+
+    It would start when the first worker has collected the tests; started here, MkDocs loads its
+    plugins and renders the API reference while the fork server imports torch (the workers, forked
+    from that server, wait for it), so neither core waits. Only a run of every test (no paths, no
+    ``-k``, ``-m`` or ``--deselect``), which always includes the site's tests.
+    """
+    config = session.config
+    if os.environ.get("PYTEST_XDIST_WORKER") or config.option.collectonly or os.environ.get("DLREF_BUILT_SITE"):
+        return
+    whole = config.args_source == pytest.Config.ArgsSource.TESTPATHS
+    if whole and not (config.option.keyword or config.option.markexpr or config.option.deselect):
+        _start_site_build(config)
 
 
 def _runs_tests(config: pytest.Config) -> bool:

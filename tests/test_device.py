@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import torch
 
 from dlref import device as dev
+from dlref import forkserver
 from dlref.device import DeviceError, available_devices, default_device, resolve_device
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -89,15 +88,10 @@ def test_names_that_are_not_dlref_devices(spec: str, message: str) -> None:
 
 
 def test_test_command_stops_with_one_line_for_a_missing_device(missing_cuda: str) -> None:
+    """``python -m pytest`` as a new interpreter runs it (``dlref.forkserver.run_module``: forked from
+    the run's warm server, so without importing torch again)."""
     env = {**os.environ, dev.ENV_VAR: missing_cuda}
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "--collect-only", "-q", "tests/test_device.py"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = forkserver.run_module("pytest", ["--collect-only", "-q", "tests/test_device.py"], cwd=ROOT, env=env)
     assert result.returncode == pytest.ExitCode.USAGE_ERROR
     lines = [line for line in (result.stdout + result.stderr).splitlines() if line.strip()]
     assert len(lines) == 1, lines

@@ -14,6 +14,8 @@ import pytest
 
 from dlref import forkserver
 
+HERE = Path(__file__).resolve().parent
+
 
 def _where() -> dict[str, object]:
     """What a process sees of how it was started (run in a forked process)."""
@@ -132,3 +134,86 @@ def test_a_process_under_way_can_be_stopped_by_the_caller() -> None:
         os.kill(started[0], signal.SIGTERM)
         with pytest.raises(forkserver.Crashed):
             result.result(timeout=10)
+
+
+def _read_stdin() -> str:
+    return sys.stdin.read()
+
+
+def test_a_call_reads_the_callers_stdin_only_when_asked(tmp_path: Path) -> None:
+    """Without ``stdin``, a call's process reads nothing (not what its caller reads); with it, the caller's input."""
+    data = tmp_path / "input.txt"
+    data.write_text("the caller's input\n", encoding="utf-8")
+    code = (
+        f"import sys; sys.path.insert(0, {str(HERE)!r}); from test_forkserver import _read_stdin\n"
+        "from dlref import forkserver\n"
+        "print(repr(forkserver.call(_read_stdin)), repr(forkserver.call(_read_stdin, stdin=True)))\n"
+    )
+    with data.open("rb") as stdin:
+        result = subprocess.run(
+            [sys.executable, "-c", code], stdin=stdin, capture_output=True, text=True, timeout=60, check=False
+        )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "'' " + repr("the caller's input\n") + "\n"
+
+
+def test_run_module_gives_what_a_new_interpreter_gives(tmp_path: Path) -> None:
+    script = tmp_path / "prog.py"
+    script.write_text(
+        "import os, sys\nprint('out', sys.argv[1:], os.getcwd(), os.environ['X_MARK'])\n"
+        "os.write(2, b'raw fd 2\\n')\nsys.exit(int(sys.argv[1]))\n",
+        encoding="utf-8",
+    )
+    env = {**os.environ, "X_MARK": "given", "PYTHONPATH": str(tmp_path)}
+    for module in ("prog", "dlref.forked"):  # the second: python -m dlref.forked -m prog
+        args = ["4", "x"] if module == "prog" else ["-m", "prog", "4", "x"]
+        ours = forkserver.run_module(module, args, cwd=tmp_path, env=env)
+        theirs = subprocess.run(
+            [sys.executable, "-m", module, *args], cwd=tmp_path, env=env, capture_output=True, text=True, check=False
+        )
+        assert (ours.returncode, ours.stdout, ours.stderr) == (theirs.returncode, theirs.stdout, theirs.stderr)
+        assert ours.returncode == 4
+        assert ours.stdout == f"out ['4', 'x'] {tmp_path} given\n"
+        assert ours.stderr == "raw fd 2\n"
+
+
+def test_an_uncaught_exception_is_reported_as_python_reports_it(tmp_path: Path) -> None:
+    code = "def f():\n    raise KeyError('k')\nf()\n"
+    ours = forkserver.run_module("dlref.forked", ["-c", code])
+    theirs = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert (ours.returncode, ours.stderr) == (theirs.returncode, theirs.stderr)
+    assert ours.returncode == 1
+    assert ours.stderr.startswith('Traceback (most recent call last):\n  File "<string>", line 3, in <module>\n')
+
+
+def test_run_module_kills_a_program_past_its_timeout() -> None:
+    started = time.monotonic()
+    with pytest.raises(subprocess.TimeoutExpired):
+        forkserver.run_module("dlref.forked", ["-c", "import time; time.sleep(30)"], timeout=0.5)
+    assert time.monotonic() - started < 10
+    with pytest.raises(ValueError, match="module must be a dotted module name, not 'a b'"):
+        forkserver.run_module("a b")
+    with pytest.raises(TypeError, match="args must be a sequence of str"):
+        forkserver.run_module("platform", "-h")  # type: ignore[arg-type]
+
+
+def test_forked_python_runs_in_the_shared_server_with_this_processs_streams() -> None:
+    """``python -m dlref.forked -c CODE``, as pytest-xdist starts the workers (tests/conftest.py)."""
+    server = forkserver.call(os.getppid)
+    code = "import os, sys; print(os.getppid(), sys.stdin.read().upper(), 'torch' in sys.modules); sys.exit(5)"
+    result = subprocess.run(
+        [sys.executable, "-m", "dlref.forked", "-u", "-c", code],
+        input="from stdin",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert (result.returncode, result.stderr) == (5, "")
+    assert result.stdout.split() == [str(server), "FROM", "STDIN", "True"]
+    other = subprocess.run(
+        [sys.executable, "-m", "dlref.forked", "-c", "print(1)", "-V"], capture_output=True, text=True, check=False
+    )
+    assert other.stdout == "1\n"
+    version = subprocess.run([sys.executable, "-m", "dlref.forked", "-V"], capture_output=True, text=True, check=False)
+    assert version.stdout.startswith("Python 3.")  # not -c or -m: python itself runs it

@@ -9,7 +9,6 @@ import logging
 import os
 import re
 import subprocess
-import sys
 import threading
 import uuid
 from collections.abc import Callable
@@ -24,6 +23,7 @@ from mkdocs.commands.build import build
 from mkdocs.config import load_config
 from mkdocs.exceptions import Abort, PluginError
 
+from dlref import forkserver
 from dlref.device import ENV_VAR, default_device
 from dlref.engine import rewrite_outputs, run_page
 from dlref.runner import CACHE_DIR_ENV_VAR, cache_directory
@@ -33,16 +33,13 @@ ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
 
 
 def mkdocs_build(project: Path, site: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """``mkdocs build --strict`` in a new process, as a maintainer runs it."""
-    return subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(project / "mkdocs.yml"), "-d", str(site)],
-        cwd=project,
-        env=env or ENV,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=600,
-    )
+    """``mkdocs build --strict`` as a maintainer runs it, as a new interpreter would run it.
+
+    ``dlref.forkserver.run_module``: ``python -m mkdocs`` in a process forked from the run's warm
+    server, with its own environment, folder and captured output, without importing torch again.
+    """
+    args = ["build", "--strict", "-f", str(project / "mkdocs.yml"), "-d", str(site)]
+    return forkserver.run_module("mkdocs", args, cwd=project, env=env or ENV, timeout=600)
 
 
 @dataclass
