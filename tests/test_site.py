@@ -341,29 +341,48 @@ def test_mkdocs_does_queued_work_while_a_run_goes_on_and_no_longer(tmp_path: Pat
     assert plugin.cache.get("key").shown == "x"
 
 
-def test_jieba_is_loaded_while_waiting_only_for_a_site_with_chinese(
+def test_search_segments_chinese_without_loading_jiebas_dictionary(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Material segments Han text with jieba (its dictionary: 0.8-1.5 s to load); other sites never need it."""
+    """Material segments Han text with jieba; the plugin gives it a SubsetSegmenter, whose entries
+    for the pages' Han text are looked up while waiting (jieba's own dictionary: 0.8-1.5 s to load).
+    A site without Han text looks nothing up; one with a dictionary of its own keeps jieba's."""
     from collections import deque
 
     import jieba
+    import material.plugins.search.plugin as material_search
     from mkdocs.structure.files import get_files
 
-    from dlref.mkdocs_plugin import _has_han
+    from dlref.mkdocs_plugin import _han_runs, _search_plugin
+    from dlref.publish.segmenter import SubsetSegmenter
 
     project = small_project(tmp_path, {"index.md": "# Home\n", "glossary.md": "# Terms\n\n| tensor | 张量 |\n"})
     settings = yaml.safe_load((project / "mkdocs.yml").read_text(encoding="utf-8"))
     settings["plugins"] = ["dlref", "search"]
     (project / "mkdocs.yml").write_text(yaml.safe_dump(settings), encoding="utf-8")
     config = load_config(str(project / "mkdocs.yml"))
-    assert _has_han(get_files(config))
+    assert _han_runs(get_files(config)) == ["张量"]
     (project / "docs/glossary.md").write_text("# Terms\n\n| tensor | tenseur |\n", encoding="utf-8")
-    assert not _has_han(get_files(config))
+    assert _han_runs(get_files(config)) == []
 
     plugin = config.plugins["dlref"]
+    monkeypatch.setattr(material_search, "jieba", jieba)  # as Material imported it
     monkeypatch.setattr(jieba.dt, "initialized", False)  # as in a process that has not loaded it yet
-    for chinese, queued in [(True, [jieba.initialize]), (False, [])]:
+    for runs, looked_up in [([], False), (["张量"], True)]:  # the same segmenter for both builds
         plugin.ran, plugin._idle = ["docs/index.md"], deque()
-        plugin._while_waiting(config, chinese)
-        assert list(plugin._idle) == queued
+        plugin._while_waiting(config, runs)
+        segmenter = material_search.jieba
+        assert isinstance(segmenter, SubsetSegmenter)
+        assert len(plugin._idle) == looked_up
+        for work in plugin._idle:
+            work()
+        assert (segmenter.entries > 0) == looked_up
+    assert list(segmenter.cut("张量".encode())) == ["张量"]
+    assert not jieba.dt.initialized
+
+    search = _search_plugin(config)
+    monkeypatch.setitem(search.config, "jieba_dict_user", str(tmp_path / "words.txt"))
+    plugin.ran, plugin._idle = ["docs/index.md"], deque()
+    plugin._while_waiting(config, ["张量"])
+    assert material_search.jieba is jieba
+    assert list(plugin._idle) == [jieba.initialize]

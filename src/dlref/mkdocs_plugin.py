@@ -64,6 +64,7 @@ from dlref.publish.html import (
     unique_slugs,
     without_source_listings,
 )
+from dlref.publish.segmenter import SubsetSegmenter, han_runs
 from dlref.runner import (
     DOCSTRINGS,
     Cache,
@@ -225,7 +226,7 @@ class DlrefPlugin(BasePlugin):
         self._idle: collections.deque = collections.deque()  # work for MkDocs' process while it waits
         self._index_ahead = None  # set by _cache_search
         self._start("docstrings", DOCSTRINGS, "", check_docstrings)
-        chinese = _has_han(files)  # before notebooks point at their executed copies
+        runs = _han_runs(files)  # before notebooks point at their executed copies
         for file in files:
             if file.abs_src_path is None:
                 continue
@@ -242,27 +243,42 @@ class DlrefPlugin(BasePlugin):
                 self.notebooks[file.src_uri] = name
         self._run_queued()
         self._render_ready_pages_first(files)
-        self._while_waiting(config, chinese)
+        self._while_waiting(config, runs)
         return files
 
-    def _while_waiting(self, config: MkDocsConfig, chinese: bool) -> None:
+    def _while_waiting(self, config: MkDocsConfig, runs: list[str]) -> None:
         """Queue work that MkDocs would do after the last page ran, for while it waits for a run.
 
         MkDocs renders the pages first, each waiting for its run, and only then writes them, where
-        Material's search indexes each page (segmenting Chinese with jieba, whose dictionary takes
-        about a second to load): on two cores that last part ran on one while the other idled. The
-        dictionary is loaded here, and each page rendered now is indexed as soon as MkDocs next
-        waits (see ``_cache_search``); the index is the same, as its entries are keyed on exactly
-        what Material indexes. jieba is loaded only when ``chinese`` (Han characters in the pages'
-        sources): Material calls it for nothing else, and it was 0.8-1.5 s of CPU for nothing in
-        each test process that builds a small site.
+        Material's search indexes each page (segmenting Chinese with jieba): on two cores that last
+        part ran on one while the other idled. Each page rendered now is indexed as soon as MkDocs
+        next waits (see ``_cache_search``); the index is the same, as its entries are keyed on
+        exactly what Material indexes.
+
+        Material's search gets a [`SubsetSegmenter`][dlref.publish.segmenter.SubsetSegmenter] in
+        place of the jieba module: the same words, from only the dictionary entries that the text
+        can use, instead of jieba's whole dictionary (0.8-1.5 s of CPU to load, for this site's few
+        hundred Han characters). The entries for ``runs`` (the Han runs of the pages' sources) are
+        looked up while waiting; other text is looked up as it comes. With a dictionary of the
+        site's own (``jieba_dict``, ``jieba_dict_user``) or jieba's already loaded in this process,
+        jieba itself segments, its dictionary loaded while waiting.
         """
         search = _search_plugin(config)
         module = sys.modules.get("material.plugins.search.plugin")
-        jieba = getattr(module, "jieba", None)
-        enabled = search is not None and search.config.get("enabled", True)
-        if self.ran and enabled and jieba is not None and not jieba.dt.initialized and chinese:
-            self._idle.append(jieba.initialize)
+        current = getattr(module, "jieba", None)
+        if search is None or not search.config.get("enabled", True) or current is None:
+            return
+        jieba = current.jieba if isinstance(current, SubsetSegmenter) else current
+        custom = search.config.get("jieba_dict") or search.config.get("jieba_dict_user")
+        if custom or jieba.dt.initialized or jieba.dt.dictionary is not None:
+            module.jieba = jieba
+            if self.ran and runs and not jieba.dt.initialized:
+                self._idle.append(jieba.initialize)
+            return
+        if not isinstance(current, SubsetSegmenter):
+            module.jieba = current = SubsetSegmenter(jieba)
+        if self.ran and runs:
+            self._idle.append(functools.partial(current.cover, runs))
 
     def _waits(self, file) -> bool:
         """Whether rendering ``file`` must wait for a run under way."""
@@ -484,18 +500,14 @@ def _search_plugin(config: MkDocsConfig):
     return config.plugins.get("material/search") or config.plugins.get("search")
 
 
-_HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
-"""Han characters (the CJK Unified Ideographs blocks), which Material's search segments with jieba."""
-
-
-def _has_han(files: Files) -> bool:
-    """Whether any documentation page's source has Han characters (the API page's docstrings aside:
-    were they to, jieba would load when Material first segments them, as without this plugin)."""
+def _han_runs(files: Files) -> list[str]:
+    """The runs of Han characters in the documentation pages' sources, each once (the API page's
+    docstrings aside: were they to have any, they would be looked up when Material meets them)."""
+    runs: dict[str, None] = {}
     for file in files.documentation_pages():
         with contextlib.suppress(OSError, UnicodeDecodeError):
-            if _HAN.search(Path(file.abs_src_path).read_text(encoding="utf-8")):
-                return True
-    return False
+            runs.update(dict.fromkeys(han_runs(Path(file.abs_src_path).read_text(encoding="utf-8"))))
+    return list(runs)
 
 
 _HREF = re.compile(r'href="(?![a-z][a-z0-9+.-]*:|/|#)([^"#]+)(#[^"]*)?"')
