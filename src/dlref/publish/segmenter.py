@@ -115,7 +115,9 @@ class SubsetSegmenter:
                 raise ValueError(f"{self.path}: the word {word!r} is longer than longest={self.longest}")
         self._seen |= wanted
 
-    def __getattr__(self, name: str) -> object:
+    def __getattr__(self, name: str) -> object:  # only for names the segmenter itself lacks
+        if name == "jieba":  # not set yet (a copy being made): not the module's attribute
+            raise AttributeError(name)
         return getattr(self.jieba, name)
 
     def cut(self, sentence: str | bytes, *args: object, **kwargs: object) -> Iterator[str]:
