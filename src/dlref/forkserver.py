@@ -308,10 +308,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """``python -m dlref.forked ARGS``: ``python ARGS``, forked from the server in ``$DLREF_FORK_SERVER``.
 
     ``[-u] [-B] -c CODE [ARG ...]`` and ``[-u] [-B] -m MODULE [ARG ...]`` run as ``python`` would run
-    them (``sys.argv``, a fresh ``__main__``, the exit status), in a process forked from the server,
-    with this process's working directory, environment, and standard input, output and error; so
-    in milliseconds, with torch already imported. This process waits and exits with its status,
-    and passes SIGTERM (and SIGINT, when that process is not in its process group) on to it.
+    them (``sys.argv``, a fresh ``__main__``, ``sys.path`` with the program's folder and
+    ``$PYTHONPATH`` first, ``atexit``, the exit status), in a process forked from the server, with
+    this process's working directory, environment, and standard input, output and error; so in
+    milliseconds, with what the server imported (torch and the rest, in a test run). This process
+    waits and exits with its status, and passes SIGTERM (and SIGINT, when that process is not in
+    its process group) on to it.
     Without a given server it starts one of its own that imports nothing; other options are run by
     ``python ARGS`` itself, in a subprocess.
 
