@@ -81,10 +81,13 @@ def test_a_process_that_dies_without_a_result_is_named() -> None:
     assert forkserver.call(divmod, 7, 2) == (3, 1)  # the server goes on
 
 
+def _python(*args: str, **options: object) -> subprocess.CompletedProcess[str]:
+    """``python ARGS`` in a new interpreter, its output captured (``options``: ``subprocess.run``'s)."""
+    return subprocess.run([sys.executable, *args], capture_output=True, text=True, timeout=60, check=False, **options)
+
+
 def _run(code: str, env: dict[str, str]) -> str:
-    result = subprocess.run(
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60, check=False
-    )
+    result = _python("-c", code, env=env)
     assert result.returncode == 0, result.stderr
     return result.stdout
 
@@ -150,9 +153,7 @@ def test_a_call_reads_the_callers_stdin_only_when_asked(tmp_path: Path) -> None:
         "print(repr(forkserver.call(_read_stdin)), repr(forkserver.call(_read_stdin, stdin=True)))\n"
     )
     with data.open("rb") as stdin:
-        result = subprocess.run(
-            [sys.executable, "-c", code], stdin=stdin, capture_output=True, text=True, timeout=60, check=False
-        )
+        result = _python("-c", code, stdin=stdin)
     assert result.returncode == 0, result.stderr
     assert result.stdout == "'' " + repr("the caller's input\n") + "\n"
 
@@ -168,9 +169,7 @@ def test_run_module_gives_what_a_new_interpreter_gives(tmp_path: Path) -> None:
     for module in ("prog", "dlref.forked"):  # the second: python -m dlref.forked -m prog
         args = ["4", "x"] if module == "prog" else ["-m", "prog", "4", "x"]
         ours = forkserver.run_module(module, args, cwd=tmp_path, env=env)
-        theirs = subprocess.run(
-            [sys.executable, "-m", module, *args], cwd=tmp_path, env=env, capture_output=True, text=True, check=False
-        )
+        theirs = _python("-m", module, *args, cwd=tmp_path, env=env)
         assert (ours.returncode, ours.stdout, ours.stderr) == (theirs.returncode, theirs.stdout, theirs.stderr)
         assert ours.returncode == 4
         assert ours.stdout == f"out ['4', 'x'] {tmp_path} given\n"
@@ -180,7 +179,7 @@ def test_run_module_gives_what_a_new_interpreter_gives(tmp_path: Path) -> None:
 def test_an_uncaught_exception_is_reported_as_python_reports_it(tmp_path: Path) -> None:
     code = "def f():\n    raise KeyError('k')\nf()\n"
     ours = forkserver.run_module("dlref.forked", ["-c", code])
-    theirs = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    theirs = _python("-c", code)
     assert (ours.returncode, ours.stderr) == (theirs.returncode, theirs.stderr)
     assert ours.returncode == 1
     assert ours.stderr.startswith('Traceback (most recent call last):\n  File "<string>", line 3, in <module>\n')
@@ -201,19 +200,10 @@ def test_forked_python_runs_in_the_shared_server_with_this_processs_streams() ->
     """``python -m dlref.forked -c CODE``, as pytest-xdist starts the workers (tests/conftest.py)."""
     server = forkserver.call(os.getppid)
     code = "import os, sys; print(os.getppid(), sys.stdin.read().upper(), 'torch' in sys.modules); sys.exit(5)"
-    result = subprocess.run(
-        [sys.executable, "-m", "dlref.forked", "-u", "-c", code],
-        input="from stdin",
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = _python("-m", "dlref.forked", "-u", "-c", code, input="from stdin")
     assert (result.returncode, result.stderr) == (5, "")
     assert result.stdout.split() == [str(server), "FROM", "STDIN", "True"]
-    other = subprocess.run(
-        [sys.executable, "-m", "dlref.forked", "-c", "print(1)", "-V"], capture_output=True, text=True, check=False
-    )
+    other = _python("-m", "dlref.forked", "-c", "print(1)", "-V")
     assert other.stdout == "1\n"
-    version = subprocess.run([sys.executable, "-m", "dlref.forked", "-V"], capture_output=True, text=True, check=False)
+    version = _python("-m", "dlref.forked", "-V")
     assert version.stdout.startswith("Python 3.")  # not -c or -m: python itself runs it
