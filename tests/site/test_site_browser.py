@@ -285,13 +285,18 @@ def test_search_finds_english_and_chinese_terms(visit, term: str, where: str) ->
     assert any(where in link for link in links), links
 
 
-def test_notebook_downloads_are_valid_notebooks(
-    browser, built_site: Path, built_site_tags: dict[Path, PageTags], server: str
-) -> None:
-    """Each page's notebook button (read from the built page) downloads a valid notebook over HTTP."""
+def test_notebook_downloads_are_valid_notebooks(browser, built_site: Path, server: str) -> None:
+    """Each page's notebook button (read from the built page) downloads a valid notebook over HTTP.
+
+    Only the pages whose HTML names the button are read for their tags: the API page, 1.9 MB
+    without one, took most of the time of reading them all.
+    """
     found = 0
     for path in PAGES:
-        for link in built_site_tags[built_site / path / "index.html"].find("a", "download"):
+        html = (built_site / path / "index.html").read_text(encoding="utf-8")
+        if "dlref-ipynb" not in html:
+            continue
+        for link in PageTags(html).find("a", "download"):
             if "dlref-ipynb" not in (link.get("class") or "").split():
                 continue
             response = browser.request.get(server + path + (link["href"] or ""))
