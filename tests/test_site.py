@@ -386,3 +386,32 @@ def test_search_segments_chinese_without_loading_jiebas_dictionary(
     plugin._while_waiting(config, ["张量"])
     assert material_search.jieba is jieba
     assert list(plugin._idle) == [jieba.initialize]
+
+
+def _load_counting_exporters(config_file: str, variable: str | None) -> tuple[int, bool, str | None]:
+    """In a fresh process: load ``config_file``; how many exporters nbconvert made while loading,
+    whether ``nbconvert.nbconvertapp`` was imported, and ``$NBCONVERT_DISABLE_CONFIG_EXPORTERS`` after.
+    """
+    import sys
+
+    import nbconvert.exporters.base as exporters
+
+    assert "nbconvert.nbconvertapp" not in sys.modules
+    made = []
+    get_exporter = exporters.get_exporter
+    exporters.get_exporter = lambda *args, **kwargs: made.append(args) or get_exporter(*args, **kwargs)
+    os.environ.pop("NBCONVERT_DISABLE_CONFIG_EXPORTERS", None)
+    if variable is not None:
+        os.environ["NBCONVERT_DISABLE_CONFIG_EXPORTERS"] = variable
+    load_config(config_file)
+    return len(made), "nbconvert.nbconvertapp" in sys.modules, os.environ.get("NBCONVERT_DISABLE_CONFIG_EXPORTERS")
+
+
+@pytest.mark.parametrize("variable", [None, ""])
+def test_loading_the_plugins_makes_no_nbconvert_exporter(tmp_path: Path, variable: str | None) -> None:
+    """mkdocs-jupyter imports nbconvert's command-line app, whose help text made every installed
+    exporter twice (0.4-0.8 s per MkDocs process); the dlref plugin, loaded first, imports it with
+    nbconvert's switch for that set for the import only, and leaves the variable as it was."""
+    project = small_project(tmp_path, {"index.md": "# Home\n"}, notebooks=True)
+    config_file = str(project / "mkdocs.yml")
+    assert forkserver.call(_load_counting_exporters, config_file, variable) == (0, True, variable)

@@ -37,6 +37,7 @@ import contextlib
 import faulthandler
 import functools
 import importlib.metadata
+import importlib.util
 import json
 import logging
 import os
@@ -106,6 +107,29 @@ def build_device() -> tuple[str, str]:
     return device, f"Every output on this site was produced and checked at build time with torch {version} on {where}."
 
 
+def _import_nbconvert_app() -> None:
+    """Import ``nbconvert.nbconvertapp`` without importing every exporter, where mkdocs-jupyter will.
+
+    Its ``NbConvertApp`` lists the enabled exporters in its help text, importing each installed
+    exporter (LaTeX, PDF, web PDF...) twice to ask; ``$NBCONVERT_DISABLE_CONFIG_EXPORTERS`` makes
+    it list their names instead. The variable is set for this import only, unless already set.
+    """
+    if "nbconvert.nbconvertapp" in sys.modules or importlib.util.find_spec("mkdocs_jupyter") is None:
+        return
+    name = "NBCONVERT_DISABLE_CONFIG_EXPORTERS"
+    before = os.environ.get(name)
+    os.environ[name] = "1"
+    try:
+        importlib.import_module("nbconvert.nbconvertapp")
+    except ImportError:
+        pass  # mkdocs-jupyter will say what is missing when it is loaded
+    finally:
+        if before is None:
+            del os.environ[name]
+        else:
+            os.environ[name] = before
+
+
 class DlrefPlugin(BasePlugin):
     """Run and check every page, notebook and docstring example; show the outputs of the run."""
 
@@ -119,7 +143,19 @@ class DlrefPlugin(BasePlugin):
         imports (torch and the rest) are what the first page waits for. Every page runs when the
         docstrings' outcome is not in the cache: a cold cache, a ``dlref`` source or an installed
         version changed, or ``DLREF_CACHE=0``. Otherwise nothing is started here.
+
+        mkdocs-jupyter, loaded after this plugin, imports nbconvert's command-line application,
+        whose class body imports every installed nbconvert exporter, twice, to list the enabled ones
+        in its ``--help``: 0.4-0.8 s of CPU in each MkDocs process, a fifth of a warm build, for a
+        text no build shows. So it is imported here first, with nbconvert's own switch for that
+        (``$NBCONVERT_DISABLE_CONFIG_EXPORTERS``: the exporters listed by name) set for the import
+        only (``_import_nbconvert_app``).
         """
+        result = self._load_config(options, config_file_path)
+        _import_nbconvert_app()
+        return result
+
+    def _load_config(self, options, config_file_path):
         result = super().load_config(options, config_file_path)
         if config_file_path is not None:
             try:
