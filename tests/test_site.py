@@ -380,6 +380,14 @@ def test_search_segments_chinese_without_loading_jiebas_dictionary(
     assert list(segmenter.cut("张量".encode())) == ["张量"]
     assert not jieba.dt.initialized
 
+    # Where Material meets the text before the look-up ahead runs, the first sentence's look-up
+    # covers every page's characters: one read, not one per sentence with a new character.
+    plugin.ran, plugin._idle = ["docs/index.md"], deque()
+    plugin._while_waiting(config, ["形状", "梯度"])
+    reads = segmenter.reads
+    assert [list(segmenter.cut(run)) for run in ["形状", "梯度", "梯度形状"]] == [["形状"], ["梯度"], ["梯度", "形状"]]
+    assert segmenter.reads == reads + 1
+
     search = _search_plugin(config)
     monkeypatch.setitem(search.config, "jieba_dict_user", str(tmp_path / "words.txt"))
     plugin.ran, plugin._idle = ["docs/index.md"], deque()

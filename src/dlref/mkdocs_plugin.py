@@ -295,7 +295,8 @@ class DlrefPlugin(BasePlugin):
         place of the jieba module: the same words, from only the dictionary entries that the text
         can use, instead of jieba's whole dictionary (0.8-1.5 s of CPU to load, for this site's few
         hundred Han characters). The entries for ``runs`` (the Han runs of the pages' sources) are
-        looked up while waiting; other text is looked up as it comes. With a dictionary of the
+        looked up while waiting, or, where Material meets a page's text first, at that text's
+        look-up, all at once (``expect``); other text is looked up as it comes. With a dictionary of the
         site's own (``jieba_dict``, ``jieba_dict_user``) or jieba's already loaded in this process,
         jieba itself segments, its dictionary loaded while waiting.
         """
@@ -313,6 +314,7 @@ class DlrefPlugin(BasePlugin):
             return
         if not isinstance(current, SubsetSegmenter):
             module.jieba = current = SubsetSegmenter(jieba)
+        current.expect(runs)
         if self.ran and runs:
             self._idle.append(functools.partial(current.cover, runs))
 

@@ -52,6 +52,16 @@ def han_runs(text: str) -> list[str]:
     return HAN.findall(text)
 
 
+def _characters(sentences: Iterable[str]) -> set[str]:
+    """The characters of ``sentences`` but whitespace (a dictionary line is "word frequency tag")."""
+    characters: set[str] = set()
+    for sentence in sentences:
+        if not isinstance(sentence, str):
+            raise TypeError(f"sentences must be str, not {type(sentence).__name__}")
+        characters.update(sentence)
+    return {c for c in characters if not c.isspace()}
+
+
 class SubsetSegmenter:
     """``cut`` as ``jieba.cut`` gives it, from only the dictionary entries its sentences can use.
 
@@ -73,6 +83,11 @@ class SubsetSegmenter:
         ['张量', '的', '形状']
         >>> segmenter.reads, segmenter.entries < 1000  # of 349,046 words and their prefixes
         (2, True)
+        >>> segmenter.expect(["卷积", "梯度"])  # text known to come: covered at the next read
+        >>> list(segmenter.cut("卷积")), segmenter.reads
+        (['卷积'], 3)
+        >>> list(segmenter.cut("梯度的卷积")), segmenter.reads  # covered by that read
+        (['梯度', '的', '卷积'], 3)
     """
 
     def __init__(self, jieba: types.ModuleType) -> None:
@@ -87,6 +102,7 @@ class SubsetSegmenter:
         self._tokenizer.total = 0
         self._tokenizer.initialized = True  # so that cut never loads the whole dictionary
         self._characters: set[str] = set()  # every word made only of these is held
+        self._expected: set[str] = set()  # characters to cover at the next read (expect)
 
     @property
     def entries(self) -> int:
@@ -96,17 +112,13 @@ class SubsetSegmenter:
     def cover(self, sentences: Iterable[str]) -> None:
         """Hold every dictionary word made only of characters of ``sentences`` and of those before.
 
-        The dictionary file is read once, and only when ``sentences`` bring a character not seen.
+        The dictionary file is read once, and only when ``sentences`` bring a character not seen;
+        that read covers the characters of the sentences given to ``expect`` too.
         """
-        characters = set()
-        for sentence in sentences:
-            if not isinstance(sentence, str):
-                raise TypeError(f"sentences must be str, not {type(sentence).__name__}")
-            characters.update(sentence)
-        characters = {c for c in characters if not c.isspace()}  # a line is "word frequency tag"
+        characters = _characters(sentences)
         if characters <= self._characters:
             return
-        characters |= self._characters
+        characters |= self._characters | self._expected
         text = self.path.read_text(encoding="utf-8")
         self.reads += 1
         if not self._tokenizer.total:
@@ -118,6 +130,15 @@ class SubsetSegmenter:
             for end in range(1, len(word)):
                 frequencies.setdefault(word[:end], 0)
         self._characters = characters
+        self._expected.clear()
+
+    def expect(self, sentences: Iterable[str]) -> None:
+        """Cover the characters of ``sentences`` at the next read, without reading now.
+
+        For text known to come (the pages' sources) whose look-up ahead may not run before the
+        first sentence is cut: one read then covers it all, instead of one per new character.
+        """
+        self._expected |= _characters(sentences) - self._characters
 
     def __getattr__(self, name: str) -> object:  # only for names the segmenter itself lacks
         if name == "jieba":  # not set yet (a copy being made): not the module's attribute
