@@ -167,14 +167,14 @@ def slim_notebook(html: str, slugify: Callable[[str, str], str], image_prefix: s
     styles = [style.get_text() for style in soup.find_all("style")]
     for element in soup.find_all(["style", "script"]):
         element.decompose()
-    for widget in soup.select(".zeroclipboard-container, .clipboard-copy-txt"):
+    for widget in soup.find_all(class_=["zeroclipboard-container", "clipboard-copy-txt"]):
         widget.decompose()  # Material's copy button reads the code block itself
     for cell in soup.find_all(id=re.compile(r"^cell-id=")):
         cell["id"] = cell["id"].replace("cell-id=", "cell-")  # "=" breaks the copy button's CSS selector
     # "In [1]:" prompts and the handles for folding cells: no use on a page, and 64 px of gutter.
-    for element in soup.select(".jp-InputPrompt, .jp-OutputPrompt, .jp-Collapser"):
+    for element in soup.find_all(class_=["jp-InputPrompt", "jp-OutputPrompt", "jp-Collapser"]):
         element.decompose()
-    for cell in soup.select("div.jp-Cell"):  # the template wraps each cell twice: keep the inner one
+    for cell in soup.find_all("div", class_="jp-Cell"):  # the template wraps each cell twice: keep the inner one
         children = [child for child in cell.children if not isinstance(child, str) or child.strip()]
         if (
             len(children) == 1
@@ -182,10 +182,10 @@ def slim_notebook(html: str, slugify: Callable[[str, str], str], image_prefix: s
             and "jp-Cell" in children[0].get("class", [])
         ):
             cell.unwrap()
-    for wrapper in soup.select(".jp-Cell-inputWrapper[tabindex], .jp-Cell-outputWrapper[tabindex]"):
+    for wrapper in soup.find_all(class_=["jp-Cell-inputWrapper", "jp-Cell-outputWrapper"], tabindex=True):
         del wrapper["tabindex"]  # JupyterLab's keyboard focus for cells; a page has nothing to do there
     # Code cells as Material code blocks: its copy button, its colours in light and dark mode.
-    for div in soup.select("div.highlight-ipynb"):
+    for div in soup.find_all("div", class_="highlight-ipynb"):
         pre = div.find("pre")
         if pre is None:
             continue
@@ -212,7 +212,7 @@ def slim_notebook(html: str, slugify: Callable[[str, str], str], image_prefix: s
             del img["class"]
     headings = soup.find_all(re.compile(r"^h[1-6]$"))
     for heading in headings:
-        for link in heading.select("a.anchor-link"):
+        for link in heading.find_all("a", class_="anchor-link"):
             link.decompose()
     anchors = unique_slugs([heading.get_text().strip() for heading in headings], slugify)
     for heading, anchor in zip(headings, anchors, strict=True):
