@@ -151,21 +151,18 @@ class DlrefPlugin(BasePlugin):
         (``$NBCONVERT_DISABLE_CONFIG_EXPORTERS``: the exporters listed by name) set for the import
         only (``_import_nbconvert_app``).
         """
-        result = self._load_config(options, config_file_path)
-        _import_nbconvert_app()
-        return result
-
-    def _load_config(self, options, config_file_path):
         result = super().load_config(options, config_file_path)
         if config_file_path is not None:
             try:
                 device, line = build_device()
             except DeviceError:
-                return result  # on_config stops the build, saying why
-            cache = Cache(cache_directory(Path(config_file_path).resolve().parent), device)
-            self._early = device, line, cache
-            if cache.get(cache.key("docstrings", DOCSTRINGS, "")) is None:
-                start_server(many=True)
+                pass  # on_config stops the build, saying why
+            else:
+                cache = Cache(cache_directory(Path(config_file_path).resolve().parent), device)
+                self._early = device, line, cache
+                if cache.get(cache.key("docstrings", DOCSTRINGS, "")) is None:
+                    start_server(many=True)
+        _import_nbconvert_app()
         return result
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:

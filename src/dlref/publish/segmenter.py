@@ -16,7 +16,7 @@ their prefixes), and the whole dictionary's ``total``, makes the same graph, the
 same words; so does one that holds more entries, as long as those are among them.
 [`SubsetSegmenter`][dlref.publish.segmenter.SubsetSegmenter] holds every word made only of the
 characters of the sentences it has been given: a word that is a substring of a sentence is one of
-them. It reads jieba's dictionary file once for the characters it is told of ahead (a fifth of the
+them. It reads jieba's dictionary file once for the characters it is told of ahead (about a third of the
 time of jieba's load), and once more only for a sentence that brings a character it has not seen.
 ``tests/test_segmenter.py`` compares it with jieba's own ``cut``.
 """
