@@ -328,12 +328,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         >>> run_module("dlref.forked", ["-c", "import sys; sys.exit(3)"]).returncode
         3
     """
-    args = list(sys.argv[1:] if argv is None else argv)
+    given = list(sys.argv[1:] if argv is None else argv)
+    args = list(given)
     flags = set()
     while args and args[0] in ("-u", "-B"):
         flags.add(args.pop(0))
     if len(args) < 2 or args[0] not in ("-c", "-m"):
-        return subprocess.call([sys.executable, *(argv if argv is not None else sys.argv[1:])])
+        return subprocess.call([sys.executable, *given])
     kind, target, rest = args[0][1:], args[1], args[2:]
     child: list[int] = []
 
