@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 import sympy
 import torch
@@ -147,3 +149,28 @@ def test_domains_draw_what_they_promise() -> None:
 def test_bad_arguments_are_named(kwargs: dict, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         verify(lambda x: x.sum(), lambda x: torch.ones_like(x), {"x": (3,)}, **kwargs)
+
+
+def test_the_zero_test_skips_simplify_only_where_the_answer_is_settled(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rational function is decided by ``cancel``, a value at the point proves "not zero"; the rest
+    (functions of the symbols that vanish at the point) still needs ``simplify``, and gets it."""
+    module = sys.modules["dlref.calculus.verify"]  # the package's name `verify` is the function
+    x, y = sympy.symbols("x y", real=True)
+    point = {x: sympy.Rational(1, 2), y: sympy.Rational(3, 4)}
+    simplified = []
+    simplify = sympy.simplify
+    monkeypatch.setattr(sympy, "simplify", lambda e: simplified.append(e) or simplify(e))
+    # identically zero, but not term by term: cancel proves it
+    assert module._is_zero(1 / (x - 1) + 1 / (x + 1) - 2 * x / (x**2 - 1))
+    # rational functions that are not zero, even where they vanish at the point
+    assert not module._is_zero((x + y) ** 2 - x**2 - y**2, point)
+    assert not module._is_zero(x - sympy.Rational(1, 2), point)
+    # not zero at the point: settled there, whatever the functions in it
+    assert not module._is_zero(sympy.exp(x) - 1, point)
+    assert simplified == []
+    # zero at the point, so only simplify can tell: the true one is proved, the false one is refused
+    assert module._is_zero(sympy.sin(x) ** 2 + sympy.cos(x) ** 2 - 1, point)
+    assert not module._is_zero(sympy.sqrt(x**2) - x, {x: sympy.Rational(1, 2)})  # |x| - x: zero for x ≥ 0 only
+    assert len(simplified) == 2
+    # the first nonzero difference only: the rest of a false claim is not examined
+    assert module._first_nonzero([x - x, x**2 - 1, sympy.exp(x) - sympy.exp(x) + x], point) == [x**2 - 1]
