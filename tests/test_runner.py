@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import shutil
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from dlref.runner import (
     JOBS_ENV_VAR,
     Cache,
     Outcome,
+    _environment_fingerprint,
     _source_fingerprint,
     run_markdown_page,
     run_notebook_page,
@@ -161,6 +163,31 @@ def test_changing_any_dlref_source_changes_the_fingerprint(tmp_path: Path) -> No
     target = package / "tensors" / "creation.py"
     target.write_text(target.read_text(encoding="utf-8") + "\n# a comment\n", encoding="utf-8")
     assert _source_fingerprint(package) != before
+
+
+def test_installing_or_upgrading_a_distribution_changes_the_fingerprint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The installed versions are read again only when a folder of ``sys.path`` has changed."""
+    monkeypatch.syspath_prepend(str(tmp_path))
+    before = _environment_fingerprint("cpu")
+    read = []
+    distributions = importlib.metadata.distributions
+    monkeypatch.setattr(importlib.metadata, "distributions", lambda: read.append(1) or distributions())
+    assert _environment_fingerprint("cpu") == before
+    assert read == []  # nothing changed: the list is kept
+    for version in ("1.0", "1.1"):
+        for old in tmp_path.glob("*.dist-info"):
+            shutil.rmtree(old)
+        info = tmp_path / f"dlref_fake-{version}.dist-info"
+        info.mkdir()
+        (info / "METADATA").write_text(
+            f"Metadata-Version: 2.1\nName: dlref-fake\nVersion: {version}\n", encoding="utf-8"
+        )
+        after = _environment_fingerprint("cpu")
+        assert after != before, version
+        before = after
+    assert len(read) == 2
 
 
 def test_only_passing_outcomes_are_kept(tmp_path: Path) -> None:

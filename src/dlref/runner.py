@@ -135,10 +135,31 @@ def _source_fingerprint(package: Path | None = None) -> str:
 
 def _environment_fingerprint(device: str) -> str:
     """Python, the device, and the version of every installed distribution (torch among them)."""
-    metadata = [d.metadata for d in importlib.metadata.distributions()]  # parsed once each: a tenth of a second
-    distributions = sorted(f"{m['Name']}=={m['Version']}".lower() for m in metadata if m["Name"])
-    parts = [f"format={_FORMAT}", sys.version, sys.platform, f"device={device}", *distributions]
+    parts = [f"format={_FORMAT}", sys.version, sys.platform, f"device={device}", *_distributions()]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+_DISTRIBUTIONS: dict[tuple[tuple[str, int], ...], list[str]] = {}
+
+
+def _distributions() -> list[str]:
+    """``name==version`` of every installed distribution, sorted.
+
+    Reading them parses every distribution's metadata (about 0.05 s), and a build or a test run
+    makes several caches. The list is kept for as long as no folder of ``sys.path`` changes:
+    installing, upgrading or removing a distribution adds or removes its ``.dist-info`` folder,
+    which changes the modification time of the folder that holds it (``mkdocs serve`` notices).
+    """
+    stamps = []
+    for folder in sys.path:
+        with contextlib.suppress(OSError):  # not there (now)
+            stamps.append((folder, os.stat(folder).st_mtime_ns))
+    folders = tuple(stamps)
+    if folders not in _DISTRIBUTIONS:
+        metadata = [d.metadata for d in importlib.metadata.distributions()]  # parsed once each
+        _DISTRIBUTIONS.clear()
+        _DISTRIBUTIONS[folders] = sorted(f"{m['Name']}=={m['Version']}".lower() for m in metadata if m["Name"])
+    return _DISTRIBUTIONS[folders]
 
 
 def cache_directory(project: Path) -> Path:
