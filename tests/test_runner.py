@@ -121,6 +121,21 @@ def test_a_notebook_gets_the_outputs_a_kernel_gives(tmp_path: Path) -> None:
     assert figure.data["image/png"].startswith("iVBORw0KGgo")  # base64 PNG, as nbformat stores it
 
 
+def test_running_a_notebook_leaves_the_users_ipython_history_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A kernel-free run keeps ``In`` and ``Out`` but writes no history.sqlite (the reader's own)."""
+    home = tmp_path / "ipython"
+    monkeypatch.setenv("IPYTHONDIR", str(home))
+    path = tmp_path / "history.py"
+    path.write_text("# %%\nx = 6 * 7\n\n# %%\nx\n\n# %%\nprint(In[1], Out[2], _)\n", encoding="utf-8")
+    outcome = submit(run_notebook_page, str(path)).result()
+    assert outcome.passed, outcome.report
+    cells = [cell for cell in nbformat.reads(outcome.shown, as_version=4).cells if cell.cell_type == "code"]
+    assert cells[2].outputs[0].text == "x = 6 * 7 42 42\n"
+    assert not list(home.rglob("history.sqlite"))
+
+
 def test_a_cell_that_raises_stops_the_notebook_and_is_named(tmp_path: Path) -> None:
     path = tmp_path / "broken.py"
     path.write_text("# %%\nx = 1\n\n# %%\n{}['missing']\n\n# %%\nprint('never')\n", encoding="utf-8")
