@@ -90,7 +90,8 @@ def shape_of(notebook: nbformat.NotebookNode) -> list[list[tuple]]:
     return cells
 
 
-def test_a_notebook_gets_the_outputs_a_kernel_gives(tmp_path: Path) -> None:
+def test_a_notebook_gets_the_outputs_a_kernel_gives(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))  # the kernel's history: not in the user's
     path = tmp_path / "outputs.py"
     path.write_text(NOTEBOOK, encoding="utf-8")
     outcome = submit(run_notebook_page, str(path), True).result()
