@@ -360,14 +360,14 @@ def _is_zero(expr: Any, point: Mapping[Any, Any] | None = None) -> bool:
       ``cancel`` makes it ``0`` (its numerator and denominator come out expanded, without common
       factors: a canonical form), so one that stays nonzero there is not zero.
 
-    Only an expression with exp, log, roots or other functions in it, zero at the point, goes on to
-    ``simplify``: the true identities, which must be proved.
+    Only an expression with exp, log, roots or other functions in it, and zero at the point when
+    one is given, goes on to ``simplify``: the true identities, which must be proved.
     """
     if expr == 0:
         return True
     if point is not None:
         value = sympy.N(sympy.sympify(expr).xreplace(point), 30)
-        if value.is_Number and abs(value) > 1e-15:
+        if value.is_Number and value.is_finite and abs(value) > 1e-15:  # not nan, not a pole
             return False
     expr = sympy.expand(expr)
     if expr == 0:
