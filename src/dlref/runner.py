@@ -39,6 +39,7 @@ from __future__ import annotations
 import atexit
 import base64
 import contextlib
+import functools
 import hashlib
 import importlib
 import importlib.metadata
@@ -139,10 +140,7 @@ def _environment_fingerprint(device: str) -> str:
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
-_DISTRIBUTIONS: dict[tuple[tuple[str, int], ...], list[str]] = {}
-
-
-def _distributions() -> list[str]:
+def _distributions() -> tuple[str, ...]:
     """``name==version`` of every installed distribution, sorted.
 
     Reading them parses every distribution's metadata (about 0.05 s), and a build or a test run
@@ -154,12 +152,14 @@ def _distributions() -> list[str]:
     for folder in sys.path:
         with contextlib.suppress(OSError):  # not there (now)
             stamps.append((folder, os.stat(folder).st_mtime_ns))
-    folders = tuple(stamps)
-    if folders not in _DISTRIBUTIONS:
-        metadata = [d.metadata for d in importlib.metadata.distributions()]  # parsed once each
-        _DISTRIBUTIONS.clear()
-        _DISTRIBUTIONS[folders] = sorted(f"{m['Name']}=={m['Version']}".lower() for m in metadata if m["Name"])
-    return _DISTRIBUTIONS[folders]
+    return _read_distributions(tuple(stamps))
+
+
+@functools.lru_cache(maxsize=1)
+def _read_distributions(folders: tuple[tuple[str, int], ...]) -> tuple[str, ...]:
+    """What [`_distributions`][dlref.runner._distributions] returns while ``folders`` are as given."""
+    metadata = [d.metadata for d in importlib.metadata.distributions()]  # parsed once each
+    return tuple(sorted(f"{m['Name']}=={m['Version']}".lower() for m in metadata if m["Name"]))
 
 
 def cache_directory(project: Path) -> Path:
