@@ -396,30 +396,93 @@ def test_search_segments_chinese_without_loading_jiebas_dictionary(
     assert list(plugin._idle) == [jieba.initialize]
 
 
-def _load_counting_exporters(config_file: str, variable: str | None) -> tuple[int, bool, str | None]:
-    """In a fresh process: load ``config_file``; how many exporters nbconvert made while loading,
-    whether ``nbconvert.nbconvertapp`` was imported, and ``$NBCONVERT_DISABLE_CONFIG_EXPORTERS`` after.
+def _load_then_convert(config_file: str, variable: str | None) -> dict[str, object]:
+    """In a fresh process: load ``config_file``, then read mkdocs-jupyter's converter as its render does.
+
+    What was imported after loading, how many exporters nbconvert made when the converter ran, and
+    ``$NBCONVERT_DISABLE_CONFIG_EXPORTERS`` after.
     """
     import sys
 
-    import nbconvert.exporters.base as exporters
-
-    assert "nbconvert.nbconvertapp" not in sys.modules
-    made = []
-    get_exporter = exporters.get_exporter
-    exporters.get_exporter = lambda *args, **kwargs: made.append(args) or get_exporter(*args, **kwargs)
+    assert "nbconvert" not in sys.modules
+    assert "mkdocs_jupyter.convert" not in sys.modules
     os.environ.pop("NBCONVERT_DISABLE_CONFIG_EXPORTERS", None)
     if variable is not None:
         os.environ["NBCONVERT_DISABLE_CONFIG_EXPORTERS"] = variable
     load_config(config_file)
-    return len(made), "nbconvert.nbconvertapp" in sys.modules, os.environ.get("NBCONVERT_DISABLE_CONFIG_EXPORTERS")
+    after_load = sorted(name for name in sys.modules if name.split(".")[0] == "nbconvert")
+    if after_load:
+        return {"nbconvert after loading": after_load}
+    import mkdocs_jupyter.plugin
+    import nbconvert.exporters.base as exporters  # the package, not its application
+    from nbconvert.exporters.templateexporter import TemplateExporter
+
+    made = []
+    get_exporter = exporters.get_exporter
+    exporters.get_exporter = lambda *args, **kwargs: made.append(args) or get_exporter(*args, **kwargs)
+    converts = callable(mkdocs_jupyter.plugin.convert.nb2html)  # the first read runs the module
+    return {
+        "nbconvert after loading": after_load,
+        "converts": converts,
+        "exporters made": len(made),
+        "application": "nbconvert.nbconvertapp" in sys.modules,
+        "templates shared": getattr(TemplateExporter._create_environment, "dlref_shared", False),
+        "variable": os.environ.get("NBCONVERT_DISABLE_CONFIG_EXPORTERS"),
+    }
 
 
 @pytest.mark.parametrize("variable", [None, ""])
-def test_loading_the_plugins_makes_no_nbconvert_exporter(tmp_path: Path, variable: str | None) -> None:
-    """mkdocs-jupyter imports nbconvert's command-line app, whose help text made every installed
-    exporter twice (0.4-0.8 s per MkDocs process); the dlref plugin, loaded first, imports it with
-    nbconvert's switch for that set for the import only, and leaves the variable as it was."""
+def test_nbconvert_is_imported_when_a_notebook_is_converted_and_makes_no_exporter(
+    tmp_path: Path, variable: str | None
+) -> None:
+    """mkdocs-jupyter imports its converter, and with it nbconvert, when MkDocs loads it: 0.6-0.7 s
+    of a warm build that converts no notebook. The dlref plugin, loaded first, defers the converter
+    until mkdocs-jupyter first reads it. Then nbconvert's command-line app, whose help text made
+    every installed exporter twice, is imported with nbconvert's switch for that set for the import
+    only (the variable is left as it was), and the notebook templates are shared."""
     project = small_project(tmp_path, {"index.md": "# Home\n"}, notebooks=True)
-    config_file = str(project / "mkdocs.yml")
-    assert forkserver.call(_load_counting_exporters, config_file, variable) == (0, True, variable)
+    assert forkserver.call(_load_then_convert, str(project / "mkdocs.yml"), variable) == {
+        "nbconvert after loading": [],
+        "converts": True,
+        "exporters made": 0,
+        "application": True,
+        "templates shared": True,
+        "variable": variable,
+    }
+
+
+def test_a_deferred_module_runs_once_when_a_name_of_it_is_first_read(tmp_path: Path) -> None:
+    """``_defer_import``: ``import m`` and ``from package import m`` leave it unrun, as the import
+    system's read of ``__spec__`` does; the first other read runs ``first``, then the module, once,
+    in the same module object."""
+    package = tmp_path / "deferred_pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "mod.py").write_text("import builtins\nbuiltins.dlref_ran.append('mod')\nVALUE = 42\n")
+    forkserver.call(_defer_and_read, str(tmp_path))
+
+
+def _defer_and_read(folder: str) -> None:
+    import builtins
+    import importlib
+    import sys
+
+    from dlref.mkdocs_plugin import _defer_import
+
+    sys.path.insert(0, folder)
+    builtins.dlref_ran = []
+    assert _defer_import("deferred_pkg.mod", first=lambda: builtins.dlref_ran.append("first"))
+    assert not _defer_import("deferred_pkg.mod")  # already there
+    assert not _defer_import("no_such_package.mod")
+    assert not _defer_import("no_such_module")
+    deferred = sys.modules["deferred_pkg.mod"]
+    import deferred_pkg.mod
+    from deferred_pkg import mod
+
+    assert importlib.import_module("deferred_pkg.mod") is mod is deferred_pkg.mod is deferred
+    assert builtins.dlref_ran == []
+    assert mod.VALUE == 42
+    assert deferred.VALUE == 42
+    assert builtins.dlref_ran == ["first", "mod"]
+    assert type(mod) is type(sys)
+    assert mod.__name__ == "deferred_pkg.mod"

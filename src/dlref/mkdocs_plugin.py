@@ -36,6 +36,7 @@ import collections
 import contextlib
 import faulthandler
 import functools
+import importlib.abc
 import importlib.metadata
 import importlib.util
 import json
@@ -45,6 +46,7 @@ import posixpath
 import re
 import sys
 import types
+from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
 
@@ -108,13 +110,13 @@ def build_device() -> tuple[str, str]:
 
 
 def _import_nbconvert_app() -> None:
-    """Import ``nbconvert.nbconvertapp`` without importing every exporter, where mkdocs-jupyter will.
+    """Import ``nbconvert.nbconvertapp`` without importing every exporter, as mkdocs-jupyter's converter does.
 
     Its ``NbConvertApp`` lists the enabled exporters in its help text, importing each installed
     exporter (LaTeX, PDF, web PDF...) twice to ask; ``$NBCONVERT_DISABLE_CONFIG_EXPORTERS`` makes
     it list their names instead. The variable is set for this import only, unless already set.
     """
-    if "nbconvert.nbconvertapp" in sys.modules or importlib.util.find_spec("mkdocs_jupyter") is None:
+    if "nbconvert.nbconvertapp" in sys.modules:
         return
     name = "NBCONVERT_DISABLE_CONFIG_EXPORTERS"
     before = os.environ.get(name)
@@ -122,12 +124,105 @@ def _import_nbconvert_app() -> None:
     try:
         importlib.import_module("nbconvert.nbconvertapp")
     except ImportError:
-        pass  # mkdocs-jupyter will say what is missing when it is loaded
+        pass  # mkdocs-jupyter will say what is missing when it converts a notebook
     finally:
         if before is None:
             del os.environ[name]
         else:
             os.environ[name] = before
+
+
+def _prepare_nbconvert() -> None:
+    """nbconvert as the build uses it: its application without exporters, its templates shared."""
+    _import_nbconvert_app()
+    _share_nbconvert_templates()
+
+
+class _FirstThen(importlib.abc.Loader):
+    """A module's loader that calls ``first`` before it runs the module's code."""
+
+    def __init__(self, loader: importlib.abc.Loader, first: Callable[[], None]) -> None:
+        self.loader, self.first = loader, first
+
+    def create_module(self, spec):
+        return self.loader.create_module(spec)
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        self.first()
+        self.loader.exec_module(module)
+
+
+@functools.cache
+def _importable(lazy: type) -> type:
+    """``LazyLoader``'s module class, except that reading ``__spec__`` does not run the module.
+
+    On every ``import name`` of a module already in ``sys.modules`` the import system reads its
+    ``__spec__`` (to see whether another thread is still running it), and with ``LazyLoader``'s
+    class that read alone runs the module (Python 3.11).
+    """
+
+    class Deferred(lazy):
+        def __getattribute__(self, attr: str):
+            if attr == "__spec__":
+                return types.ModuleType.__getattribute__(self, attr)
+            return super().__getattribute__(attr)
+
+    return Deferred
+
+
+_DEFERRED: dict[str, types.ModuleType] = {}
+"""The modules ``_defer_import`` put in ``sys.modules``, loaded or not, by name."""
+
+
+def _defer_import(name: str, first: Callable[[], None] = lambda: None) -> bool:
+    """Put module ``name`` in ``sys.modules`` without running it: it runs when one of its names is read.
+
+    ``first`` is called just before. Nothing is done, and ``False`` returned, where the module is
+    already imported or is not installed. The module object is the one its code then runs in (Python's
+    ``importlib.util.LazyLoader``), so a module that imported it meanwhile holds the real module.
+    """
+    if name in sys.modules:
+        return False
+    try:
+        spec = importlib.util.find_spec(name)
+    except ImportError:  # its package is not installed
+        return False
+    if spec is None or spec.loader is None:
+        return False
+    spec.loader = importlib.util.LazyLoader(_FirstThen(spec.loader, first))
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    module.__class__ = _importable(type(module))
+    package, _, child = name.rpartition(".")
+    if package:  # as an import sets it: ``from package import child`` then reads nothing of the module
+        setattr(sys.modules[package], child, module)
+    _DEFERRED[name] = module
+    return True
+
+
+def _defer_notebook_imports() -> None:
+    """Import jupytext, and mkdocs-jupyter's converter with nbconvert, only when they are used.
+
+    mkdocs-jupyter's plugin imports both when MkDocs loads it (after this plugin): 1.0-1.2 s of a
+    warm build's 2.3-2.6 s (nbconvert's filters, exporters and application; jupytext's contents
+    managers, which import jupyter_client, zmq and tornado), in a build that replays every page from
+    the render cache and converts no notebook. mkdocs-jupyter reads a notebook with jupytext only to
+    look for a kernel in a Markdown page, and the site's configuration leaves Markdown pages out.
+
+    The converter's code runs when mkdocs-jupyter first converts a notebook, just after nbconvert's
+    application is imported without its exporters (``_import_nbconvert_app``) and its templates
+    shared (``_share_nbconvert_templates``). Where it was already imported by other code, the
+    templates are shared now; where this deferred it in an earlier build of the same process
+    (``mkdocs serve``), nothing more is done.
+    """
+    if importlib.util.find_spec("mkdocs_jupyter") is None:
+        return
+    _defer_import("jupytext")
+    converter = "mkdocs_jupyter.convert"
+    deferred = _defer_import(converter, first=_prepare_nbconvert)
+    if not deferred and converter in sys.modules and sys.modules[converter] is not _DEFERRED.get(converter):
+        _share_nbconvert_templates()
 
 
 class DlrefPlugin(BasePlugin):
@@ -138,18 +233,15 @@ class DlrefPlugin(BasePlugin):
     def load_config(self, options, config_file_path=None):
         """Load the plugin's options; start the fork server now if every page is going to run.
 
-        MkDocs loads the other plugins (mkdocs-jupyter imports nbconvert, mkdocstrings griffe) and
-        the theme after this, about a second before ``on_files`` would start the server, whose own
-        imports (torch and the rest) are what the first page waits for. Every page runs when the
-        docstrings' outcome is not in the cache: a cold cache, a ``dlref`` source or an installed
-        version changed, or ``DLREF_CACHE=0``. Otherwise nothing is started here.
+        MkDocs loads the other plugins (mkdocstrings imports griffe) and the theme after this, about
+        a second before ``on_files`` would start the server, whose own imports (torch and the rest)
+        are what the first page waits for. Every page runs when the docstrings' outcome is not in
+        the cache: a cold cache, a ``dlref`` source or an installed version changed, or
+        ``DLREF_CACHE=0``. Otherwise nothing is started here.
 
-        mkdocs-jupyter, loaded after this plugin, imports nbconvert's command-line application,
-        whose class body imports every installed nbconvert exporter, twice, to list the enabled ones
-        in its ``--help``: 0.4-0.8 s of CPU in each MkDocs process, a fifth of a warm build, for a
-        text no build shows. So it is imported here first, with nbconvert's own switch for that
-        (``$NBCONVERT_DISABLE_CONFIG_EXPORTERS``: the exporters listed by name) set for the import
-        only (``_import_nbconvert_app``).
+        mkdocs-jupyter, loaded after this plugin, imports jupytext and nbconvert, which a build
+        that converts no notebook never uses; they are imported when first used instead
+        (``_defer_notebook_imports``).
         """
         result = super().load_config(options, config_file_path)
         if config_file_path is not None:
@@ -162,7 +254,7 @@ class DlrefPlugin(BasePlugin):
                 self._early = device, line, cache
                 if cache.get(cache.key("docstrings", DOCSTRINGS, "")) is None:
                     start_server(many=True)
-        _import_nbconvert_app()
+        _defer_notebook_imports()
         return result
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
@@ -193,7 +285,6 @@ class DlrefPlugin(BasePlugin):
             import jieba
 
             jieba.setLogLevel(logging.WARNING)
-        _share_nbconvert_templates()
         return config
 
     def _start(self, kind: str, name: str, text: str, task, *args: str) -> None:
