@@ -1,7 +1,10 @@
 """Measure, in one run, how long the site and the tests take compared with the page code itself.
 
 (a) raw: every pycon example, every notebook cell and every docstring example (the API page's
-    examples, which the build runs too), run in this process (torch imported once);
+    examples, which the build runs too), run in one process (torch imported once before the clock
+    starts); measured twice, in a new process just before (b) and again just after it, and b/a
+    uses their mean: the machine's speed drifts within a run, and (a) taken only before once gave
+    b/a = 0.86, and the same code 1.35 half an hour earlier;
 (b) a cold ``mkdocs build``: empty execution cache, new output directory;
 (c) a warm ``mkdocs build`` with nothing changed, as a new process (``mkdocs build``) and as a
     rebuild inside a running process (what ``mkdocs serve`` does after a change);
@@ -71,6 +74,15 @@ def raw_execution() -> tuple[float, int, int, float]:
     return end - start, len(pages), len(notebooks), end - docstrings
 
 
+def raw_in_new_process() -> tuple[float, int, int, float]:
+    """``raw_execution`` in a new process (``scripts/bench.py --raw``), so that each (a) is the same."""
+    printed = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), "--raw"], check=True, capture_output=True, text=True
+    ).stdout
+    seconds, pages, notebooks, docstrings = printed.split()
+    return float(seconds), int(pages), int(notebooks), float(docstrings)
+
+
 def timed(command: list[str], **kwargs: object) -> tuple[float, str]:
     """Run ``command``; return its wall-clock seconds and its stderr (where MkDocs logs)."""
     start = time.perf_counter()
@@ -130,14 +142,20 @@ def in_process_rebuilds(out: str, env: dict[str, str]) -> tuple[float, float, fl
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--skip-tests", action="store_true", help="do not time the README's test command")
+    parser.add_argument("--raw", action="store_true", help="only time (a), and print its four figures")
     args = parser.parse_args()
+    if args.raw:
+        print(*raw_execution())
+        return
     mkdocs = [sys.executable, "-m", "mkdocs", "build", "--strict", "-d"]
 
-    raw, pages, notebooks, docstrings = raw_execution()
     shutil.rmtree(ROOT / ".cache" / "mkdocs-jupyter", ignore_errors=True)
     with tempfile.TemporaryDirectory() as cache, tempfile.TemporaryDirectory() as out:
         env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", CACHE_DIR_ENV_VAR: cache}
+        before, pages, notebooks, docstrings = raw_in_new_process()
         cold, cold_log = timed([*mkdocs, out], env=env)
+        after = raw_in_new_process()[0]
+        raw = (before + after) / 2
         warm, _ = timed([*mkdocs, out], env=env)
         rebuild, first_edit, second_edit = in_process_rebuilds(out, env)
         with appended(DOCS / "tensors/creation.md", "\n"):
@@ -154,7 +172,8 @@ def main() -> None:
         (
             "(a) page code alone, in-process",
             raw,
-            f"{pages} pages, {notebooks} notebooks, docstrings {docstrings:.2f} s",
+            f"mean of {before:.2f} s before (b) and {after:.2f} s after; {pages} pages, {notebooks} notebooks, "
+            f"docstrings {docstrings:.2f} s",
         ),
         ("(b) cold mkdocs build", cold, f"b/a = {cold / raw:.2f}; {executed(cold_log)}"),
         ("(c) warm build, new process", warm, "nothing changed"),
