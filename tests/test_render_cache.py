@@ -167,14 +167,15 @@ def test_a_warm_build_is_the_cold_build_byte_for_byte(warm) -> None:
     assert "guide/guide.ipynb" in built
 
 
-@pytest.mark.parametrize("skip_rewritten", [True, False], ids=["as built", "api.md indexed ahead too"])
-def test_pages_indexed_while_a_run_goes_on_give_the_same_site(warm, tmp_path: Path, skip_rewritten: bool) -> None:
+@pytest.mark.parametrize("predicted", [True, False], ids=["as built", "api.md predicted wrong"])
+def test_pages_indexed_while_a_run_goes_on_give_the_same_site(warm, tmp_path: Path, predicted: bool) -> None:
     """guide.md runs now: MkDocs renders the pages that wait for nothing first, then, waiting for
     the run, indexes them for search; the site is the cold build's, byte for byte.
 
     The run is held until MkDocs has done its queued work, as a run of a few seconds would be. The
-    API page, which autorefs changes once every page is rendered, is not indexed ahead; when it is
-    (the second case), its early entries must not be used.
+    API page, whose cross-references autorefs fixes once every page is rendered, is indexed ahead
+    with them fixed as they will be, and those entries are used. Where that prediction is wrong
+    (the second case: the page indexed as rendered), its early entries must not be used.
     """
     project = warm[0]
     indexed: list[str] = []
@@ -208,7 +209,7 @@ def test_pages_indexed_while_a_run_goes_on_give_the_same_site(warm, tmp_path: Pa
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(material_search.SearchIndex, "add_entry_from_context", count)
         patch.setattr(DlrefPlugin, "_run_queued", held)
-        if not skip_rewritten:
+        if not predicted:
             patch.setattr(mkdocs_plugin, "_FILLED_IN_ON_ENV", ())
         plugin = build_site(project, tmp_path / "site", cache=tmp_path / "cache")
     assert plugin.ran == ["docs/guide.md"]
@@ -217,11 +218,45 @@ def test_pages_indexed_while_a_run_goes_on_give_the_same_site(warm, tmp_path: Pa
     for name in built:
         assert built[name] == cold[name], name
     # While guide.md ran: the other pages, rendered before it though other.md comes after it, were
-    # indexed, and their entries used as made. api.md's cross-references are resolved by autorefs
-    # only once every page is rendered, so it is indexed then (again, when it was indexed ahead),
-    # and guide.md, rendered last, when the pages are written.
-    ahead = ["index.md", "other.md"] if skip_rewritten else ["index.md", "api.md", "other.md"]
-    assert indexed == [*ahead, "api.md", "guide.md"]
+    # indexed, and their entries used as made; guide.md, rendered last, when the pages are written.
+    # api.md, predicted wrong, is indexed again once autorefs has fixed its cross-references.
+    again = [] if predicted else ["api.md"]
+    assert indexed == ["index.md", "api.md", "other.md", *again, "guide.md"]
+
+
+class _Autorefs:
+    """What ``_refs_fixed_now`` uses of autorefs' plugin: identifiers ``a`` and ``b``, on the page ``api/``."""
+
+    _link_titles, _strip_title_tags, legacy_refs, get_fallback_anchor = True, False, True, None
+
+    def get_item_url(self, identifier: str, from_url: str | None = None, fallback=None) -> tuple[str, str | None]:
+        logging.getLogger("mkdocs.plugins.mkdocs_autorefs._internal.plugin").warning("looked %s up", identifier)
+        return {"a": ("#a", None), "b": ("#b", None)}[identifier]
+
+
+def test_cross_references_are_fixed_ahead_only_when_every_one_resolves(caplog: pytest.LogCaptureFixture) -> None:
+    """As autorefs' ``on_env`` will fix them, or ``None``: a reference that does not resolve yet,
+    backlinks to fill in, no autorefs. Its log stays silent (``on_env`` logs what it finds)."""
+    from mkdocs_autorefs import fix_refs
+
+    def page(content: str):
+        return type("Page", (), {"url": "api/", "content": content})()
+
+    refs = '<p><autoref identifier="a">A</autoref> and <autoref identifier="b">B</autoref></p>'
+    with caplog.at_level(logging.DEBUG):
+        fixed = mkdocs_plugin._refs_fixed_now(_Autorefs(), page(refs))
+        unresolved = mkdocs_plugin._refs_fixed_now(_Autorefs(), page(refs.replace('"b"', '"c"')))
+        with_backlinks = mkdocs_plugin._refs_fixed_now(_Autorefs(), page(refs + '<backlinks identifier="a" />'))
+        silent = list(caplog.records)
+        expected, unmapped = fix_refs(refs, lambda identifier: _Autorefs().get_item_url(identifier, "api/"))
+    assert unmapped == []
+    assert fixed == expected
+    assert fixed.count('<a class="autorefs autorefs-internal"') == 2
+    assert unresolved is None
+    assert with_backlinks is None
+    assert mkdocs_plugin._refs_fixed_now(None, page(refs)) is None
+    assert silent == []
+    assert [record.getMessage() for record in caplog.records] == ["looked a up", "looked b up"]
 
 
 def test_editing_a_page_or_a_snippet_renders_only_the_pages_they_make(warm, tmp_path: Path) -> None:
