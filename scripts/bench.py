@@ -2,10 +2,12 @@
 
 (a) raw: every pycon example, every notebook cell and every docstring example (the API page's
     examples, which the build runs too), run in one process (torch imported once before the clock
-    starts); measured twice, in a new process just before (b) and again just after it, and b/a
-    uses their mean: the machine's speed drifts within a run, and (a) taken only before once gave
-    b/a = 0.86, and the same code 1.35 half an hour earlier;
-(b) a cold ``mkdocs build``: empty execution cache, new output directory;
+    starts), each time in a new process;
+(b) a cold ``mkdocs build``: empty execution cache, new output directory. (a) and (b) alternate,
+    a b a b a b a (``--pairs 3``): each b/a divides a build by the mean of the two (a) around it,
+    and the median is reported, with every ratio. The machine's speed drifts within one run: a
+    single (a) timed before everything once gave b/a = 0.86, and a single pair 1.25 and 1.52 for
+    the same code in two runs minutes apart;
 (c) a warm ``mkdocs build`` with nothing changed, as a new process (``mkdocs build``) and as a
     rebuild inside a running process (what ``mkdocs serve`` does after a change);
 (d) a build after editing one page (a blank line appended, then removed again): only that page runs;
@@ -26,6 +28,7 @@ import contextlib
 import io
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -81,6 +84,10 @@ def raw_in_new_process() -> tuple[float, int, int, float]:
     ).stdout
     seconds, pages, notebooks, docstrings = printed.split()
     return float(seconds), int(pages), int(notebooks), float(docstrings)
+
+
+def _seconds(values: list[float]) -> str:
+    return ", ".join(f"{value:.2f}" for value in values) + " s"
 
 
 def timed(command: list[str], **kwargs: object) -> tuple[float, str]:
@@ -143,19 +150,34 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--skip-tests", action="store_true", help="do not time the README's test command")
     parser.add_argument("--raw", action="store_true", help="only time (a), and print its four figures")
+    parser.add_argument("--pairs", type=int, default=3, help="cold builds, each between two (a) (default 3)")
     args = parser.parse_args()
+    if args.pairs < 1:
+        parser.error(f"--pairs must be at least 1, not {args.pairs}")
     if args.raw:
         print(*raw_execution())
         return
     mkdocs = [sys.executable, "-m", "mkdocs", "build", "--strict", "-d"]
 
-    shutil.rmtree(ROOT / ".cache" / "mkdocs-jupyter", ignore_errors=True)
-    with tempfile.TemporaryDirectory() as cache, tempfile.TemporaryDirectory() as out:
+    raws, colds, ratios = [], [], []
+    first, pages, notebooks, docstrings = raw_in_new_process()
+    raws.append(first)
+    cache = out = ""
+    for _ in range(args.pairs):
+        for folder in (cache, out):  # the previous pair's
+            if folder:
+                shutil.rmtree(folder, ignore_errors=True)
+        shutil.rmtree(ROOT / ".cache" / "mkdocs-jupyter", ignore_errors=True)
+        cache, out = tempfile.mkdtemp(), tempfile.mkdtemp()
         env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", CACHE_DIR_ENV_VAR: cache}
-        before, pages, notebooks, docstrings = raw_in_new_process()
         cold, cold_log = timed([*mkdocs, out], env=env)
-        after = raw_in_new_process()[0]
-        raw = (before + after) / 2
+        raws.append(raw_in_new_process()[0])
+        colds.append(cold)
+        ratios.append(cold / ((raws[-2] + raws[-1]) / 2))
+    raw, cold, ratio = statistics.median(raws), statistics.median(colds), statistics.median(ratios)
+    with contextlib.ExitStack() as cleanup:  # the last cold build's cache and site are the warm ones
+        for folder in (cache, out):
+            cleanup.callback(shutil.rmtree, folder, ignore_errors=True)
         warm, _ = timed([*mkdocs, out], env=env)
         rebuild, first_edit, second_edit = in_process_rebuilds(out, env)
         with appended(DOCS / "tensors/creation.md", "\n"):
@@ -172,10 +194,14 @@ def main() -> None:
         (
             "(a) page code alone, in-process",
             raw,
-            f"mean of {before:.2f} s before (b) and {after:.2f} s after; {pages} pages, {notebooks} notebooks, "
-            f"docstrings {docstrings:.2f} s",
+            f"median of {_seconds(raws)}; {pages} pages, {notebooks} notebooks, docstrings {docstrings:.2f} s",
         ),
-        ("(b) cold mkdocs build", cold, f"b/a = {cold / raw:.2f}; {executed(cold_log)}"),
+        (
+            "(b) cold mkdocs build",
+            cold,
+            f"median of {_seconds(colds)}; b/a = {ratio:.2f} (median of {', '.join(f'{r:.2f}' for r in ratios)}); "
+            f"{executed(cold_log)}",
+        ),
         ("(c) warm build, new process", warm, "nothing changed"),
         ("(c) warm rebuild in a running process", rebuild, "what mkdocs serve does"),
         ("(d) build after editing one page", page, executed(page_log)),
