@@ -38,7 +38,8 @@ from dlref.train.seed import seed_everything
 
 device = default_device()
 data = digits(device)
-workdir = Path(tempfile.mkdtemp())
+scratch = tempfile.TemporaryDirectory()  # removed, with the files saved in it, at the end of the page
+workdir = Path(scratch.name)
 
 
 def make_run(seed: int):
@@ -151,3 +152,4 @@ else:  # to rounding: GPU kernels may add in another order
     assert torch.allclose(torch.tensor(run1.loss), torch.tensor(run2.loss), rtol=1e-5)
 assert run1.loss != run3.loss
 print("resume exact, seeded runs identical")
+scratch.cleanup()  # the checkpoints written above

@@ -529,10 +529,12 @@ def run_page(path: str | Path) -> PageRun:
 
     Examples:
         >>> import pathlib, tempfile
-        >>> page = pathlib.Path(tempfile.mkdtemp()) / "page.md"
+        >>> folder = tempfile.TemporaryDirectory()
+        >>> page = pathlib.Path(folder.name) / "page.md"
         >>> _ = page.write_text("```pycon\n>>> 2 ** 10\n1024\n```\n", encoding="utf-8")
         >>> run_page(page).passed
         True
+        >>> folder.cleanup()
     """
     return run_markdown(Path(path).read_text(encoding="utf-8"), str(path))
 

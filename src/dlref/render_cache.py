@@ -43,7 +43,8 @@ quiet build still replays its warnings in a normal one. Under ``--verbose`` noth
 
 Examples:
     >>> import pathlib, tempfile
-    >>> store = Store(pathlib.Path(tempfile.mkdtemp()), "render")
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> store = Store(pathlib.Path(folder.name), "render")
     >>> key = digest("page", "index.md", "# Home")
     >>> store.get(key) is None
     True
@@ -52,6 +53,7 @@ Examples:
     '<h1>Home</h1>'
     >>> toc_tokens(toc_from_tokens([{"level": 1, "id": "a", "name": "A", "children": []}]))
     [{'level': 1, 'id': 'a', 'name': 'A', 'children': []}]
+    >>> folder.cleanup()
 """
 
 from __future__ import annotations

@@ -22,8 +22,9 @@ itself and little more:
 Examples:
     >>> import os, pathlib, tempfile
     >>> from unittest import mock
+    >>> folder = tempfile.TemporaryDirectory()
     >>> with mock.patch.dict(os.environ, {CACHE_ENV_VAR: "1"}):  # on, as by default, even under DLREF_CACHE=0
-    ...     cache = Cache(pathlib.Path(tempfile.mkdtemp()))
+    ...     cache = Cache(pathlib.Path(folder.name))
     >>> key = cache.key("page", "docs/demo.md", "```pycon\n>>> 1 + 1\n2\n```\n")
     >>> cache.get(key) is None
     True
@@ -32,6 +33,7 @@ Examples:
     True
     >>> key == cache.key("page", "docs/demo.md", "```pycon\n>>> 1 + 2\n3\n```\n")
     False
+    >>> folder.cleanup()
 """
 
 from __future__ import annotations

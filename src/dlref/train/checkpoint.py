@@ -50,10 +50,12 @@ def save_checkpoint(
         >>> import tempfile, os
         >>> model = nn.Linear(2, 1)
         >>> optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
-        >>> path = os.path.join(tempfile.mkdtemp(), "checkpoint.pt")
+        >>> folder = tempfile.TemporaryDirectory()
+        >>> path = os.path.join(folder.name, "checkpoint.pt")
         >>> save_checkpoint(path, model, optimizer, epoch=3)
         >>> sorted(torch.load(path, weights_only=True))
         ['epoch', 'generator', 'model', 'optimizer', 'rng_cpu', 'rng_cuda']
+        >>> folder.cleanup()
     """
     state = {
         "model": model.state_dict(),
@@ -97,7 +99,8 @@ def load_checkpoint(
     Examples:
         >>> import tempfile, os
         >>> _ = torch.manual_seed(0)
-        >>> path = os.path.join(tempfile.mkdtemp(), "checkpoint.pt")
+        >>> folder = tempfile.TemporaryDirectory()
+        >>> path = os.path.join(folder.name, "checkpoint.pt")
         >>> save_checkpoint(path, nn.Linear(2, 1), torch.optim.SGD(nn.Linear(2, 1).parameters(), lr=0.1), epoch=3)
         >>> other = nn.Linear(2, 1)
         >>> load_checkpoint(path, other)
@@ -105,6 +108,7 @@ def load_checkpoint(
         >>> other.weight
         Parameter containing:
         tensor([[-0.0053,  0.3793]], requires_grad=True)
+        >>> folder.cleanup()
     """
     state = torch.load(path, map_location="cpu", weights_only=True)
     model.load_state_dict(state["model"])
