@@ -162,22 +162,16 @@ def main() -> None:
     raws, colds, ratios = [], [], []
     first, pages, notebooks, docstrings = raw_in_new_process()
     raws.append(first)
-    cache = out = ""
-    for _ in range(args.pairs):
-        for folder in (cache, out):  # the previous pair's
-            if folder:
-                shutil.rmtree(folder, ignore_errors=True)
-        shutil.rmtree(ROOT / ".cache" / "mkdocs-jupyter", ignore_errors=True)
-        cache, out = tempfile.mkdtemp(), tempfile.mkdtemp()
-        env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", CACHE_DIR_ENV_VAR: cache}
-        cold, cold_log = timed([*mkdocs, out], env=env)
-        raws.append(raw_in_new_process()[0])
-        colds.append(cold)
-        ratios.append(cold / ((raws[-2] + raws[-1]) / 2))
-    raw, cold, ratio = statistics.median(raws), statistics.median(colds), statistics.median(ratios)
-    with contextlib.ExitStack() as cleanup:  # the last cold build's cache and site are the warm ones
-        for folder in (cache, out):
-            cleanup.callback(shutil.rmtree, folder, ignore_errors=True)
+    with tempfile.TemporaryDirectory() as folder:  # each pair's cache and site; the last pair's are the warm ones
+        for pair in range(args.pairs):
+            shutil.rmtree(ROOT / ".cache" / "mkdocs-jupyter", ignore_errors=True)
+            cache, out = str(Path(folder) / f"cache-{pair}"), str(Path(folder) / f"site-{pair}")
+            env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", CACHE_DIR_ENV_VAR: cache}
+            cold, cold_log = timed([*mkdocs, out], env=env)
+            raws.append(raw_in_new_process()[0])
+            colds.append(cold)
+            ratios.append(cold / ((raws[-2] + raws[-1]) / 2))
+        raw, cold, ratio = statistics.median(raws), statistics.median(colds), statistics.median(ratios)
         warm, _ = timed([*mkdocs, out], env=env)
         rebuild, first_edit, second_edit = in_process_rebuilds(out, env)
         with appended(DOCS / "tensors/creation.md", "\n"):
