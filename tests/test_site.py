@@ -3,6 +3,7 @@ and fails, naming the file and line, when an output differs or a notebook cell r
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import html
 import logging
@@ -451,10 +452,61 @@ def test_nbconvert_is_imported_when_a_notebook_is_converted_and_makes_no_exporte
     }
 
 
+def _convert_both_ways(notebook: str) -> tuple[str, str, bool]:
+    """In a fresh process: mkdocs-jupyter's conversion of ``notebook`` as it is, then as the build wraps it."""
+    from mkdocs_jupyter import convert
+    from nbconvert.exporters import html as exporter
+
+    from dlref.mkdocs_plugin import _convert_without_soup
+
+    as_it_is = convert.nb2html(notebook)
+    parse = exporter.BeautifulSoup
+    _convert_without_soup(convert)
+    _convert_without_soup(convert)  # a second build in the process (mkdocs serve) wraps nothing more
+    return as_it_is, convert.nb2html(notebook), exporter.BeautifulSoup is parse
+
+
+def test_a_notebook_page_is_the_same_without_nbconverts_own_parse(tmp_path: Path) -> None:
+    """nbconvert's HTMLExporter parses and prints again every page it makes, to give images without
+    alt text a placeholder and outputs a ``tabindex`` (0.5 s of a cold build's CPU); the build skips
+    that pass and ``slim_notebook``, which parses the page anyway, does the same: the page is the
+    same, byte for byte. It fails if nbconvert's pass comes to do anything else."""
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+    from pymdownx.slugs import slugify
+
+    from dlref.publish.html import slim_notebook
+
+    png = base64.b64encode(b"\x89PNG-bytes").decode()
+    notebook = new_notebook(
+        cells=[
+            new_markdown_cell('# A page\n\nA linked image: <img src="diagram.png">'),
+            new_code_cell("print('x' * 300)", outputs=[new_output("stream", name="stdout", text="x" * 300 + "\n")]),
+            new_code_cell("fig", outputs=[new_output("display_data", data={"image/png": png, "text/plain": "Figure"})]),
+        ],
+        metadata={
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+            "language_info": {"name": "python"},
+        },
+    )
+    path = tmp_path / "page.ipynb"
+    nbformat.write(notebook, path)
+    as_it_is, skipped, restored = forkserver.call(_convert_both_ways, str(path))
+    assert restored  # nbconvert's exporter has its BeautifulSoup back once the notebook is converted
+    assert as_it_is.count("No description has been provided for this image") == 2
+    assert "No description" not in skipped
+    assert as_it_is.count('tabindex="0"') - skipped.count('tabindex="0"') == 5  # three cells' inputs, two outputs
+    slugs = slugify(case="lower")
+    slim = slim_notebook(skipped, slugs, image_prefix="page")
+    assert slim == slim_notebook(as_it_is, slugs, image_prefix="page")
+    assert '<img alt="No description has been provided for this image" src="diagram.png"/>' in slim.html
+    assert '<img alt="Figure 1" src="page-1.png"/>' in slim.html
+    assert slim.html.count('tabindex="0"') == 2  # the outputs, not the inputs
+
+
 def test_a_deferred_module_runs_once_when_a_name_of_it_is_first_read(tmp_path: Path) -> None:
     """``_defer_import``: ``import m`` and ``from package import m`` leave it unrun, as the import
     system's read of ``__spec__`` does; the first other read runs ``first``, then the module, once,
-    in the same module object."""
+    in the same module object, then ``then``, before the name is read."""
     package = tmp_path / "deferred_pkg"
     package.mkdir()
     (package / "__init__.py").write_text("")
@@ -471,7 +523,12 @@ def _defer_and_read(folder: str) -> None:
 
     sys.path.insert(0, folder)
     builtins.dlref_ran = []
-    assert _defer_import("deferred_pkg.mod", first=lambda: builtins.dlref_ran.append("first"))
+
+    def then(module) -> None:
+        builtins.dlref_ran.append(f"then, VALUE {module.VALUE}")
+        module.VALUE += 1  # what the first read gets
+
+    assert _defer_import("deferred_pkg.mod", first=lambda: builtins.dlref_ran.append("first"), then=then)
     assert not _defer_import("deferred_pkg.mod")  # already there
     assert not _defer_import("no_such_package.mod")
     assert not _defer_import("no_such_module")
@@ -481,8 +538,8 @@ def _defer_and_read(folder: str) -> None:
 
     assert importlib.import_module("deferred_pkg.mod") is mod is deferred_pkg.mod is deferred
     assert builtins.dlref_ran == []
-    assert mod.VALUE == 42
-    assert deferred.VALUE == 42
-    assert builtins.dlref_ran == ["first", "mod"]
+    assert mod.VALUE == 43
+    assert deferred.VALUE == 43
+    assert builtins.dlref_ran == ["first", "mod", "then, VALUE 42"]
     assert type(mod) is type(sys)
     assert mod.__name__ == "deferred_pkg.mod"

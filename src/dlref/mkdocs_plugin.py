@@ -132,6 +132,55 @@ def _import_nbconvert_app() -> None:
             os.environ[name] = before
 
 
+class _Unparsed(str):
+    """What nbconvert's ``HTMLExporter`` gets for ``BeautifulSoup(page)`` while it converts a notebook here.
+
+    The page, left as text: ``select`` finds nothing, so the exporter changes nothing, and ``str``
+    gives the page back as it was made.
+    """
+
+    def __new__(cls, markup: str, features: str | None = None) -> _Unparsed:
+        return super().__new__(cls, markup)
+
+    def select(self, selector: str) -> list:
+        return []
+
+
+def _convert_without_soup(converter: types.ModuleType) -> None:
+    """mkdocs-jupyter's ``nb2html`` without nbconvert's second pass over each notebook page.
+
+    nbconvert's ``HTMLExporter`` parses each page it made with BeautifulSoup to give images that
+    have no alt text "No description has been provided for this image" and cells' inputs and outputs
+    a ``tabindex``, then prints the page again: 0.5 s of CPU in a cold build's 8 conversions (1.0 s),
+    measured with ``process_time``. The plugin parses each notebook page anyway
+    ([`slim_notebook`][dlref.publish.html.slim_notebook]), and does the same there, so the page is
+    the same, byte for byte. While ``nb2html`` converts a notebook, nbconvert's exporter module sees
+    ``_Unparsed`` as ``BeautifulSoup``; a Markdown page, which ``slim_notebook`` does not see, is
+    converted as before. Nothing is changed where nbconvert's exporter has no ``BeautifulSoup``.
+    """
+    nb2html = getattr(converter, "nb2html", None)
+    try:
+        from nbconvert.exporters import html as exporter
+    except ImportError:
+        return
+    if nb2html is None or getattr(nb2html, "dlref_unparsed", False) or not hasattr(exporter, "BeautifulSoup"):
+        return
+
+    @functools.wraps(nb2html)
+    def convert(nb_path, *args, **kwargs):
+        if str(nb_path).endswith(".md"):
+            return nb2html(nb_path, *args, **kwargs)
+        parse = exporter.BeautifulSoup
+        exporter.BeautifulSoup = _Unparsed
+        try:
+            return nb2html(nb_path, *args, **kwargs)
+        finally:
+            exporter.BeautifulSoup = parse
+
+    convert.dlref_unparsed = True
+    converter.nb2html = convert
+
+
 def _prepare_nbconvert() -> None:
     """nbconvert as the build uses it: its application without exporters, its templates shared."""
     _import_nbconvert_app()
@@ -139,10 +188,12 @@ def _prepare_nbconvert() -> None:
 
 
 class _FirstThen(importlib.abc.Loader):
-    """A module's loader that calls ``first`` before it runs the module's code."""
+    """A module's loader that calls ``first`` before it runs the module's code, and ``then`` with the module after."""
 
-    def __init__(self, loader: importlib.abc.Loader, first: Callable[[], None]) -> None:
-        self.loader, self.first = loader, first
+    def __init__(
+        self, loader: importlib.abc.Loader, first: Callable[[], None], then: Callable[[types.ModuleType], None]
+    ) -> None:
+        self.loader, self.first, self.then = loader, first, then
 
     def create_module(self, spec):
         return self.loader.create_module(spec)
@@ -150,6 +201,7 @@ class _FirstThen(importlib.abc.Loader):
     def exec_module(self, module: types.ModuleType) -> None:
         self.first()
         self.loader.exec_module(module)
+        self.then(module)
 
 
 @functools.cache
@@ -174,11 +226,14 @@ _DEFERRED: dict[str, types.ModuleType] = {}
 """The modules ``_defer_import`` put in ``sys.modules``, loaded or not, by name."""
 
 
-def _defer_import(name: str, first: Callable[[], None] = lambda: None) -> bool:
+def _defer_import(
+    name: str, first: Callable[[], None] = lambda: None, then: Callable[[types.ModuleType], None] = lambda module: None
+) -> bool:
     """Put module ``name`` in ``sys.modules`` without running it: it runs when one of its names is read.
 
-    ``first`` is called just before. Nothing is done, and ``False`` returned, where the module is
-    already imported or is not installed. The module object is the one its code then runs in (Python's
+    ``first`` is called just before, and ``then`` with the module just after, before the name is
+    read. Nothing is done, and ``False`` returned, where the module is already imported or is not
+    installed. The module object is the one its code then runs in (Python's
     ``importlib.util.LazyLoader``), so a module that imported it meanwhile holds the real module.
     """
     if name in sys.modules:
@@ -189,7 +244,7 @@ def _defer_import(name: str, first: Callable[[], None] = lambda: None) -> bool:
         return False
     if spec is None or spec.loader is None:
         return False
-    spec.loader = importlib.util.LazyLoader(_FirstThen(spec.loader, first))
+    spec.loader = importlib.util.LazyLoader(_FirstThen(spec.loader, first, then))
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     spec.loader.exec_module(module)
@@ -212,17 +267,20 @@ def _defer_notebook_imports() -> None:
 
     The converter's code runs when mkdocs-jupyter first converts a notebook, just after nbconvert's
     application is imported without its exporters (``_import_nbconvert_app``) and its templates
-    shared (``_share_nbconvert_templates``). Where it was already imported by other code, the
-    templates are shared now; where this deferred it in an earlier build of the same process
-    (``mkdocs serve``), nothing more is done.
+    shared (``_share_nbconvert_templates``); then its ``nb2html`` is wrapped
+    (``_convert_without_soup``). Where it was already imported by other code, the templates are
+    shared and ``nb2html`` wrapped now; where this deferred it in an earlier build of the same
+    process (``mkdocs serve``), nothing more is done.
     """
     if importlib.util.find_spec("mkdocs_jupyter") is None:
         return
     _defer_import("jupytext")
-    converter = "mkdocs_jupyter.convert"
-    deferred = _defer_import(converter, first=_prepare_nbconvert)
-    if not deferred and converter in sys.modules and sys.modules[converter] is not _DEFERRED.get(converter):
+    name = "mkdocs_jupyter.convert"
+    deferred = _defer_import(name, first=_prepare_nbconvert, then=_convert_without_soup)
+    converter = sys.modules.get(name)
+    if not deferred and converter is not None and converter is not _DEFERRED.get(name):
         _share_nbconvert_templates()
+        _convert_without_soup(converter)
 
 
 class DlrefPlugin(BasePlugin):

@@ -145,11 +145,18 @@ class SlimNotebook:
     """The headings' new ids, in document order (for the table of contents)."""
 
 
+_NO_ALT = "No description has been provided for this image"
+"""The alt text nbconvert gives an image that has none; a figure of the notebook's gets ``Figure <n>``."""
 _IMAGE = re.compile(r"data:image/(png|jpeg|gif|svg\+xml);base64,(.*)", re.DOTALL)
 
 
 def slim_notebook(html: str, slugify: Callable[[str, str], str], image_prefix: str = "figure") -> SlimNotebook:
     """Take the inline styles, scripts, prompts, copy widgets and inlined images out of a notebook page.
+
+    It also does what nbconvert's ``HTMLExporter`` does in a second parse of the page, which the build
+    skips: an image without alt text gets "No description has been provided for this image" (a
+    figure then ``Figure <n>``), and each output a ``tabindex``. The result is the same whether
+    or not the exporter did that.
 
     Args:
         html: the content mkdocs-jupyter rendered.
@@ -184,6 +191,11 @@ def slim_notebook(html: str, slugify: Callable[[str, str], str], image_prefix: s
             cell.unwrap()
     for wrapper in soup.find_all(class_=["jp-Cell-inputWrapper", "jp-Cell-outputWrapper"], tabindex=True):
         del wrapper["tabindex"]  # JupyterLab's keyboard focus for cells; a page has nothing to do there
+    # An output can be wider than the page: focusable, its scroll bar works from the keyboard. nbconvert's
+    # HTMLExporter sets this (and alt text, below) on its own parse of the page, where the build lets it.
+    for notebook in soup.find_all(class_="jp-Notebook"):
+        for output in notebook.find_all("div", class_="jp-OutputArea-output"):
+            output["tabindex"] = "0"
     # Code cells as Material code blocks: its copy button, its colours in light and dark mode.
     for div in soup.find_all("div", class_="highlight-ipynb"):
         pre = div.find("pre")
@@ -198,6 +210,9 @@ def slim_notebook(html: str, slugify: Callable[[str, str], str], image_prefix: s
         pre.append(code)
         div["class"] = ["language-python", "highlight"]
     images: dict[str, bytes] = {}
+    for img in soup.find_all("img"):
+        if not img.has_attr("alt"):
+            img["alt"] = _NO_ALT
     for img in soup.find_all("img", src=True):
         match = _IMAGE.fullmatch(img["src"])
         if match is None:
@@ -206,7 +221,7 @@ def slim_notebook(html: str, slugify: Callable[[str, str], str], image_prefix: s
         name = f"{image_prefix}-{len(images) + 1}.{extension}"
         images[name] = base64.b64decode(match[2])
         img["src"] = name
-        if img.get("alt", "").startswith("No description"):
+        if img["alt"] == _NO_ALT:
             img["alt"] = f"Figure {len(images)}"
         if "class" in img.attrs and not "".join(img["class"]).strip():
             del img["class"]
