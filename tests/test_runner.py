@@ -120,6 +120,31 @@ def test_a_notebook_gets_the_outputs_a_kernel_gives(tmp_path: Path, monkeypatch:
     figure = ours.cells[8].outputs[0]
     assert figure.output_type == "display_data"
     assert figure.data["image/png"].startswith("iVBORw0KGgo")  # base64 PNG, as nbformat stores it
+    assert figure.data["image/png"] == theirs.cells[8].outputs[0].data["image/png"]  # the kernel's, byte for byte
+
+
+def test_a_figure_is_rendered_once_for_its_cell(tmp_path: Path) -> None:
+    """pyplot's after-cell hook draws each changed figure again for a window to show, which the
+    inline backend has not: that drawing was thrown away, then the figure rendered for its PNG (the
+    same PNG as a kernel's, above)."""
+    path = tmp_path / "figure.py"
+    path.write_text(
+        "# %%\nfrom matplotlib.backends.backend_agg import FigureCanvasAgg\nrenders = []\n"
+        "draw = FigureCanvasAgg.draw\n"
+        "FigureCanvasAgg.draw = lambda canvas, *args: renders.append(canvas) or draw(canvas, *args)\n\n"
+        "# %%\nimport matplotlib.pyplot as plt\nplt.plot([0, 1]);\n\n"
+        "# %%\nfrom IPython.core.pylabtools import print_figure\nshown = len(renders)\n"
+        "figure = plt.figure()\nplt.plot([0, 1])\nplt.close(figure)\nrenders.clear()\n"
+        'print_figure(figure, "png", bbox_inches="tight")  # what the inline backend does for the PNG\n'
+        "print(shown, len(renders))\n",
+        encoding="utf-8",
+    )
+    outcome = submit(run_notebook_page, str(path)).result()
+    assert outcome.passed, outcome.report
+    cells = [cell for cell in nbformat.reads(outcome.shown, as_version=4).cells if cell.cell_type == "code"]
+    assert [output.output_type for output in cells[1].outputs] == ["display_data"]
+    shown, saved = cells[2].outputs[0].text.split()
+    assert shown == saved  # was one more
 
 
 def test_running_a_notebook_leaves_the_users_ipython_history_alone(

@@ -559,6 +559,13 @@ def execute_notebook(path: Path, allow_errors: bool = False) -> tuple[NotebookNo
         # error's name and message, which the checks compare, do not change.
         shell.InteractiveTB.set_mode("Plain")
     shell.enable_matplotlib("inline")
+    # pyplot's after-cell hook draws each changed figure for a window to show; inline there is none,
+    # so that drawing was thrown away, then the inline backend's hook rendered the figure again for
+    # its PNG. Without pyplot's hook: the same PNGs, byte for byte (a kernel's too), and 0.16-0.24 s
+    # less CPU over the site's 8 notebooks (three alternating runs).
+    import matplotlib.pyplot
+
+    matplotlib.pyplot.uninstall_repl_displayhook()
     # `%config PlainTextFormatter.pprint = False` (a page notebook's first cell) reaches the formatter
     # in a kernel; here `%config` updates only the shell's own configurables, so add it to them.
     shell.configurables.append(shell.display_formatter.formatters["text/plain"])
