@@ -305,7 +305,8 @@ def test_a_script_that_raises_or_exits_with_an_error_fails(tmp_path: Path, code:
 
 
 def test_each_process_starts_with_what_the_fork_server_did_once(tmp_path: Path) -> None:
-    """dlref._preload: the modules a notebook's process imports, nbformat's validator compiled."""
+    """dlref._preload: the modules a notebook's process imports, nbformat's validator compiled,
+    matplotlib's mathtext parser built, and no figure left for pyplot."""
     from dlref._preload import MODULES
 
     code = (
@@ -313,7 +314,12 @@ def test_each_process_starts_with_what_the_fork_server_did_once(tmp_path: Path) 
         f"missing = [name for name in {list(MODULES)!r} + ['PIL.PngImagePlugin'] if name not in sys.modules]\n"
         "import nbformat.validator\n"
         "compiled = nbformat.validator.validators  # nbformat's cache of compiled validators\n"
-        "sys.exit(f'not done in the fork server: {missing}, validators {compiled}' if missing or not compiled else 0)\n"
+        "from matplotlib.mathtext import MathTextParser\n"
+        "import matplotlib.pyplot as plt\n"
+        "parser = MathTextParser._parser\n"
+        "figures = plt.get_fignums()\n"
+        "done = not missing and compiled and parser is not None and figures == []\n"
+        "sys.exit(0 if done else f'not done in the fork server: {missing}, {compiled}, {parser}, {figures}')\n"
     )
     outcome = submit(run_script, "check.py", code, str(tmp_path)).result()
     assert outcome.passed, outcome.report
