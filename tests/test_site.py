@@ -27,7 +27,7 @@ from mkdocs.exceptions import Abort, PluginError
 from dlref import forkserver
 from dlref.device import ENV_VAR, default_device
 from dlref.engine import rewrite_outputs, run_page
-from dlref.runner import CACHE_DIR_ENV_VAR, cache_directory
+from dlref.runner import CACHE_DIR_ENV_VAR, Outcome, cache_directory
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
@@ -247,6 +247,25 @@ def test_a_notebook_cell_that_raises_fails_the_build(tmp_path: Path, build_here)
     result = build_here(project, tmp_path / "site")
     assert not result.passed
     assert "this cell fails on purpose" in result.log
+
+
+def _docstrings_that_fail() -> Outcome:
+    return Outcome(False, "dlref/example.py:3: an example printed 2, its docstring shows 1")
+
+
+def test_failing_docstrings_fail_the_build_after_the_pages_are_written(
+    tmp_path: Path, build_here, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No page shows what the docstrings' run printed (the API page shows the examples as written),
+    so MkDocs writes the pages while it runs, and the build fails at its end."""
+    monkeypatch.setattr("dlref.mkdocs_plugin.check_docstrings", _docstrings_that_fail)
+    monkeypatch.setenv(CACHE_DIR_ENV_VAR, str(tmp_path / "cache"))  # a cache without the docstrings' outcome
+    project = small_project(tmp_path, {"index.md": "# Home\n\n```pycon\n>>> 6 * 7\n42\n```\n"})
+    result = build_here(project, tmp_path / "site")
+    assert not result.passed
+    assert "dlref/example.py:3: an example printed 2, its docstring shows 1" in result.log
+    assert (tmp_path / "site" / "index.html").is_file()
+    assert "dlref: executed" not in result.log  # said once all ran, and this did not pass
 
 
 def test_a_missing_device_stops_the_build_with_one_line(tmp_path: Path, missing_cuda: str) -> None:
