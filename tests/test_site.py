@@ -279,6 +279,27 @@ def test_a_missing_device_stops_the_build_with_one_line(tmp_path: Path, missing_
     assert f"DLREF_DEVICE={missing}: " in errors[0]
 
 
+_COUNT_AT_EXIT = """
+import atexit, gc, runpy, sys
+atexit.register(lambda: print("collectable at exit:", len(gc.get_objects())))  # the first registered runs last
+sys.argv[0] = "mkdocs"
+runpy.run_module("mkdocs", run_name="__main__")
+"""
+
+
+def test_a_build_leaves_the_exit_nothing_to_walk(tmp_path: Path) -> None:
+    """The interpreter's exit collects garbage over every object still tracked: after this site's
+    cold build, 0.3-0.4 s with nothing else left to do. The plugin freezes them at exit first."""
+    project = small_project(tmp_path, {"index.md": "# Home\n\nText.\n"})
+    args = ["build", "--strict", "-q", "-f", str(project / "mkdocs.yml"), "-d", str(tmp_path / "site")]
+    env = {**ENV, CACHE_DIR_ENV_VAR: str(cache_directory(ROOT))}  # dlref's docstrings as cached by the run
+    result = forkserver.run_module("dlref.forked", ["-c", _COUNT_AT_EXIT, *args], cwd=project, env=env, timeout=600)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "site" / "index.html").is_file()
+    left = int(re.search(r"collectable at exit: (\d+)", result.stdout).group(1))
+    assert left < 1000, result.stdout  # 13,000 without the freeze, in a process forked from the warm server
+
+
 def test_no_notebook_has_an_empty_code_cell() -> None:
     # A blank line too many after the jupytext header makes one: an empty code block on the page.
     import jupytext

@@ -32,10 +32,12 @@ examples.
 
 from __future__ import annotations
 
+import atexit
 import collections
 import contextlib
 import faulthandler
 import functools
+import gc
 import importlib.abc
 import importlib.metadata
 import importlib.util
@@ -283,6 +285,27 @@ def _defer_notebook_imports() -> None:
         _convert_without_soup(converter)
 
 
+def _freeze_at_exit() -> None:
+    """Have the interpreter's exit skip collecting what the build made: ``gc.freeze`` at exit.
+
+    Python runs the cyclic garbage collector over every tracked object again as it shuts down,
+    after the ``atexit`` functions. After a cold build of this site that took 0.3-0.4 s, the last
+    thing a build does, on one core with the other idle; with everything moved to the collector's
+    permanent generation first, 0.03 s. Registered once per process, at its first build, so that it
+    runs at exit only (``mkdocs serve``'s rebuilds are unaffected). Objects outside reference cycles
+    are still freed as the modules are cleared, their ``__del__`` run; cyclic garbage left at exit
+    stays uncollected, which Python does not promise to collect at exit either, and the operating
+    system takes the process's memory back.
+    """
+    global _freezing_at_exit
+    if not _freezing_at_exit:
+        atexit.register(gc.freeze)
+        _freezing_at_exit = True
+
+
+_freezing_at_exit = False
+
+
 class DlrefPlugin(BasePlugin):
     """Run and check every page, notebook and docstring example; show the outputs of the run."""
 
@@ -303,6 +326,7 @@ class DlrefPlugin(BasePlugin):
         """
         result = super().load_config(options, config_file_path)
         if config_file_path is not None:
+            _freeze_at_exit()
             try:
                 device, line = build_device()
             except DeviceError:
