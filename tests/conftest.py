@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import gc
 import os
 import shlex
@@ -36,6 +37,10 @@ def pytest_configure(config: pytest.Config) -> None:
     if not config.option.collectonly and not os.environ.get("PYTEST_XDIST_WORKER"):
         start_server(many=True, share=True)
         _fork_workers(config)
+        # At exit, Python collects garbage over every object still tracked: 0.16-0.18 s of this
+        # process's exit after the tensor tests alone, 0.02 s with them frozen first (as the site
+        # build's own exit does, dlref.mkdocs_plugin._freeze_at_exit). The workers end without it.
+        atexit.register(gc.freeze)
     if not _runs_tests(config):
         return
     # The tests make and drop millions of small objects (hypothesis' examples, sympy's expressions),
