@@ -67,6 +67,7 @@ from dlref.publish.html import (
     mark_pycon_outputs,
     slim_notebook,
     unique_slugs,
+    without_code_spans,
     without_source_listings,
 )
 from dlref.publish.segmenter import SubsetSegmenter, han_runs
@@ -941,7 +942,7 @@ def _cache_search(plugin: DlrefPlugin, search, index) -> None:
         start = len(index.entries)
         content = page.content
         if content:  # the same entries, without parsing what the index leaves out
-            page.content = without_source_listings(content)
+            page.content = without_code_spans(without_source_listings(content))
         try:
             add(page)
         finally:
