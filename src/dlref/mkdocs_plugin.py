@@ -667,12 +667,17 @@ class DlrefPlugin(BasePlugin):
         return output
 
     def _page_ipynb(self, uri: str) -> str:
-        """The ``.ipynb`` download of a reference page, as ``nbformat.write`` writes it."""
-        import nbformat
+        """The ``.ipynb`` download of a reference page, as ``nbformat.write`` writes it.
+
+        Written by nbformat's v4 writer, which ``nbformat.writes`` calls after validating the
+        notebook against its schema, where a failure is only logged: the same text, without the
+        validation (0.09 s of a cold build's CPU). The tests validate every page's notebook.
+        """
+        from nbformat.v4 import writes_json
 
         from dlref.publish.notebook import page_notebook
 
-        text = nbformat.writes(page_notebook(self.pages[uri][1], self.root))
+        text = writes_json(page_notebook(self.pages[uri][1], self.root))
         return text if text.endswith("\n") else text + "\n"
 
     def on_post_build(self, config: MkDocsConfig) -> None:
