@@ -286,6 +286,7 @@ def _defer_notebook_imports() -> None:
         _convert_without_soup(converter)
 
 
+@functools.cache  # once per process
 def _freeze_at_exit() -> None:
     """Have the interpreter's exit skip collecting what the build made: ``gc.freeze`` at exit.
 
@@ -298,13 +299,7 @@ def _freeze_at_exit() -> None:
     stays uncollected, which Python does not promise to collect at exit either, and the operating
     system takes the process's memory back.
     """
-    global _freezing_at_exit
-    if not _freezing_at_exit:
-        atexit.register(gc.freeze)
-        _freezing_at_exit = True
-
-
-_freezing_at_exit = False
+    atexit.register(gc.freeze)
 
 
 class DlrefPlugin(BasePlugin):

@@ -112,7 +112,7 @@ def without_source_listings(html: str) -> str:
 
 _PRE_BLOCK = re.compile(r"<pre\b[^>]*>.*?</pre>", re.DOTALL)
 _PLAIN_SPAN = re.compile(r'<span(?: class="(?!linenodiv")[^"<>]*")?>')
-_PLAIN_SPAN_TAG = re.compile(r'<span(?: class="(?!linenodiv")[^"<>]*")?>|</span>')
+_PLAIN_SPAN_TAG = re.compile(_PLAIN_SPAN.pattern + "|</span>")
 
 
 def without_code_spans(html: str) -> str:
