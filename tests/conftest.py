@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import atexit
 import gc
 import os
 import shlex
@@ -14,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from dlref import forkserver
 from dlref.device import available_devices
 from dlref.runner import expect, start_server
 
@@ -37,10 +37,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if not config.option.collectonly and not os.environ.get("PYTEST_XDIST_WORKER"):
         start_server(many=True, share=True)
         _fork_workers(config)
-        # At exit, Python collects garbage over every object still tracked: 0.16-0.18 s of this
-        # process's exit after the tensor tests alone, 0.02 s with them frozen first (as the site
-        # build's own exit does, dlref.mkdocs_plugin._freeze_at_exit). The workers end without it.
-        atexit.register(gc.freeze)
+        forkserver.freeze_at_exit()  # this process's exit skips collecting (the workers end without one)
     if not _runs_tests(config):
         return
     # The tests make and drop millions of small objects (hypothesis' examples, sympy's expressions),

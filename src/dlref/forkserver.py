@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import functools
 import gc
 import importlib
 import os
@@ -51,7 +52,7 @@ import traceback
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
-__all__ = ["ENV_VAR", "Crashed", "address", "call", "main", "run_module", "start"]
+__all__ = ["ENV_VAR", "Crashed", "address", "call", "freeze_at_exit", "main", "run_module", "start"]
 
 ENV_VAR = "DLREF_FORK_SERVER"
 """The address (a Unix socket's path) of a running server to use instead of starting one."""
@@ -97,6 +98,26 @@ def start(preload: Iterable[str] = (), share: bool = False) -> str:
 def address() -> str | None:
     """The address of the server calls go to now, or ``None`` before one is started or given."""
     return _own.get("address") or os.environ.get(ENV_VAR) or None
+
+
+@functools.cache  # once per process
+def freeze_at_exit() -> None:
+    """Have this process's exit skip collecting what it made: ``gc.freeze`` at exit.
+
+    Python runs the cyclic garbage collector over every tracked object again as it shuts down,
+    after the ``atexit`` functions: 0.3-0.4 s after a cold build of this site, and 0.16-0.18 s for
+    pytest's first process after the tensor tests, the last thing each does, alone on one core;
+    with everything moved to the collector's permanent generation first, 0.03 s. Objects outside
+    reference cycles are still freed as the modules are cleared, their ``__del__`` run; cyclic
+    garbage left at exit stays uncollected, which Python does not promise to collect at exit
+    either, and the operating system takes the process's memory back. Nothing changes before the
+    exit (``mkdocs serve``'s rebuilds, a test run's tests). As the server freezes what it imported.
+
+    Examples:
+        >>> freeze_at_exit()  # gc.freeze registered with atexit
+        >>> freeze_at_exit()  # a second call does nothing
+    """
+    atexit.register(gc.freeze)
 
 
 def call(

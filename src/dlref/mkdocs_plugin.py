@@ -32,12 +32,10 @@ examples.
 
 from __future__ import annotations
 
-import atexit
 import collections
 import contextlib
 import faulthandler
 import functools
-import gc
 import importlib.abc
 import importlib.metadata
 import importlib.util
@@ -60,7 +58,7 @@ from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 from mkdocs.utils.meta import get_data
 
-from dlref import render_cache
+from dlref import forkserver, render_cache
 from dlref.device import ENV_VAR, DeviceError
 from dlref.publish.html import (
     exclude_sources_from_search,
@@ -286,22 +284,6 @@ def _defer_notebook_imports() -> None:
         _convert_without_soup(converter)
 
 
-@functools.cache  # once per process
-def _freeze_at_exit() -> None:
-    """Have the interpreter's exit skip collecting what the build made: ``gc.freeze`` at exit.
-
-    Python runs the cyclic garbage collector over every tracked object again as it shuts down,
-    after the ``atexit`` functions. After a cold build of this site that took 0.3-0.4 s, the last
-    thing a build does, on one core with the other idle; with everything moved to the collector's
-    permanent generation first, 0.03 s. Registered once per process, at its first build, so that it
-    runs at exit only (``mkdocs serve``'s rebuilds are unaffected). Objects outside reference cycles
-    are still freed as the modules are cleared, their ``__del__`` run; cyclic garbage left at exit
-    stays uncollected, which Python does not promise to collect at exit either, and the operating
-    system takes the process's memory back.
-    """
-    atexit.register(gc.freeze)
-
-
 class DlrefPlugin(BasePlugin):
     """Run and check every page, notebook and docstring example; show the outputs of the run."""
 
@@ -322,7 +304,7 @@ class DlrefPlugin(BasePlugin):
         """
         result = super().load_config(options, config_file_path)
         if config_file_path is not None:
-            _freeze_at_exit()
+            forkserver.freeze_at_exit()  # the build's exit, alone on one core, skips collecting
             try:
                 device, line = build_device()
             except DeviceError:
