@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from dlref import forkserver
 from dlref.device import available_devices
-from dlref.runner import expect, start_server
+from dlref_site import forkserver
+from dlref_site.pytest_plugin import runner
+from dlref_site.runner import start_server
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -29,13 +30,13 @@ def pytest_configure(config: pytest.Config) -> None:
     Only in processes that run tests: under pytest-xdist the controller imports neither hypothesis
     nor torch (seconds of start-up, on two cores).
 
-    The fork server that runs pages, notebooks and copied code in fresh processes (dlref.runner) is
+    The fork server that runs pages, notebooks and copied code in fresh processes (dlref_site.runner) is
     started here, once for the run: by the controller, or by the only process without workers. The
     workers and the site build they start use it too (``$DLREF_FORK_SERVER``), instead of each
     importing torch and the rest again (4-6 s of CPU apiece).
     """
     if not config.option.collectonly and not os.environ.get("PYTEST_XDIST_WORKER"):
-        start_server(many=True, share=True)
+        start_server(runner(config).prefix, share=True)
         _fork_workers(config)
         forkserver.freeze_at_exit()  # this process's exit skips collecting (the workers end without one)
     if not _runs_tests(config):
@@ -44,9 +45,8 @@ def pytest_configure(config: pytest.Config) -> None:
     # and with Python's default first threshold (700 allocations) each test process spent 2.4-4.8 s
     # of CPU in the collector, most of it in collections that free nothing. Collecting less often
     # frees the same cycles later; the pages, notebooks and copied code run in processes of their
-    # own (dlref.runner), with Python's defaults.
+    # own (dlref_site.runner), with Python's defaults.
     gc.set_threshold(10_000, 10, 10)
-    expect(100)  # a test process runs many pages and notebooks in fresh processes (dlref.runner)
     from hypothesis import HealthCheck, settings
 
     settings.register_profile("dlref", deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -58,14 +58,14 @@ def pytest_configure(config: pytest.Config) -> None:
 def _fork_workers(config: pytest.Config) -> None:
     """pytest-xdist's workers start as processes forked from the run's fork server.
 
-    ``python -m dlref.forked`` (``dlref.forkserver.main``) runs a worker's bootstrap in a process
+    ``python -m dlref_site.forked`` (``dlref_site.forked.main``) runs a worker's bootstrap in a process
     forked from the server, with torch, pandas, sympy and the rest already imported: each worker
     imported them for itself, 4-8 s of CPU apiece, while the server did the same. Only the default
     ``-n N`` workers (``popen``); an explicit ``--tx`` is left as given.
     """
     specs = config.getoption("tx", None)
     if specs and all(spec == "popen" for spec in specs):
-        python = f"{shlex.quote(sys.executable)} -m dlref.forked"
+        python = f"{shlex.quote(sys.executable)} -m dlref_site.forked"
         config.option.tx = [f"popen//python={python}"] * len(specs)
 
 

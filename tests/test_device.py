@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from dlref import device as dev
-from dlref import forkserver
+from dlref_site import programs
 from dlref.device import DeviceError, available_devices, default_device, resolve_device
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -88,10 +88,10 @@ def test_names_that_are_not_dlref_devices(spec: str, message: str) -> None:
 
 
 def test_test_command_stops_with_one_line_for_a_missing_device(missing_cuda: str) -> None:
-    """``python -m pytest`` as a new interpreter runs it (``dlref.forkserver.run_module``: forked from
+    """``python -m pytest`` as a new interpreter runs it (``dlref_site.programs.run_module``: forked from
     the run's warm server, so without importing torch again)."""
     env = {**os.environ, dev.ENV_VAR: missing_cuda}
-    result = forkserver.run_module("pytest", ["--collect-only", "-q", "tests/test_device.py"], cwd=ROOT, env=env)
+    result = programs.run_module("pytest", ["--collect-only", "-q", "tests/test_device.py"], cwd=ROOT, env=env)
     assert result.returncode == pytest.ExitCode.USAGE_ERROR
     lines = [line for line in (result.stdout + result.stderr).splitlines() if line.strip()]
     assert len(lines) == 1, lines

@@ -137,8 +137,8 @@ def numerical_jacobian(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tenso
     Examples:
         >>> A = torch.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], dtype=torch.float64)
         >>> numerical_jacobian(lambda v: A @ v, torch.zeros(3, dtype=torch.float64))
-        tensor([[1.0000, 2.0000, 3.0000],
-                [4.0000, 5.0000, 6.0000]], dtype=torch.float64)
+        tensor([[1., 2., 3.],
+                [4., 5., 6.]], dtype=torch.float64)
     """
     _check_floating("numerical_jacobian", x)
     _check_step(h)

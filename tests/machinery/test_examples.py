@@ -1,4 +1,4 @@
-"""The engine: the checker, running pages, failure reports, and rewriting outputs in place."""
+"""The one parser, the checker, running pages, failure reports, and rewriting outputs in place."""
 
 from __future__ import annotations
 
@@ -9,9 +9,22 @@ from pathlib import Path
 
 import pytest
 
-from dlref.engine import check, first_difference, main, rewrite_outputs, run_markdown
+from dlref_site.check import check, first_difference
+from dlref_site.examples import Page, SnippetError, apply, parse, rewrite, run
+from dlref_site.update import main
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_markdown(text: str, path: str = "<page>", exact: bool = False, bases=(ROOT,)) -> Page:
+    """Parse and run a page; ``exact`` compares as on the reference platform."""
+    return run(parse(text, path, list(bases)), exact)
+
+
+def rewrite_outputs(text: str, page: Page, only_failures: bool = True) -> tuple[str, list]:
+    """The page's text with its failing (or, for the build, all) outputs rewritten."""
+    edits, left = rewrite(page, only_failures=only_failures)
+    return apply(text, edits.get(page.name, [])), left
 
 
 def page(*blocks: str, indent: str = "") -> str:
@@ -42,7 +55,7 @@ def page(*blocks: str, indent: str = "") -> str:
     ],
 )
 def test_check_accepts(want: str, got: str) -> None:
-    assert check(want, got)
+    assert check(want, got, rtol=1e-4)
 
 
 @pytest.mark.parametrize(
@@ -60,10 +73,14 @@ def test_check_accepts(want: str, got: str) -> None:
         ("3 - 1", "3 -1"),
         ("[1, 2]", "[1, 2, 3]"),
         ("True", "1"),
+        ("'3.1.1'", "'3.10.1'"),  # versions are text, never numbers
+        ("3.1.10", "3.1.1"),
+        ("0x1f", "0x1e"),
     ],
 )
 def test_check_rejects(want: str, got: str) -> None:
-    assert not check(want, got)
+    assert not check(want, got, rtol=1e-4)
+    assert not check(want, got)  # nor exactly
 
 
 def test_check_never_evaluates_output() -> None:
@@ -73,23 +90,34 @@ def test_check_never_evaluates_output() -> None:
     assert not marker.exists()
 
 
+def test_exact_comparison_fails_on_any_changed_digit() -> None:
+    """On the reference platform a shown output must be what ran: only addresses and the device are
+    normalised, and trailing spaces."""
+    assert check("tensor([0.3333, 0.6667])", "tensor([0.3333, 0.6667], device='cuda:0')  ")
+    assert check("<object at 0x7f0000000000>", "<object at 0x55d1e2f3a4b0>")
+    assert not check("tensor([0.3333, 0.6667])", "tensor([0.3333, 0.6668])")
+    assert not check("tensor([[1, 2],\n        [3, 4]])", "tensor([[1, 2], [3, 4]])")
+    assert first_difference("tensor([0.3333])", "tensor([0.3334])").endswith("(compared exactly)")
+
+
 def test_check_tolerances_are_arguments() -> None:
-    assert not check("1.000", "1.002")
+    assert not check("1.000", "1.002", rtol=1e-4)
     assert check("1.000", "1.002", rtol=1e-2)
-    assert check("0.0", "0.001", atol=1e-2)
+    assert check("0.0", "0.001", rtol=0, atol=1e-2)
 
 
 def test_ellipsis_only_when_asked() -> None:
-    assert not check("tensor([0, 1, ..., 9])", "tensor([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])")
-    assert check("tensor([0, 1, ..., 9])", "tensor([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])", ellipsis=True)
-    assert not check("tensor([0, 1, ..., 8])", "tensor([0, 1, 2, 9])", ellipsis=True)
-    # torch's own summary of a long tensor is compared exactly, as any other token.
-    assert check("tensor([0, 1, 2, ..., 997, 998, 999])", "tensor([   0,    1,    2,  ...,  997,  998,  999])")
+    for rtol in (None, 1e-4):
+        assert not check("tensor([0, 1, ..., 9])", "tensor([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])", rtol=rtol)
+        assert check("tensor([0, 1, ..., 9])", "tensor([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])", ellipsis=True, rtol=rtol)
+        assert not check("tensor([0, 1, ..., 8])", "tensor([0, 1, 2, 9])", ellipsis=True, rtol=rtol)
+    # torch's own summary of a long tensor is compared as any other token.
+    assert check("tensor([0, 1, 2, ..., 997, 998, 999])", "tensor([   0,    1,    2,  ...,  997,  998,  999])", rtol=1e-4)
 
 
 def test_first_difference_names_the_token() -> None:
-    message = first_difference("torch.Size([2, 3])", "torch.Size([2, 4])")
-    assert message == "first difference at token 7: expected 3, got 4"
+    message = first_difference("torch.Size([2, 3])", "torch.Size([2, 4])", rtol=1e-4)
+    assert message == "first difference at token 7: expected 3, got 4 (rtol=0.0001, atol=1e-06)"
 
 
 # --- running pages -------------------------------------------------------------------------------
@@ -106,7 +134,7 @@ def test_blocks_share_one_namespace_and_pages_do_not() -> None:
 def test_every_example_runs_after_a_failure_and_reports_name_file_and_line() -> None:
     text = page(">>> 1 + 1\n3", ">>> 'still runs'\n'still runs'\n>>> 2 * 2\n5")
     run = run_markdown(text, "docs/demo.md")
-    assert [r.passed for r in run.results] == [False, True, False]
+    assert [r.passed for r in run.examples] == [False, True, False]
     lines = [i + 1 for i, line in enumerate(text.splitlines()) if line.startswith(">>> ") and "'" not in line]
     assert [r.line for r in run.failures] == lines
     report = run.report()
@@ -121,7 +149,7 @@ def test_unexpected_exception_is_a_failure_with_its_traceback() -> None:
     assert failure.raised
     assert failure.error is not None
     assert "RuntimeError" in failure.error
-    assert "engine.py" not in failure.error  # the traceback starts in the example
+    assert "examples.py" not in failure.error  # the traceback starts in the example
     assert f'File "p.md", line {failure.line}' in failure.error  # ... at its line in the page
     assert "Raised:" in run.report()
 
@@ -136,15 +164,16 @@ def test_expected_exceptions_compare_type_and_message() -> None:
 def test_tolerance_directive_applies_to_one_example() -> None:
     loose = ">>> 1.002  # dlref: rtol=1e-2\n1.000"
     assert run_markdown(page(loose)).passed
+    assert not run_markdown(page(loose), exact=True).passed  # tolerances only off the reference platform
     assert not run_markdown(page(">>> 1.002\n1.000")).passed
     with pytest.raises(ValueError, match=r"p\.md:4: bad dlref directive 'rtol=lots'"):
         run_markdown(page(">>> 1.0  # dlref: rtol=lots\n1.0"), "p.md")
 
 
-def test_skip_directive_does_not_run() -> None:
-    run = run_markdown(page(">>> raise SystemExit  # doctest: +SKIP\n>>> 1\n1"))
-    assert run.passed
-    assert [r.skipped for r in run.results] == [True, False]
+def test_skip_directive_is_refused() -> None:
+    """Every example shown runs: an example that would be rendered but not run is an error."""
+    with pytest.raises(ValueError, match=r"p\.md:4: .*SKIP"):
+        run_markdown(page(">>> raise SystemExit  # doctest: +SKIP"), "p.md")
 
 
 def test_only_pycon_fences_run() -> None:
@@ -154,7 +183,7 @@ def test_only_pycon_fences_run() -> None:
         "```pycon\n>>> 1\n1\n```\n"
     )
     run = run_markdown(text)
-    assert [r.line for r in run.results] == [12]
+    assert [r.line for r in run.examples] == [12]
     assert run.passed
 
 
@@ -164,7 +193,7 @@ def test_indented_blocks_in_admonitions_and_tabs() -> None:
         '=== "Tab"\n\n    ```pycon\n    >>> 3\n    3\n    ```\n'
     )
     run = run_markdown(text)
-    assert [(r.line, r.passed) for r in run.results] == [(4, False), (11, True)]
+    assert [(r.line, r.passed) for r in run.examples] == [(4, False), (11, True)]
     new, left = rewrite_outputs(text, run)
     assert not left
     assert new == text.replace("    5\n", "    4\n")
@@ -194,7 +223,7 @@ def test_rewrite_of_a_passing_page_is_byte_identical() -> None:
     for text in [page(">>> 6 * 7\n42", indent="    "), page(">>> print('a\\n\\nb')\na\n<BLANKLINE>\nb")]:
         for variant in [text, text.replace("\n", "\r\n")]:
             run = run_markdown(variant)
-            assert run.results
+            assert run.examples
             assert run.passed, run.report()
             assert rewrite_outputs(variant, run)[0] == variant
 
@@ -224,7 +253,7 @@ def test_every_changed_output_of_the_creation_page_fails_and_is_restored() -> No
     original = path.read_text(encoding="utf-8")
     mutated, changed_lines = _mutate_numbers(original)
     assert len(changed_lines) > 40
-    run = run_markdown(mutated, "docs/tensors/creation.md")
+    run = run_markdown(mutated, "docs/tensors/creation.md", exact=True)
     failed_outputs = set()
     for result in run.failures:
         first = result.line + result.source.count("\n")
@@ -244,8 +273,7 @@ def test_a_changed_shape_is_reported_at_its_line() -> None:
     run = run_markdown(mutated, "docs/tensors/creation.md")
     assert [r.line for r in run.failures] == [line]
     first_line = run.report().splitlines()[0]
-    assert first_line.startswith(f"docs/tensors/creation.md:{line}: example did not show what the page shows")
-    assert first_line.endswith(f"(expected output at line {line + 1})")
+    assert first_line == f"docs/tensors/creation.md:{line}: example did not show what the page shows"
     assert rewrite_outputs(mutated, run)[0] == original
 
 
@@ -267,12 +295,13 @@ def test_breaks_are_not_rewritten() -> None:
     text = page(">>> 1 / 0\n1.0", ">>> 2\n3")
     run = run_markdown(text)
     new, left = rewrite_outputs(text, run)
-    assert [r.line for r in left] == [run.results[0].line]
+    assert [r.line for r in left] == [run.examples[0].line]
     assert new == text.replace("\n3\n", "\n2\n")
 
 
 def test_update_outputs_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """``scripts/update-outputs`` (``python -m dlref.engine``), run here through its ``main``."""
+    """``scripts/update-outputs`` (``python -m dlref_site.update``), run here through its ``main``:
+    the page runs in a fresh process, as the build runs it."""
     original = (ROOT / "docs/tensors/creation.md").read_text(encoding="utf-8")
     target = tmp_path / "creation.md"
     target.write_text(original.replace("tensor([1, 4, 7])", "tensor([1, 4, 8])"), encoding="utf-8")
@@ -281,7 +310,7 @@ def test_update_outputs_command(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert f"{target}:" in capsys.readouterr().err
 
     assert main([str(target)]) == 0
-    assert "rewrote 2 output(s)" in capsys.readouterr().out
+    assert f"{target}: rewrote outputs" in capsys.readouterr().out
     assert target.read_text(encoding="utf-8") == original
 
     assert main([str(target)]) == 0
@@ -289,9 +318,75 @@ def test_update_outputs_command(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert target.read_text(encoding="utf-8") == original
 
 
-def test_update_outputs_is_the_engine_module_run_as_a_script(tmp_path: Path) -> None:
-    command = [sys.executable, "-m", "dlref.engine", "--check", str(tmp_path / "missing.md")]
+def test_update_outputs_is_the_update_module_run_as_a_script(tmp_path: Path) -> None:
+    command = [sys.executable, "-m", "dlref_site.update", "--check", str(tmp_path / "missing.md")]
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     assert result.returncode == 2
     assert f"{tmp_path / 'missing.md'}: no such page" in result.stderr
-    assert "dlref.engine" in (ROOT / "scripts/update-outputs").read_text(encoding="utf-8")
+    assert "dlref_site.update" in (ROOT / "scripts/update-outputs").read_text(encoding="utf-8")
+
+
+# --- one parser: every fence the Markdown extensions render as a Python console, snippets included ---
+
+
+@pytest.mark.parametrize(
+    "opening",
+    ["```pycon", "``` pycon", "~~~pycon", "```{.pycon}", '``` { .pycon title="demo" }', '```pycon title="demo"',
+     "````pycon", "```python-console"],
+)
+def test_every_console_fence_form_runs(opening: str) -> None:
+    closing = opening[: len(opening) - len(opening.lstrip("`~"))]
+    text = f"Prose.\n\n{opening}\n>>> 6 * 7\n41\n{closing}\n"
+    run = run_markdown(text)
+    assert [(e.line, e.passed) for e in run.examples] == [(4, False)]
+
+
+def test_examples_in_snippets_run_at_any_depth_and_are_reported_and_rewritten_where_they_are(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "d1.md").write_text('--8<-- "d2.md"\n', encoding="utf-8")
+    chain = [f"d{n}.md" for n in range(2, 7)]
+    for this, after in zip(chain, chain[1:], strict=False):
+        (tmp_path / this).write_text(f'--8<-- "{after}"\n', encoding="utf-8")
+    (tmp_path / "d6.md").write_text("```pycon\n>>> 2 + 2\n5\n```\n", encoding="utf-8")
+    text = 'Title\n\n--8<-- "d1.md"\n\n    --8<-- "d6.md"\n'
+    run = run_markdown(text, "page.md", bases=[tmp_path])
+    assert [(e.path, e.line, e.passed) for e in run.examples] == [(str(tmp_path / "d6.md"), 2, False)] * 2
+    edits, left = rewrite(run, only_failures=True)
+    assert not left
+    fixed = apply((tmp_path / "d6.md").read_text(encoding="utf-8"), edits[str(tmp_path / "d6.md")][:1])
+    assert fixed == "```pycon\n>>> 2 + 2\n4\n```\n"
+
+
+def test_a_snippet_that_cannot_be_included_is_named(tmp_path: Path) -> None:
+    with pytest.raises(SnippetError, match="no such file"):
+        parse('--8<-- "missing.md"\n', "p.md", [tmp_path])
+    (tmp_path / "loop.md").write_text('--8<-- "loop.md"\n', encoding="utf-8")
+    with pytest.raises(SnippetError, match="nested more than"):
+        parse('--8<-- "loop.md"\n', "p.md", [tmp_path])
+    with pytest.raises(SnippetError, match="URLs are not included"):
+        parse('--8<-- "https://example.org/a.md"\n', "p.md", [tmp_path])
+    assert parse(';--8<-- "missing.md"\n', "p.md", [tmp_path]).text == ';--8<-- "missing.md"\n'  # escaped
+
+
+def test_sections_and_line_ranges_are_included_as_pymdown_includes_them(tmp_path: Path) -> None:
+    (tmp_path / "code.py").write_text("a = 1\n# --8<-- [start:two]\nb = 2\n# --8<-- [end:two]\nc = 3\n", encoding="utf-8")
+    text = '```python\n--8<-- "code.py:two"\n--8<-- "code.py:1:1"\n--8<-- "code.py"\n```\n'
+    assert parse(text, "p.md", [tmp_path]).text == "```python\nb = 2\na = 1\na = 1\nb = 2\nc = 3\n```\n"
+
+
+def test_the_site_renders_what_the_parser_finds(tmp_path: Path) -> None:
+    """Each form above, rendered by the site's Markdown extensions, shows as many console prompts as
+    the parser finds examples. A console fence shown inside a ``markdown`` fence is not an example,
+    but Pygments' Markdown lexer highlights it as one: the build's count of prompts then fails it
+    (tests/test_site.py), as it fails any console block that did not run."""
+    import markdown
+
+    md = markdown.Markdown(extensions=["pymdownx.superfences", "pymdownx.highlight", "pymdownx.snippets"],
+                           extension_configs={"pymdownx.snippets": {"base_path": [str(tmp_path)]}})
+    (tmp_path / "inc.md").write_text("~~~pycon\n>>> 1\n1\n~~~\n", encoding="utf-8")
+    text = ("```pycon\n>>> 1\n1\n```\n\n``` { .pycon }\n>>> 2\n2\n```\n\n--8<-- \"inc.md\"\n\n"
+            "````markdown\n```pycon\n>>> 3\n```\n````\n\n```python\n>>> 4\n```\n")
+    html = md.convert(text)
+    assert len(parse(text, "p.md", [tmp_path]).examples) == 3
+    assert html.count('<span class="gp">&gt;&gt;&gt; </span>') == 4  # the three, and the one inside ````markdown

@@ -3,12 +3,12 @@ r"""HTML rewrites of built pages: light notebook pages, and ``pycon`` blocks tha
 mkdocs-jupyter renders a notebook with about 590 KB of inline CSS, its own copy buttons (whose
 "Copied!" notices land in the search index, and whose hidden copy of each cell's source put every
 cell in the search index twice), ``In [1]:`` prompts, MathJax and mermaid loaders
-(mermaid from a CDN), and images inlined as base64. [`slim_notebook`][dlref.publish.html.slim_notebook]
+(mermaid from a CDN), and images inlined as base64. [`slim_notebook`][dlref_site.html.slim_notebook]
 moves the styles out (the site serves them once, as a cached file), turns code cells into Material
 code blocks (Material's copy button and colours, light and dark), drops the prompts and the
 scripts, writes images as files and gives headings the anchors the table of contents links to.
 
-[`mark_pycon_outputs`][dlref.publish.html.mark_pycon_outputs] wraps every line of a ``pycon`` block
+[`mark_pycon_outputs`][dlref_site.html.mark_pycon_outputs] wraps every line of a ``pycon`` block
 that is not code (output, traceback, the exception's message) in ``<span class="dlref-out">``,
 which the site's stylesheet hides while Material copies a block.
 
@@ -37,8 +37,6 @@ __all__ = [
     "mark_pycon_outputs",
     "slim_notebook",
     "unique_slugs",
-    "without_code_spans",
-    "without_source_listings",
 ]
 
 _PYCON_CODE = re.compile(
@@ -92,58 +90,6 @@ def exclude_sources_from_search(html: str) -> str:
     return html.replace(_SOURCE_LISTING, _EXCLUDED)
 
 
-_EXCLUDED_LISTING = re.compile(re.escape(_EXCLUDED) + ".*?</details>", re.DOTALL)
-
-
-def without_source_listings(html: str) -> str:
-    """Cut the listings that [`exclude_sources_from_search`][dlref.publish.html.exclude_sources_from_search] marked.
-
-    Material's search indexes nothing of them, but its HTML parser still reads them: 1.1 of the
-    1.8 s of CPU it spent on the API page. A listing holds no ``<details>`` of its own, so the first
-    ``</details>`` closes it.
-
-    Examples:
-        >>> without_source_listings('<p>a</p><details class="mkdocstrings-source" data-search-exclude>'
-        ...                         '<summary>Source</summary><pre>x</pre></details><p>b</p>')
-        '<p>a</p><p>b</p>'
-    """
-    return _EXCLUDED_LISTING.sub("", html)
-
-
-_PRE_BLOCK = re.compile(r"<pre\b[^>]*>.*?</pre>", re.DOTALL)
-_PLAIN_SPAN = re.compile(r'<span(?: class="(?!linenodiv")[^"<>]*")?>')
-_PLAIN_SPAN_TAG = re.compile(_PLAIN_SPAN.pattern + "|</span>")
-
-
-def without_code_spans(html: str) -> str:
-    """Drop the ``<span>`` tags of every ``<pre>`` block whose spans carry at most a ``class``.
-
-    Pygments wraps each token of a highlighted block in ``<span class="...">``, and Material's
-    search parser (``material.plugins.search.plugin.Parser``, an ``HTMLParser``)
-    handles each tag in Python, to index only the text between them: inside ``<pre>`` text is kept
-    as it is, whitespace included, and a ``<span>`` without ``data-search-exclude`` (or the class
-    ``linenodiv``) neither keeps nor skips anything. Without the spans it makes the same entries
-    from the same text (a test compares both over every page of the site) in less than half the
-    time: 1.3-1.6 s of CPU against 0.6 s over this site's pages. A block with any other span is
-    left as it is.
-
-    Examples:
-        >>> without_code_spans('<p><span class="x">kept</span></p><pre><span></span><code>'
-        ...                    '<span class="k">def</span> <span class="nf">f</span>():</code></pre>')
-        '<p><span class="x">kept</span></p><pre><code>def f():</code></pre>'
-        >>> without_code_spans('<pre><span data-search-exclude>x</span></pre>')
-        '<pre><span data-search-exclude>x</span></pre>'
-    """
-
-    def plain(block: re.Match[str]) -> str:
-        code = block[0]
-        if code.count("<span") != len(_PLAIN_SPAN.findall(code)):
-            return code
-        return _PLAIN_SPAN_TAG.sub("", code)
-
-    return _PRE_BLOCK.sub(plain, html)
-
-
 def unique_slugs(titles: list[str], slugify: Callable[[str, str], str]) -> list[str]:
     """Anchors for headings, as Python-Markdown's ``toc`` makes them: ``slugify``, then ``_1``, ``_2``
     for repeats (and ``_1`` for an empty slug).
@@ -168,7 +114,7 @@ def unique_slugs(titles: list[str], slugify: Callable[[str, str], str]) -> list[
 
 @dataclass
 class SlimNotebook:
-    """A notebook page's content without what [`slim_notebook`][dlref.publish.html.slim_notebook] took out."""
+    """A notebook page's content without what [`slim_notebook`][dlref_site.html.slim_notebook] took out."""
 
     html: str
     """The content: cells only."""
@@ -188,10 +134,8 @@ _IMAGE = re.compile(r"data:image/(png|jpeg|gif|svg\+xml);base64,(.*)", re.DOTALL
 def slim_notebook(html: str, slugify: Callable[[str, str], str], image_prefix: str = "figure") -> SlimNotebook:
     """Take the inline styles, scripts, prompts, copy widgets and inlined images out of a notebook page.
 
-    It also does what nbconvert's ``HTMLExporter`` does in a second parse of the page, which the build
-    skips: an image without alt text gets "No description has been provided for this image" (a
-    figure then ``Figure <n>``), and each output a ``tabindex``. The result is the same whether
-    or not the exporter did that.
+    A figure that nbconvert left without a description ("No description has been provided for this
+    image") gets ``Figure <n>``.
 
     Args:
         html: the content mkdocs-jupyter rendered.
@@ -199,7 +143,7 @@ def slim_notebook(html: str, slugify: Callable[[str, str], str], image_prefix: s
         image_prefix: file names of images are ``<prefix>-<n>.<ext>``.
 
     Returns:
-        The [`SlimNotebook`][dlref.publish.html.SlimNotebook].
+        The [`SlimNotebook`][dlref_site.html.SlimNotebook].
     """
     from bs4 import BeautifulSoup, Comment
 
@@ -226,8 +170,7 @@ def slim_notebook(html: str, slugify: Callable[[str, str], str], image_prefix: s
             cell.unwrap()
     for wrapper in soup.find_all(class_=["jp-Cell-inputWrapper", "jp-Cell-outputWrapper"], tabindex=True):
         del wrapper["tabindex"]  # JupyterLab's keyboard focus for cells; a page has nothing to do there
-    # An output can be wider than the page: focusable, its scroll bar works from the keyboard. nbconvert's
-    # HTMLExporter sets this (and alt text, below) on its own parse of the page, where the build lets it.
+    # An output can be wider than the page: focusable, its scroll bar works from the keyboard.
     for notebook in soup.find_all(class_="jp-Notebook"):
         for output in notebook.find_all("div", class_="jp-OutputArea-output"):
             output["tabindex"] = "0"

@@ -1,6 +1,6 @@
 """Work every page's and notebook's process would otherwise repeat, done once in the fork server.
 
-[`dlref.runner`][dlref.runner]'s fork server imports this module after the libraries it preloads;
+[`dlref_site.runner`][dlref_site.runner]'s fork server imports this module after the libraries it preloads;
 each process forked from it then starts with:
 
 * nbformat's JSON-schema validator compiled (fastjsonschema writes and compiles Python for it:
@@ -27,8 +27,8 @@ import importlib
 import io
 
 MODULES = (
-    "dlref.engine",
-    "dlref.publish.notebook",
+    "dlref_site.examples",
+    "dlref_site.notebooks",
     "doctest",
     "pdb",
     "IPython.core.magics",

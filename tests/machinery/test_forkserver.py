@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from dlref import forkserver
+from dlref_site import forkserver, programs
 
 HERE = Path(__file__).resolve().parent
 
@@ -95,26 +95,42 @@ def _run(code: str, env: dict[str, str]) -> str:
 def test_processes_started_after_a_shared_start_use_the_same_server() -> None:
     """The test run's server (tests/conftest.py) serves every worker and the site build."""
     server = forkserver.call(os.getppid)
-    assert forkserver.address() == os.environ.get(forkserver.ENV_VAR)
-    code = "import os; from dlref import forkserver; print(forkserver.call(os.getppid))"
+    assert forkserver.address() == os.environ.get(forkserver.ENV_VAR, "").partition("@")[2]
+    code = "import os; from dlref_site import forkserver, programs; print(forkserver.call(os.getppid))"
     assert int(_run(code, dict(os.environ))) == server
 
 
 def test_a_given_server_that_is_gone_is_replaced_by_one_of_its_own(tmp_path: Path) -> None:
     code = (
-        "import os, sys; from dlref import forkserver\n"
+        "import os, sys; from dlref_site import forkserver, programs\n"
         "pid = forkserver.call(os.getppid)\n"
         "print(pid != os.getpid(), forkserver.address() != os.environ.get('X_GIVEN'))\n"
     )
     gone = str(tmp_path / "no-such-socket")
-    env = {**os.environ, forkserver.ENV_VAR: gone, "X_GIVEN": gone}
+    env = {**os.environ, forkserver.ENV_VAR: f"tag@{gone}", "X_GIVEN": gone}
     assert _run(code, env).split() == ["True", "True"]
+
+
+def test_a_server_tagged_with_older_sources_is_never_used() -> None:
+    """A caller whose fingerprint (the tag) has changed since the server imported gets a new server:
+    the given one, and its own former one, hold modules older than what the caller's key claims."""
+    code = (
+        "import os; from dlref_site import forkserver\n"
+        "given = forkserver.call(os.getppid)\n"
+        "forkserver.start(tag='new sources')\n"
+        "mine = forkserver.call(os.getppid)\n"
+        "forkserver.start(tag='newer sources')\n"
+        "again = forkserver.call(os.getppid)\n"
+        "forkserver.start(tag='newer sources')\n"
+        "print(given != mine, mine != again, again == forkserver.call(os.getppid))\n"
+    )
+    assert _run(code, dict(os.environ)).split() == ["True", "True", "True"]
 
 
 def test_the_server_stops_when_the_process_that_started_it_exits() -> None:
     env = {k: v for k, v in os.environ.items() if k != forkserver.ENV_VAR}
     code = (
-        "import os; from dlref import forkserver\n"
+        "import os; from dlref_site import forkserver, programs\n"
         "where = forkserver.start(share=True)\n"
         "print(where, forkserver.call(os.getppid))\n"
     )
@@ -127,7 +143,7 @@ def test_the_server_stops_when_the_process_that_started_it_exits() -> None:
 
 
 def test_a_process_under_way_can_be_stopped_by_the_caller() -> None:
-    """dlref.runner stops the runs under way when its process exits early (a failing build)."""
+    """dlref_site.runner stops the runs under way when its process exits early (a failing build)."""
     started: list[int] = []
     with ThreadPoolExecutor(1) as pool:
         result = pool.submit(forkserver.call, _wait, 30, started=started.append)
@@ -149,7 +165,7 @@ def test_a_call_reads_the_callers_stdin_only_when_asked(tmp_path: Path) -> None:
     data.write_text("the caller's input\n", encoding="utf-8")
     code = (
         f"import sys; sys.path.insert(0, {str(HERE)!r}); from test_forkserver import _read_stdin\n"
-        "from dlref import forkserver\n"
+        "from dlref_site import forkserver, programs\n"
         "print(repr(forkserver.call(_read_stdin)), repr(forkserver.call(_read_stdin, stdin=True)))\n"
     )
     with data.open("rb") as stdin:
@@ -166,9 +182,9 @@ def test_run_module_gives_what_a_new_interpreter_gives(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     env = {**os.environ, "X_MARK": "given", "PYTHONPATH": str(tmp_path)}
-    for module in ("prog", "dlref.forked"):  # the second: python -m dlref.forked -m prog
+    for module in ("prog", "dlref_site.forked"):  # the second: python -m dlref_site.forked -m prog
         args = ["4", "x"] if module == "prog" else ["-m", "prog", "4", "x"]
-        ours = forkserver.run_module(module, args, cwd=tmp_path, env=env)
+        ours = programs.run_module(module, args, cwd=tmp_path, env=env)
         theirs = _python("-m", module, *args, cwd=tmp_path, env=env)
         assert (ours.returncode, ours.stdout, ours.stderr) == (theirs.returncode, theirs.stdout, theirs.stderr)
         assert ours.returncode == 4
@@ -178,7 +194,7 @@ def test_run_module_gives_what_a_new_interpreter_gives(tmp_path: Path) -> None:
 
 def test_an_uncaught_exception_is_reported_as_python_reports_it(tmp_path: Path) -> None:
     code = "def f():\n    raise KeyError('k')\nf()\n"
-    ours = forkserver.run_module("dlref.forked", ["-c", code])
+    ours = programs.run_module("dlref_site.forked", ["-c", code])
     theirs = _python("-c", code)
     assert (ours.returncode, ours.stderr) == (theirs.returncode, theirs.stderr)
     assert ours.returncode == 1
@@ -188,22 +204,22 @@ def test_an_uncaught_exception_is_reported_as_python_reports_it(tmp_path: Path) 
 def test_run_module_kills_a_program_past_its_timeout() -> None:
     started = time.monotonic()
     with pytest.raises(subprocess.TimeoutExpired):
-        forkserver.run_module("dlref.forked", ["-c", "import time; time.sleep(30)"], timeout=0.5)
+        programs.run_module("dlref_site.forked", ["-c", "import time; time.sleep(30)"], timeout=0.5)
     assert time.monotonic() - started < 10
     with pytest.raises(ValueError, match="module must be a dotted module name, not 'a b'"):
-        forkserver.run_module("a b")
+        programs.run_module("a b")
     with pytest.raises(TypeError, match="args must be a sequence of str"):
-        forkserver.run_module("platform", "-h")  # type: ignore[arg-type]
+        programs.run_module("platform", "-h")  # type: ignore[arg-type]
 
 
 def test_forked_python_runs_in_the_shared_server_with_this_processs_streams() -> None:
-    """``python -m dlref.forked -c CODE``, as pytest-xdist starts the workers (tests/conftest.py)."""
+    """``python -m dlref_site.forked -c CODE``, as pytest-xdist starts the workers (tests/conftest.py)."""
     server = forkserver.call(os.getppid)
     code = "import os, sys; print(os.getppid(), sys.stdin.read().upper(), 'torch' in sys.modules); sys.exit(5)"
-    result = _python("-m", "dlref.forked", "-u", "-c", code, input="from stdin")
+    result = _python("-m", "dlref_site.forked", "-u", "-c", code, input="from stdin")
     assert (result.returncode, result.stderr) == (5, "")
     assert result.stdout.split() == [str(server), "FROM", "STDIN", "True"]
-    other = _python("-m", "dlref.forked", "-c", "print(1)", "-V")
+    other = _python("-m", "dlref_site.forked", "-c", "print(1)", "-V")
     assert other.stdout == "1\n"
-    version = _python("-m", "dlref.forked", "-V")
+    version = _python("-m", "dlref_site.forked", "-V")
     assert version.stdout.startswith("Python 3.")  # not -c or -m: python itself runs it

@@ -1,0 +1,229 @@
+"""The ``dlref`` MkDocs plugin: a thin adapter that shows only outputs this build produced and checked.
+
+It hands every page with examples, every walkthrough notebook and the library's docstrings to one
+[`Runner`][dlref_site.runner.Runner] as soon as the file list is known (they run while MkDocs
+renders), renders each page with its run's outputs, and fails the build, naming ``file:line``, on
+any difference, on a cell that raises, or on a rendered console block that did not run. Nothing is
+written before every run has passed. It also makes what readers get: light notebook pages, ``pycon``
+blocks whose copy button copies only code, a ``.ipynb`` download next to each page, and a footer
+naming the torch version and device. It uses MkDocs' public plugin events only.
+"""
+
+from __future__ import annotations
+
+import logging
+import posixpath
+import re
+from concurrent.futures import Future
+from pathlib import Path
+
+from mkdocs.config import base, config_options
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin, event_priority
+from mkdocs.structure.files import Files
+from mkdocs.structure.pages import Page
+from mkdocs.utils.meta import get_data
+
+from dlref_site import html as publish
+from dlref_site.examples import SnippetError, parse
+from dlref_site.runner import Outcome, Runner
+
+log = logging.getLogger("mkdocs.plugins.dlref")
+_PROMPT = '<span class="gp">&gt;&gt;&gt; </span>'
+_HREF = re.compile(r'href="(?![a-z][a-z0-9+.-]*:|/|#)([^"#]+)(#[^"]*)?"')
+
+
+def footer(device: str) -> str:
+    """The footer line: which torch and device produced the outputs."""
+    import torch
+
+    where = device
+    if device.startswith("cuda"):
+        where += f" ({torch.cuda.get_device_name(device)})"
+    return f"Every output on this site was produced and checked at build time with torch {torch.__version__} on {where}."
+
+
+class Options(base.Config):
+    """The plugin's settings in ``mkdocs.yml`` (both have defaults)."""
+
+    notebook_css = config_options.Type(str, default="assets/stylesheets/notebook.css")
+    """Where the notebook pages' shared styles are served."""
+    executed_notebooks = config_options.Type(str, default=".cache/dlref-notebooks")
+    """Where executed notebooks are written for mkdocs-jupyter to render (relative to the project)."""
+
+
+class DlrefPlugin(BasePlugin[Options]):
+    """Run and check every page, notebook and docstring example; show the outputs of the run."""
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        from dlref.device import DeviceError
+
+        root = Path(config.config_file_path).resolve().parent
+        try:
+            self.runner = Runner(root)
+        except DeviceError as error:
+            raise PluginError(str(error)) from None
+        line = footer(self.runner.device)
+        if self.runner.tolerance:
+            line += f" Outputs were compared with tolerances ({self.runner.tolerance})."
+            log.info(f"dlref: outputs compared with tolerances: {self.runner.tolerance}")
+        config.copyright = f"{config.copyright} · {line}" if config.copyright else line
+        try:  # Material's search segments Chinese with jieba, which logs its dictionary load
+            import jieba
+
+            jieba.setLogLevel(logging.WARNING)
+        except ImportError:
+            pass
+        if "toc" in config.mdx_configs or "toc" in config.markdown_extensions:
+            from pymdownx.slugs import slugify  # unicode anchors: a Chinese heading gets a working one
+
+            config.mdx_configs.setdefault("toc", {}).setdefault("slugify", slugify(case="lower"))
+        return config
+
+    @event_priority(-50)  # after mkdocs-jupyter has marked which files are notebooks
+    def on_files(self, files: Files, config: MkDocsConfig) -> Files:
+        """Start every run now; point each notebook at its executed copy, which mkdocs-jupyter renders."""
+        run, root = self.runner, self.runner.project
+        self.results: dict[str, Future[Outcome]] = {"dlref docstrings": run.docstrings()}
+        self.pages: dict[str, tuple[str, int]] = {}  # src_uri -> (name, number of examples)
+        self.notebooks: dict[str, str] = {}
+        self.images: dict[str, dict[str, bytes]] = {}
+        self.prompts: dict[str, tuple[int, bool]] = {}  # src_uri -> (prompts rendered, renders docstrings)
+        self.styles = ""
+        executed = root / self.config.executed_notebooks
+        for file in files:
+            source = Path(file.abs_src_path) if file.abs_src_path else None
+            if source is None or not source.is_relative_to(root):
+                continue
+            name = source.relative_to(root).as_posix()
+            if file.src_uri.endswith(".md"):
+                try:
+                    found = parse(source.read_text(encoding="utf-8"), name, [root]).examples
+                except SnippetError as error:
+                    raise PluginError(str(error)) from None
+                if found:
+                    self.results[name] = run.page(name, source.read_text(encoding="utf-8"))
+                    self.pages[file.src_uri] = name, len(found)
+            elif type(file).__name__ == "NotebookFile":  # mkdocs-jupyter's
+                self.results[name] = run.notebook(source)
+                file.abs_src_path = str(executed / Path(name).with_suffix(".ipynb"))
+                self.notebooks[file.src_uri] = name
+        # MkDocs renders in file order, each page waiting for its run: render those that wait for
+        # nothing (the API reference, the longest) first, while the runs go on. Put back in on_env.
+        self.order = list(files)
+        waiting = [f for f in files if f.is_documentation_page() and not self._ready(f)]
+        for file in waiting:
+            files.remove(file)
+            files.append(file)
+        return files
+
+    def _ready(self, file) -> bool:
+        name = self.notebooks.get(file.src_uri) or self.pages.get(file.src_uri, (None,))[0]
+        return name is None or self.results[name].done()
+
+    def _outcome(self, name: str) -> Outcome:
+        outcome = self.results[name].result()
+        if not outcome.passed:
+            raise PluginError(outcome.report)
+        return outcome
+
+    def on_pre_page(self, page: Page, config: MkDocsConfig, files: Files) -> Page:
+        name = self.notebooks.get(page.file.src_uri)
+        if name is not None:  # write the executed notebook that mkdocs-jupyter renders
+            executed = Path(page.file.abs_src_path)
+            shown = self._outcome(name).shown
+            if not executed.is_file() or executed.read_text(encoding="utf-8") != shown:
+                executed.parent.mkdir(parents=True, exist_ok=True)
+                executed.write_text(shown, encoding="utf-8")
+        return page
+
+    def on_page_markdown(self, markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+        """The page as this run showed it: its snippets expanded, every output the one printed."""
+        if page.file.src_uri not in self.pages:
+            return markdown
+        return get_data(self._outcome(self.pages[page.file.src_uri][0]).shown)[0]
+
+    def on_page_content(self, html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+        """Fail on a console block that did not run; slim notebook pages; mark ``pycon`` outputs."""
+        uri = page.file.src_uri
+        if uri.endswith(".md"):  # checked in on_env, once the docstrings' run (the API page's) is in
+            self.prompts[uri] = html.count(_PROMPT), "\n::: " in "\n" + (page.markdown or "")
+        if uri in self.notebooks:
+            slugify = config.mdx_configs.get("toc", {}).get("slugify")
+            slim = publish.slim_notebook(_resolve_links(html, page, files), slugify, image_prefix=Path(uri).stem)
+            self.styles, self.images[uri] = slim.styles, slim.images
+            items = _flat_toc(page.toc)
+            anchors = slim.anchors if len(slim.anchors) == len(items) else publish.unique_slugs(
+                [item.title for item in items], slugify
+            )
+            for item, anchor in zip(items, anchors, strict=True):
+                item.id = anchor
+            html = slim.html
+        return publish.exclude_sources_from_search(publish.mark_pycon_outputs(html))
+
+    def on_env(self, env, config: MkDocsConfig, files: Files):
+        """Every run has passed (docstrings included), and every console block shown ran, before
+        anything is written."""
+        for name in self.results:
+            self._outcome(name)
+        docstrings = self._outcome("dlref docstrings").examples
+        for uri, (rendered, api) in self.prompts.items():
+            ran = self.pages.get(uri, ("", 0))[1]
+            if rendered > ran + (docstrings if api else 0) or (rendered < ran and not api):
+                raise PluginError(
+                    f"{uri}: {rendered} Python console prompts rendered, {ran} examples run: a block is shown "
+                    "as a Python console that the examples' parser does not find (write it as a ```pycon fence)"
+                )
+        for file in self.order:  # MkDocs writes pages and the search index in this order
+            files.remove(file)
+            files.append(file)
+        return env
+
+    def on_page_context(self, context, page: Page, config: MkDocsConfig, nav):
+        if page.file.src_uri in self.pages or page.file.src_uri in self.notebooks:
+            page.ipynb_name = Path(page.file.src_uri).stem + ".ipynb"  # the theme's download button
+        return context
+
+    def on_post_page(self, output: str, page: Page, config: MkDocsConfig) -> str:
+        """Write the page's figures and its ``.ipynb`` download next to it."""
+        folder = Path(page.file.abs_dest_path).parent
+        folder.mkdir(parents=True, exist_ok=True)
+        for image, data in self.images.pop(page.file.src_uri, {}).items():
+            (folder / image).write_bytes(data)
+        uri, name = page.file.src_uri, getattr(page, "ipynb_name", None)
+        if name and uri in self.pages:
+            from dlref_site.notebooks import as_json, page_notebook
+
+            text = self._outcome(self.pages[uri][0]).shown
+            (folder / name).write_text(as_json(page_notebook(text, self.runner.project)), encoding="utf-8")
+        elif name:  # a walkthrough: the notebook as executed for this page
+            (folder / name).write_bytes(Path(page.file.abs_src_path).read_bytes())
+        return output
+
+    def on_post_build(self, config: MkDocsConfig) -> None:
+        if self.styles:
+            path = Path(config.site_dir) / self.config.notebook_css
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(self.styles, encoding="utf-8")
+        ran = self.runner.ran
+        log.info(
+            f"dlref: executed {len(ran)} of {len(self.results)}" + (f" ({', '.join(ran)})" if ran else "")
+            + f"; {len(self.results) - len(ran)} unchanged, from the cache; {self.runner.prune()} old entries pruned"
+        )
+
+
+def _resolve_links(html: str, page: Page, files: Files) -> str:
+    """Point a notebook's links to other pages (``gradients.md``) at their URLs, as MkDocs does for
+    Markdown pages: a notebook's page lives one folder deeper than its source."""
+
+    def resolve(match: re.Match[str]) -> str:
+        uri = posixpath.normpath(posixpath.join(posixpath.dirname(page.file.src_uri), match[1]))
+        file = files.get_file_from_path(uri)
+        return match[0] if file is None else f'href="{file.url_relative_to(page.file)}{match[2] or ""}"'
+
+    return _HREF.sub(resolve, html)
+
+
+def _flat_toc(toc) -> list:
+    return [entry for item in toc for entry in (item, *_flat_toc(item.children))]

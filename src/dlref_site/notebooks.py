@@ -1,0 +1,269 @@
+r"""Notebooks: run a walkthrough's cells as a Jupyter kernel would, and write a page as a notebook.
+
+[`execute`][dlref_site.notebooks.execute] runs a notebook's code cells in an IPython shell in this
+process and records what a kernel sends (streams, ``execute_result`` with every MIME type, inline
+figures as PNG ``display_data``, errors), so mkdocs-jupyter renders the executed notebook without a
+kernel. [`page_notebook`][dlref_site.notebooks.page_notebook] turns a reference page into the
+notebook readers download: prose as Markdown cells, each run of examples up to one that shows an
+output as a code cell, the page's expected output kept in the cell's metadata.
+
+Examples:
+    >>> nb = page_notebook("# Title\n\n```pycon\n>>> x = 2\n>>> x + 1\n3\n```\n\nDone.\n")
+    >>> [(cell.cell_type, cell.source) for cell in nb.cells[1:]]
+    [('markdown', '# Title'), ('code', 'x = 2\nx + 1'), ('markdown', 'Done.')]
+    >>> nb.cells[2].metadata["dlref"]["want"]
+    '3\n'
+"""
+
+from __future__ import annotations
+
+import base64
+import doctest
+import hashlib
+import json
+import os
+import re
+import sys
+from pathlib import Path
+
+from dlref_site.examples import blocks, fresh_state, parse
+
+__all__ = ["PLAIN_REPR", "execute", "output_text", "page_notebook", "stable_cell_ids"]
+
+PLAIN_REPR = (
+    "# Show values as the page does: Python's repr, not IPython's pretty-printer.\n"
+    "%config PlainTextFormatter.pprint = False"
+)
+"""The first cell of a page's notebook."""
+
+_CONTAINER = re.compile(r'^(?P<indent>\s*)(?:!!!|\?\?\?\+?|===)\s*(?P<kind>[\w-]*)?\s*(?:"(?P<title>[^"]*)")?\s*$')
+_DIRECTIVE = re.compile(r"\s*#\s*(?:doctest|dlref):.*$", re.MULTILINE)
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _cell(cell_type: str, source: str, metadata: dict | None = None):
+    from nbformat.v4 import new_code_cell, new_markdown_cell
+
+    make = new_code_cell if cell_type == "code" else new_markdown_cell
+    return make(source, metadata=metadata or {})
+
+
+def _prose(lines: list[str]):
+    """A Markdown cell; admonitions, details and tabs become a bold title and an un-indented body."""
+    out, open_at = [], []
+    for line in lines:
+        indent = len(line) - len(line.lstrip())
+        while line.strip() and open_at and indent <= open_at[-1]:
+            open_at.pop()
+        body = line[4 * len(open_at) :] if line.startswith(" " * 4 * len(open_at)) else line.lstrip()
+        header = _CONTAINER.match(body)
+        if header:
+            title = header["title"] if header["title"] is not None else (header["kind"] or "").capitalize()
+            out.append(f"**{title}**" if title else "")
+            open_at.append(indent)
+        else:
+            out.append(body)
+    text = "\n".join(out).strip("\n")
+    return _cell("markdown", text) if text.strip() else None
+
+
+def page_notebook(text: str, base: Path = Path(".")):
+    """A reference page (its Markdown, snippets included from ``base``) as an nbformat v4 notebook.
+
+    Each code cell holds consecutive examples up to one that shows an output or raises, so every cell
+    ends with what the page shows; its metadata ``dlref`` keeps that output for the checks.
+    """
+    import nbformat
+
+    page = parse(re.sub(r"\A---\n.*?\n---\n", "", text, flags=re.DOTALL), "page", [base])
+    lines = page.text.split("\n")
+    examples = iter(page.examples)
+    cells, start = [], 0
+    for first, _indent, body in blocks(lines):
+        cells.append(_prose(lines[start : first - 1]))
+        start = first + len(body) + 1
+        sources: list[str] = []
+        for example in (next(examples) for _ in doctest.DocTestParser().get_examples("\n".join(body) + "\n")):
+            sources.append(_DIRECTIVE.sub("", example.source).rstrip("\n"))
+            if example.want or example.example.exc_msg is not None:
+                meta = {"want": example.want, "exc_msg": example.example.exc_msg, "line": example.line}
+                meta["ellipsis"] = bool(example.example.options.get(doctest.ELLIPSIS))
+                meta.update(rtol=example.rtol, atol=example.atol)
+                cells.append(_cell("code", "\n".join(sources), {"dlref": meta}))
+                sources = []
+        if sources:
+            cells.append(_cell("code", "\n".join(sources)))
+    cells = [cell for cell in [*cells, _prose(lines[start:])] if cell is not None]
+    if any(cell.cell_type == "code" for cell in cells):
+        cells.insert(0, _cell("code", PLAIN_REPR))  # a kernel pretty-prints; the page shows repr
+    notebook = nbformat.v4.new_notebook(cells=cells)
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    notebook.metadata["language_info"] = {"name": "python"}
+    return stable_cell_ids(notebook)
+
+
+def stable_cell_ids(notebook):
+    """Ids from each cell's type and source (``-1``, ``-2`` for repeats): one text, one notebook.
+
+    Examples:
+        >>> import nbformat
+        >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1") for _ in range(2)])
+        >>> [cell.id for cell in stable_cell_ids(nb).cells]
+        ['3523df12', '3523df12-1']
+    """
+    seen: dict[str, int] = {}
+    for cell in notebook.cells:
+        base = hashlib.sha1(f"{cell.cell_type}\0{cell.source}".encode()).hexdigest()[:8]
+        seen[base] = seen.get(base, 0) + 1
+        cell.id = f"{base}-{seen[base] - 1}" if seen[base] > 1 else base
+    return notebook
+
+
+def output_text(cell) -> tuple[str, str | None]:
+    """What an executed code cell showed: its stdout and ``text/plain`` result, and ``"Name: message"``
+    if it raised."""
+    text, error = [], None
+    for output in cell.get("outputs", []):
+        if output.output_type == "stream" and output.name == "stdout":
+            text.append(output.text)
+        elif output.output_type == "execute_result":
+            text.append(output.data.get("text/plain", "") + "\n")
+        elif output.output_type == "error":
+            error = f"{output.ename}: {output.evalue}\n"
+    return "".join(text), error
+
+
+def _read(path: Path):
+    import jupytext
+    import nbformat
+
+    if path.suffix == ".ipynb":
+        return nbformat.reads(path.read_text(encoding="utf-8"), as_version=4)
+    return stable_cell_ids(jupytext.read(path))
+
+
+def execute(path: Path, allow_errors: bool = False):
+    """Run the notebook at ``path`` (jupytext ``.py`` or ``.ipynb``) in its folder; record its outputs.
+
+    Stops at the first cell that raises, unless ``allow_errors`` (then the error is recorded as the
+    cell's output and the next cell runs, as nbclient's ``allow_errors``). Meant for a fresh process:
+    IPython's shell is a process-wide singleton and a notebook may change global state.
+
+    Returns:
+        The executed notebook, and ``None`` or the first failing cell's source and traceback.
+    """
+    import nbformat
+    from IPython.core.displayhook import DisplayHook
+    from IPython.core.displaypub import DisplayPublisher
+    from IPython.core.interactiveshell import InteractiveShell
+    from traitlets.config import Config
+
+    notebook = _read(Path(path))
+    outputs: list = []
+    count = 0
+
+    def add(output_type: str, **fields: object) -> None:
+        outputs.append(nbformat.from_dict({"output_type": output_type, **fields}))
+
+    def bundle(data: dict) -> dict:
+        return {k: base64.b64encode(v).decode() if isinstance(v, bytes) else v for k, v in data.items()}
+
+    class Publisher(DisplayPublisher):
+        def publish(self, data, metadata=None, source=None, *, transient=None, update=False, **kwargs):
+            add("display_data", data=bundle(data), metadata=metadata or {})
+
+        def clear_output(self, wait=False):
+            outputs.clear()
+
+    class Hook(DisplayHook):
+        def write_output_prompt(self):
+            pass
+
+        def write_format_data(self, format_dict, md_dict=None):
+            add("execute_result", data=bundle(format_dict), metadata=md_dict or {}, execution_count=count)
+
+        def finish_displayhook(self):
+            pass
+
+    class Stream:
+        encoding = "utf-8"
+
+        def __init__(self, name: str) -> None:
+            self.name = name
+
+        def write(self, text: str) -> int:
+            if outputs and outputs[-1].output_type == "stream" and outputs[-1].name == self.name:
+                outputs[-1].text += text
+            elif text:
+                add("stream", name=self.name, text=text)
+            return len(text)
+
+        def flush(self) -> None:
+            pass
+
+        def isatty(self) -> bool:
+            return False
+
+    class Shell(InteractiveShell):
+        def enable_gui(self, gui=None):  # inline figures need no event loop
+            pass
+
+        def showtraceback(self, exc_tuple=None, filename=None, tb_offset=None, exception_only=False, **kwargs):
+            etype, value, tb = exc_tuple or sys.exc_info()
+            frames = self.InteractiveTB.structured_traceback(etype, value, tb, tb_offset=tb_offset)
+            add("error", ename=etype.__name__, evalue=str(value), traceback=frames)
+            errors.append(_ANSI.sub("", "\n".join(frames)))
+
+        def showsyntaxerror(self, filename=None, running_compiled_code=False):
+            self.showtraceback()
+
+    errors: list[str] = []
+    config = Config()
+    config.HistoryManager.enabled = False  # no ~/.ipython history of every page of every build
+    config.InteractiveShell.colors = "nocolor"
+    config.InteractiveShell.xmode = "Plain"  # the frames as Python prints them
+    shell = Shell.instance(display_pub_class=Publisher, displayhook_class=Hook, config=config)
+    shell.enable_matplotlib("inline")
+    import matplotlib.pyplot
+
+    # pyplot's own after-cell hook draws each changed figure for a window; inline there is none, and
+    # the inline backend draws the figure again for its PNG: without pyplot's hook, the same PNGs.
+    matplotlib.pyplot.uninstall_repl_displayhook()
+    shell.configurables.append(shell.display_formatter.formatters["text/plain"])  # for %config in a cell
+    fresh_state()
+    os.chdir(Path(path).parent)
+    saved, first_error = (sys.stdout, sys.stderr), None
+    try:
+        for cell in notebook.cells:
+            if cell.cell_type != "code":
+                continue
+            count += 1
+            outputs = cell.outputs = []
+            errors.clear()
+            sys.stdout, sys.stderr = Stream("stdout"), Stream("stderr")
+            try:
+                shell.run_cell(cell.source, store_history=True)
+            finally:
+                sys.stdout, sys.stderr = saved
+            cell.execution_count = count
+            if errors and first_error is None:
+                first_error = f"{path}, cell {count}:\n{cell.source}\n\n{errors[0]}"
+                if not allow_errors:
+                    break
+    finally:
+        sys.stdout, sys.stderr = saved
+    return notebook, first_error
+
+
+def as_json(notebook) -> str:
+    """The notebook as nbformat writes it (a trailing newline), for a download or the cache."""
+    import nbformat
+
+    return nbformat.writes(notebook) + "\n"
+
+
+def read_json(text: str):
+    """A notebook from [`as_json`][dlref_site.notebooks.as_json]'s text."""
+    import nbformat
+
+    return nbformat.from_dict(json.loads(text))

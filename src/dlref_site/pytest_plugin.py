@@ -1,0 +1,139 @@
+"""pytest collects the pages, the notebooks and the library's docstrings, and checks them.
+
+* ``docs/**/*.md`` with examples (found by the one parser): one test per page;
+* ``docs/**/*.py`` (jupytext walkthroughs): one test per notebook, executed in a fresh process;
+* ``src/dlref/**/*.py``: one test per docstring with examples.
+
+Each runs through the same [`Runner`][dlref_site.runner.Runner] as the site build, so a run that
+the build already made (same key) is not made again. A failure names ``file:line``, the example,
+the expected and the actual output. The project's ``conftest.py`` loads this plugin.
+"""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+import os
+from pathlib import Path
+
+import pytest
+
+from dlref_site.runner import Runner, share_cores
+
+_RUNNER: list[Runner] = []
+
+
+def runner(config: pytest.Config) -> Runner:
+    """The run's [`Runner`][dlref_site.runner.Runner] for the project at pytest's root (made once)."""
+    if not _RUNNER:
+        _RUNNER.append(Runner(Path(config.rootpath)))
+    return _RUNNER[0]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Fail in one line, before collecting, if ``$DLREF_DEVICE`` names a missing device."""
+    from dlref.device import ENV_VAR, DeviceError, default_device
+
+    if os.environ.get(ENV_VAR, "").strip() not in ("", "cpu"):
+        try:
+            default_device()
+        except DeviceError as error:
+            raise pytest.UsageError(str(error)) from None
+    share_cores(int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    import torch
+
+    run = runner(config)
+    how = "compared exactly" if run.exact else f"compared with tolerances: {run.tolerance}"
+    return f"dlref: torch {torch.__version__}, pages run on {run.device}, outputs {how}"
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    root = Path(parent.config.rootpath)
+    if file_path.is_relative_to(root / "docs"):
+        if file_path.suffix == ".md":
+            from dlref_site.examples import parse
+
+            text = file_path.read_text(encoding="utf-8")
+            if parse(text, str(file_path), [root]).examples:
+                return PageFile.from_parent(parent, path=file_path)
+        elif file_path.suffix == ".py":
+            return NotebookFile.from_parent(parent, path=file_path)
+    if file_path.is_relative_to(root / "src" / "dlref") and file_path.suffix == ".py":
+        return DocstringModule.from_parent(parent, path=file_path)
+    return None
+
+
+class Failed(Exception):
+    """An outcome that did not pass; its message is the report."""
+
+
+class _Item(pytest.Item):
+    def repr_failure(self, excinfo, style=None):  # type: ignore[override]
+        return str(excinfo.value) if isinstance(excinfo.value, Failed) else super().repr_failure(excinfo, style)
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        return self.path, 0, self.name
+
+    @staticmethod
+    def check(outcome) -> None:
+        if not outcome.passed:
+            raise Failed(outcome.report)
+
+
+class PageFile(pytest.File):
+    def collect(self):
+        yield PageItem.from_parent(self, name="page")
+
+
+class PageItem(_Item):
+    """Every example of one page, top to bottom in one namespace, in a fresh process."""
+
+    def runtest(self) -> None:
+        run = runner(self.config)
+        name = self.path.relative_to(run.project).as_posix()
+        self.check(run.page(name, self.path.read_text(encoding="utf-8")).result())
+
+
+class NotebookFile(pytest.File):
+    """A walkthrough is a page: pytest runs it as one item, never imports it as a module."""
+
+    def collect(self):
+        yield NotebookItem.from_parent(self, name="notebook")
+
+
+class NotebookItem(_Item):
+    """A jupytext notebook executed in a fresh process; a cell that raises fails it."""
+
+    def runtest(self) -> None:
+        self.check(runner(self.config).notebook(self.path).result())
+
+
+class DocstringModule(pytest.File):
+    def collect(self):
+        from dlref_site.examples import docstring_page
+
+        root = Path(self.config.rootpath) / "src"
+        name = ".".join(self.path.relative_to(root).with_suffix("").parts).removesuffix(".__init__")
+        for test in doctest.DocTestFinder(exclude_empty=True).find(importlib.import_module(name)):
+            yield DocstringItem.from_parent(self, name=test.name, page=docstring_page(test), globs=test.globs)
+
+
+class DocstringItem(_Item):
+    """One docstring's examples, in a copy of its module's namespace (as doctest runs them)."""
+
+    def __init__(self, *, page, globs, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.page, self.globs = page, globs
+
+    def runtest(self) -> None:
+        from dlref_site.examples import run
+
+        run_ = runner(self.config)
+        if run_.store.get(run_.key("docstrings", "dlref docstrings", "")) is not None:
+            return  # every docstring passed with these sources and versions (a site build ran them)
+        page = run(self.page, run_.exact, dict(self.globs))
+        if not page.passed:
+            raise Failed(page.report())

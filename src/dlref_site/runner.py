@@ -1,0 +1,311 @@
+r"""Run pages, notebooks and docstrings: each in a fresh process, in parallel, cached by what it depends on.
+
+This is the one execution path. The site build, pytest, ``scripts/update-outputs`` and
+``mkdocs serve`` all call [`Runner.page`][dlref_site.runner.Runner.page] (and its siblings for
+notebooks and docstrings), which looks the run up in the cache or runs it in a new process forked
+from the warm server ([`dlref_site.forkserver`][dlref_site.forkserver]), as many at once as the
+machine has cores (``DLREF_JOBS`` to change it).
+
+The server is tagged with the [`fingerprint`][dlref_site.cache.fingerprint] it was started under,
+and every run first checks that tag against the fingerprint now: a library or machinery source
+edited, or a package installed, since the server imported them starts a new server, so no stored
+result comes from code older than its key.
+
+Examples:
+    >>> import pathlib, tempfile
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> runner = Runner(pathlib.Path(folder.name), device="cpu", cache_dir=None)
+    >>> outcome = runner.page("demo.md", "```pycon\n>>> 6 * 7\n42\n```\n").result()
+    >>> outcome.passed, outcome.examples
+    (True, 1)
+    >>> folder.cleanup()
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import os
+import queue
+import signal
+import threading
+import traceback
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from dlref_site import cache, forkserver
+
+__all__ = ["JOBS_ENV_VAR", "Outcome", "Runner", "jobs", "share_cores", "start_server", "submit"]
+
+JOBS_ENV_VAR = "DLREF_JOBS"
+"""How many runs may go on at once (default: the number of CPU cores)."""
+PRELOAD = [
+    "numpy",
+    "torch",
+    "torch._dynamo",  # torch.optim and torch.nn.parallel import it (and sympy): once here, not per page
+    "pandas",
+    "sympy",
+    "matplotlib",
+    "matplotlib.pyplot",
+    "matplotlib_inline.backend_inline",
+    "IPython.core.interactiveshell",
+    "jupytext",
+    "nbformat",
+    "dlref_site.warm",
+]
+"""What the server imports once for every process it forks."""
+
+
+@dataclass
+class Outcome:
+    """What one run produced.
+
+    Attributes:
+        passed: every example showed what the page shows / every cell ran.
+        report: why not, naming ``file:line``.
+        shown: a page's expanded Markdown with this run's outputs; a notebook's executed JSON.
+        examples: how many examples ran.
+        rewrites: for the update command, ``{file: its text with failing outputs rewritten}``.
+        left: for the update command, reports of the breaks it does not rewrite.
+    """
+
+    passed: bool
+    report: str = ""
+    shown: str = ""
+    examples: int = 0
+    rewrites: dict[str, str] = field(default_factory=dict)
+    left: list[str] = field(default_factory=list)
+
+
+def jobs() -> int:
+    """``$DLREF_JOBS``, else the number of cores."""
+    value = os.environ.get(JOBS_ENV_VAR, "").strip()
+    if value and (not value.isdigit() or int(value) < 1):
+        raise ValueError(f"{JOBS_ENV_VAR}={value!r}: expected a positive whole number of processes")
+    return int(value) if value else os.cpu_count() or 1
+
+
+def share_cores(processes: int) -> None:
+    """Give torch this process's share of the cores when ``processes`` run at once (threads that wait
+    on each other make small operations many times slower)."""
+    if processes > 1:
+        import torch
+
+        torch.set_num_threads(max(1, (os.cpu_count() or 1) // processes))
+
+
+# --- tasks: each runs in a fresh process ---------------------------------------------------------
+
+
+def _in_fresh_process(task: Callable[..., Outcome], *args: object) -> Outcome:
+    import faulthandler
+
+    import numpy as np
+
+    faulthandler.enable()  # a crash prints the page's line: examples are compiled at it
+    np.random.seed()  # a forked child shares its parent's NumPy state; a new interpreter would not
+    share_cores(jobs())
+    try:
+        return task(*args)
+    except Exception as error:
+        return Outcome(False, f"{args[0] if args else task.__name__}: {''.join(traceback.format_exception(error))}")
+
+
+def run_page(name: str, text: str, bases: list[str], exact: bool, update: bool = False) -> Outcome:
+    """Run a Markdown page's examples; ``shown`` is its expanded source with this run's outputs."""
+    from dlref_site.examples import apply, parse, rewrite, run
+
+    page = run(parse(text, name, [Path(b) for b in bases]), exact)
+    edits, left = rewrite(page, only_failures=update)
+    if update:
+        texts = {path: Path(path).read_text(encoding="utf-8") if path != name else text for path in edits}
+        changed = {path: apply(texts[path], found) for path, found in edits.items()}
+        reports = [e.report(exact) for e in left]
+        return Outcome(page.passed, page.report(), examples=len(page.examples), rewrites=changed, left=reports)
+    if not page.passed:
+        return Outcome(False, page.report(), examples=len(page.examples))
+    return Outcome(True, shown=apply(page.text, edits.get(name, [])), examples=len(page.examples))
+
+
+def run_notebook(path: str, allow_errors: bool = False) -> Outcome:
+    """Execute a notebook; ``shown`` is the executed notebook's JSON. A cell that raises fails it,
+    unless ``allow_errors`` (then its error is recorded and the next cell runs)."""
+    from dlref_site.notebooks import as_json, execute
+
+    notebook, error = execute(Path(path), allow_errors=allow_errors)
+    if error is not None and not allow_errors:
+        return Outcome(False, f"{path}: a cell raised\n{error}")
+    return Outcome(True, shown=as_json(notebook))
+
+
+def run_docstrings(exact: bool) -> Outcome:
+    """Run the docstring examples of every ``dlref`` module (the API reference shows them)."""
+    import doctest
+    import importlib
+    import pkgutil
+
+    import dlref
+    from dlref_site.examples import docstring_page, run
+
+    failures, count = [], 0
+    for info in pkgutil.walk_packages(dlref.__path__, "dlref."):
+        for test in doctest.DocTestFinder(exclude_empty=True).find(importlib.import_module(info.name)):
+            page = run(docstring_page(test), exact, dict(test.globs))
+            failures += [page.report()] if not page.passed else []
+            count += len(page.examples)
+    return Outcome(not failures, "\n\n".join(failures), examples=count)
+
+
+def run_script(name: str, code: str, cwd: str) -> Outcome:
+    """Run source as ``python -`` would, in ``cwd``, as ``__main__``: copied code runs on its own."""
+    os.chdir(cwd)
+    try:
+        exec(compile(code, name, "exec"), {"__name__": "__main__", "__builtins__": __builtins__})
+    except SystemExit as stop:
+        if stop.code not in (None, 0):
+            return Outcome(False, f"{name}: exited with status {stop.code!r}")
+    except BaseException as error:  # whatever the code raises is its failure, reported
+        return Outcome(False, "".join(traceback.format_exception(error)))
+    return Outcome(True)
+
+
+# --- the runner -------------------------------------------------------------------------------------
+
+
+class Runner:
+    """Runs for one project: its cache, its device, and how its outputs are compared.
+
+    Args:
+        project: the folder with ``mkdocs.yml`` and ``constraints.txt``; snippets resolve from it.
+        device: where pages run (default: ``dlref.device.default_device()``).
+        cache_dir: the cache folder (default: ``cache.directory(project)``); ``None``: no cache.
+    """
+
+    def __init__(self, project: Path, device: str | None = None, cache_dir: Path | None | str = "default") -> None:
+        if device is None:
+            from dlref.device import default_device
+
+            device = str(default_device())
+        self.project, self.device = Path(project).resolve(), device
+        self.store = cache.Store(cache.directory(self.project) if cache_dir == "default" else cache_dir)
+        self.tolerance = cache.platform(device, self.project)  # None: compared exactly
+        self.prefix = cache.fingerprint(device)  # what the sources and versions are now: keys and server tag
+        self.bases = [str(self.project)]
+        self.ran: list[str] = []
+
+    @property
+    def exact(self) -> bool:
+        return self.tolerance is None
+
+    def key(self, kind: str, name: str, text: str) -> str:
+        import hashlib
+
+        return hashlib.sha256(f"{self.prefix}\0{self.exact}\0{kind}\0{name}\0{text}".encode()).hexdigest()
+
+    def _submit(self, kind: str, name: str, text: str, task: Callable[..., Outcome], *args: object) -> Future:
+        key = self.key(kind, name, text) if kind != "update" else ""
+        stored = self.store.get(key) if key else None
+        if stored is not None:
+            future: Future = Future()
+            future.set_result(Outcome(**stored))
+            return future
+        self.ran.append(name)
+        future = submit(task, *args, tag=self.prefix)
+        if key:
+            future.add_done_callback(lambda done: self._keep(key, done))
+        return future
+
+    def _keep(self, key: str, done: Future) -> None:
+        outcome = None if done.exception() else done.result()
+        if outcome is not None and outcome.passed:
+            self.store.put(key, asdict(outcome))
+
+    def page(self, name: str, text: str) -> Future[Outcome]:
+        """Run page ``name`` (its Markdown ``text``), or take its outcome from the cache."""
+        from dlref_site.examples import parse
+
+        expanded = parse(text, name, [Path(b) for b in self.bases]).text  # its key covers every snippet
+        return self._submit("page", name, expanded, run_page, name, text, self.bases, self.exact)
+
+    def update(self, name: str, text: str) -> Future[Outcome]:
+        """Run page ``name`` for the update command: its outcome carries the rewritten files."""
+        return self._submit("update", name, text, run_page, name, text, self.bases, self.exact, True)
+
+    def notebook(self, path: Path) -> Future[Outcome]:
+        """Execute the notebook at ``path``, or take its outcome from the cache."""
+        name = path.resolve().relative_to(self.project).as_posix()
+        return self._submit("notebook", name, path.read_text(encoding="utf-8"), run_notebook, str(path))
+
+    def docstrings(self) -> Future[Outcome]:
+        """Run every ``dlref`` docstring example, or take the outcome from the cache."""
+        return self._submit("docstrings", "dlref docstrings", "", run_docstrings, self.exact)
+
+    def prune(self) -> int:
+        return self.store.prune()
+
+# --- processes --------------------------------------------------------------------------------------
+
+_WAITING: queue.SimpleQueue | None = None
+_RUNNING: set[int] = set()
+_lock = threading.Lock()
+
+
+def submit(task: Callable[..., Outcome], *args: object, tag: str) -> Future[Outcome]:
+    """Run ``task(*args)`` in a fresh process forked from a server tagged ``tag`` (a fingerprint);
+    a process that dies without a result fails only its own task."""
+    global _WAITING
+    forkserver.start(PRELOAD, tag=tag)  # a server from older sources or versions is replaced
+    with _lock:
+        if _WAITING is None:
+            _WAITING = queue.SimpleQueue()
+            atexit.register(_stop_running)
+            for number in range(jobs()):
+                threading.Thread(target=_launch, args=(_WAITING,), daemon=True, name=f"dlref-run-{number}").start()
+    future: Future[Outcome] = Future()
+    _WAITING.put((future, task, args, tag))
+    return future
+
+
+def start_server(tag: str, share: bool = False) -> None:
+    """Start the server now (it imports while the caller goes on); ``share``: for child processes too."""
+    forkserver.start(PRELOAD, share=share, tag=tag)
+
+
+def _stop_running() -> None:
+    for pid in list(_RUNNING):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+
+
+def _launch(waiting: queue.SimpleQueue) -> None:
+    while True:
+        future, task, args, tag = waiting.get()
+        if not future.set_running_or_notify_cancel():
+            continue
+        try:
+            future.set_result(_run_in_new_process(task, args, tag))
+        except BaseException as error:  # the server gone (this process is exiting): whoever waits is told
+            future.set_exception(error)
+
+
+def _run_in_new_process(task: Callable[..., Outcome], args: tuple, tag: str) -> Outcome:
+    pids: list[int] = []
+
+    def started(pid: int) -> None:
+        pids.append(pid)
+        _RUNNING.add(pid)
+
+    name = str(args[0]) if args else task.__name__
+    try:
+        outcome = forkserver.call(_in_fresh_process, task, *args, preload=PRELOAD, started=started, tag=tag)
+    except forkserver.Crashed:
+        outcome = None
+    except RuntimeError as error:  # what _in_fresh_process does not catch (SystemExit)
+        return Outcome(False, f"{name}: {error}")
+    finally:
+        _RUNNING.difference_update(pids)
+    if not isinstance(outcome, Outcome):
+        return Outcome(False, f"{name}: the process running it crashed (see the fault dump above)")
+    return outcome

@@ -1,0 +1,50 @@
+"""``scripts/update-outputs [--check] [PAGE...]``: write each failing example's actual output back.
+
+Pages run exactly as the build runs them ([`Runner.update`][dlref_site.runner.Runner.update]: a
+fresh process, the same parser and checker). Only the lines of failing outputs change, in the file
+that holds each (the page, or a file its snippets include); a page whose outputs are current is
+left byte for byte. An example that raised where the page shows an output (or the reverse) is a
+break to fix by hand, reported and not rewritten. With ``--check`` nothing is written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from dlref_site.runner import Runner
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="scripts/update-outputs", description=__doc__.split("\n")[0])
+    parser.add_argument("pages", nargs="*", type=Path, help="Markdown pages (default: every page under docs/)")
+    parser.add_argument("--check", action="store_true", help="only report differences; write nothing")
+    args = parser.parse_args(argv)
+    runner = Runner(Path.cwd(), cache_dir=None)
+    pages = args.pages or sorted(Path("docs").rglob("*.md"))
+    missing = [page for page in pages if not page.is_file()]
+    for page in missing:
+        print(f"{page}: no such page", file=sys.stderr)
+    futures = {page: runner.update(page.as_posix(), page.read_text(encoding="utf-8")) for page in pages if page.is_file()}
+    status = 2 if missing else 0
+    for page, future in futures.items():
+        outcome = future.result()
+        if outcome.passed:
+            print(f"{page}: up to date ({outcome.examples} examples)")
+        elif args.check or not (outcome.rewrites or outcome.left):
+            print(outcome.report, file=sys.stderr)
+            status = max(status, 1)
+        else:
+            for path, text in outcome.rewrites.items():
+                Path(path).write_text(text, encoding="utf-8", newline="")
+                print(f"{path}: rewrote outputs")
+            for report in outcome.left:
+                print(f"{report}\n(not rewritten: fix the example or the page)\n", file=sys.stderr)
+                status = max(status, 1)
+    return status
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
