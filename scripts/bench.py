@@ -16,8 +16,7 @@
 (f) the README's test command (``scripts/test``), with an empty execution cache, as in CI.
 
 Run it with ``scripts/bench`` (``--skip-tests`` leaves out (f)). The builds use a temporary
-execution cache (``DLREF_CACHE_DIR``), so the project's own cache is not touched; mkdocs-jupyter's
-rendering cache (``.cache/mkdocs-jupyter``) is emptied first. Timings are wall-clock seconds on this
+execution cache (``DLREF_CACHE_DIR``), so the project's own cache is not touched. Timings are wall-clock seconds on this
 machine; the ratios are what to compare across changes.
 """
 
@@ -27,7 +26,6 @@ import argparse
 import contextlib
 import io
 import os
-import shutil
 import statistics
 import subprocess
 import sys
@@ -35,7 +33,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from dlref.runner import CACHE_DIR_ENV_VAR, check_docstrings
+from dlref_site.cache import CACHE_DIR_ENV_VAR
+from dlref_site.examples import parse, run
+from dlref_site.runner import run_docstrings
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -50,15 +50,13 @@ def raw_execution() -> tuple[float, int, int, float]:
     matplotlib.use("Agg")
     import torch  # noqa: F401 - imported once, before the clock starts
 
-    from dlref.engine import run_page
-
-    pages = [p for p in sorted(DOCS.rglob("*.md")) if "```pycon" in p.read_text(encoding="utf-8")]
+    pages = [parse(p.read_text(encoding="utf-8"), str(p), [ROOT]) for p in sorted(DOCS.rglob("*.md"))]
+    pages = [page for page in pages if page.examples]
     notebooks = sorted(DOCS.rglob("*.py"))
     start = time.perf_counter()
     for page in pages:
-        run = run_page(page)
-        if not run.passed:
-            raise SystemExit(run.report())
+        if not run(page).passed:
+            raise SystemExit(page.report())
     for notebook in notebooks:
         cells = [c.source for c in jupytext.read(notebook).cells if c.cell_type == "code"]
         namespace: dict[str, object] = {"__name__": "__main__"}
@@ -70,7 +68,7 @@ def raw_execution() -> tuple[float, int, int, float]:
         finally:
             os.chdir(ROOT)
     docstrings = time.perf_counter()
-    outcome = check_docstrings()
+    outcome = run_docstrings(exact=True)
     if not outcome.passed:
         raise SystemExit(outcome.report)
     end = time.perf_counter()
@@ -164,7 +162,6 @@ def main() -> None:
     raws.append(first)
     with tempfile.TemporaryDirectory() as folder:  # each pair's cache and site; the last pair's are the warm ones
         for pair in range(args.pairs):
-            shutil.rmtree(ROOT / ".cache" / "mkdocs-jupyter", ignore_errors=True)
             cache, out = str(Path(folder) / f"cache-{pair}"), str(Path(folder) / f"site-{pair}")
             env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", CACHE_DIR_ENV_VAR: cache}
             cold, cold_log = timed([*mkdocs, out], env=env)

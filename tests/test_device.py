@@ -9,8 +9,8 @@ import pytest
 import torch
 
 from dlref import device as dev
-from dlref_site import programs
 from dlref.device import DeviceError, available_devices, default_device, resolve_device
+from dlref_site import programs
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -1,16 +1,14 @@
-"""The site build: it runs every page through the engine, shows only outputs that run produced,
-and fails, naming the file and line, when an output differs or a notebook cell raises."""
+"""The site build: it runs every page through the machinery, shows only outputs that run produced,
+and fails, naming the file and line, when an output differs, a notebook cell raises, or a console
+block is shown that did not run; and no build serves an output older than what its key covers."""
 
 from __future__ import annotations
 
-import base64
-import contextlib
 import html
 import logging
 import os
 import re
 import subprocess
-import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,10 +22,11 @@ from mkdocs.commands.build import build
 from mkdocs.config import load_config
 from mkdocs.exceptions import Abort, PluginError
 
-from dlref import forkserver
 from dlref.device import ENV_VAR, default_device
-from dlref.engine import rewrite_outputs, run_page
-from dlref.runner import CACHE_DIR_ENV_VAR, Outcome, cache_directory
+from dlref_site import cache, programs
+from dlref_site.cache import CACHE_DIR_ENV_VAR, directory
+from dlref_site.examples import apply, parse, rewrite, run
+from dlref_site.runner import Outcome
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
@@ -36,11 +35,11 @@ ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
 def mkdocs_build(project: Path, site: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """``mkdocs build --strict`` as a maintainer runs it, as a new interpreter would run it.
 
-    ``dlref.forkserver.run_module``: ``python -m mkdocs`` in a process forked from the run's warm
+    ``dlref_site.programs.run_module``: ``python -m mkdocs`` in a process forked from the run's warm
     server, with its own environment, folder and captured output, without importing torch again.
     """
     args = ["build", "--strict", "-f", str(project / "mkdocs.yml"), "-d", str(site)]
-    return forkserver.run_module("mkdocs", args, cwd=project, env=env or ENV, timeout=600)
+    return programs.run_module("mkdocs", args, cwd=project, env=env or ENV, timeout=600)
 
 
 @dataclass
@@ -54,10 +53,10 @@ def build_here(monkeypatch: pytest.MonkeyPatch) -> Callable[[Path, Path], Build]
     """Build a small project in this process: ``mkdocs build --strict`` without its start-up.
 
     The project's pages run in fresh processes from this test process's warm server
-    (``dlref.runner``) instead of a new one per build, and share the project's execution cache, so
+    (``dlref_site.runner``) instead of a new one per build, and share the project's execution cache, so
     dlref's docstrings run once, not once per project (its pages are keyed by their own text).
     """
-    monkeypatch.setenv(CACHE_DIR_ENV_VAR, str(cache_directory(ROOT)))
+    monkeypatch.setenv(CACHE_DIR_ENV_VAR, str(directory(ROOT)))
 
     def build_project(project: Path, site: Path) -> Build:
         records: list[str] = []
@@ -126,12 +125,10 @@ def test_footer_names_torch_and_the_device(site: Path) -> None:
         assert footer in read(site, page)
 
 
-def test_creation_page_shows_only_outputs_the_engine_produced(site: Path) -> None:
-    run = run_page(ROOT / "docs/tensors/creation.md")
-    assert run.passed, run.report()
-    shown, _ = rewrite_outputs(
-        (ROOT / "docs/tensors/creation.md").read_text(encoding="utf-8"), run, only_failures=False
-    )
+def test_creation_page_shows_only_outputs_the_run_produced(site: Path) -> None:
+    page = run(parse((ROOT / "docs/tensors/creation.md").read_text(encoding="utf-8"), "creation.md", [ROOT]))
+    assert page.passed, page.report()
+    shown = apply(page.text, rewrite(page)[0]["creation.md"])
     expected_blocks = re.findall(r"^```pycon\n(.*?)^```$", shown, re.MULTILINE | re.DOTALL)
     built = read(site, "tensors/creation/index.html")
     built_blocks = re.findall(r'<div class="language-pycon highlight"><pre>(.*?)</pre></div>', built, re.DOTALL)
@@ -139,7 +136,7 @@ def test_creation_page_shows_only_outputs_the_engine_produced(site: Path) -> Non
     for expected, actual in zip(expected_blocks, built_blocks, strict=True):
         assert text_of(actual).strip() == expected.strip()
     # ... and every output line in the page is an output of the run.
-    outputs = {line.strip() for result in run.results for line in result.got.splitlines()}
+    outputs = {line.strip() for example in page.examples for line in example.got.splitlines()}
     for span in re.findall(r'<span class="go">(.*?)</span>', built, re.DOTALL):
         assert text_of(span).strip() in outputs
 
@@ -155,7 +152,7 @@ def test_reference_source_is_shown_from_the_module(site: Path) -> None:
 def test_notebook_page_is_executed_with_a_download_link(site: Path) -> None:
     built = read(site, "walkthroughs/least-squares/index.html")
     assert "w = 2.0" in built  # the printed result of the executed notebook
-    # The figure is served as a file next to the page (dlref.publish.html), not inlined as base64.
+    # The figure is served as a file next to the page (dlref_site.html), not inlined as base64.
     assert '<img alt="Figure 1" src="least-squares-1.png"/>' in built
     assert (site / "walkthroughs/least-squares/least-squares-1.png").read_bytes().startswith(b"\x89PNG")
     assert "Traceback" not in built
@@ -171,8 +168,9 @@ def test_notebook_page_is_executed_with_a_download_link(site: Path) -> None:
 
 def test_api_reference_is_generated_from_docstrings(site: Path) -> None:
     built = read(site, "api/index.html")
-    for anchor in ["dlref.tensors.creation.arange", "dlref.device.default_device", "dlref.engine.check"]:
+    for anchor in ["dlref.tensors.creation.arange", "dlref.device.default_device"]:
         assert f'id="{anchor}"' in built, anchor
+    assert "dlref_site" not in built  # the API reference documents the library, not the machinery
 
 
 def test_math_and_fonts_are_served_by_the_site(site: Path) -> None:
@@ -249,23 +247,117 @@ def test_a_notebook_cell_that_raises_fails_the_build(tmp_path: Path, build_here)
     assert "this cell fails on purpose" in result.log
 
 
-def _docstrings_that_fail() -> Outcome:
+def _docstrings_that_fail(exact: bool) -> Outcome:
     return Outcome(False, "dlref/example.py:3: an example printed 2, its docstring shows 1")
 
 
-def test_failing_docstrings_fail_the_build_after_the_pages_are_written(
+def _docstrings_that_pass(exact: bool) -> Outcome:
+    return Outcome(True)
+
+
+def test_failing_docstrings_fail_the_build_before_anything_is_written(
     tmp_path: Path, build_here, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """No page shows what the docstrings' run printed (the API page shows the examples as written),
-    so MkDocs writes the pages while it runs, and the build fails at its end."""
-    monkeypatch.setattr("dlref.mkdocs_plugin.check_docstrings", _docstrings_that_fail)
+    """The API page shows the docstrings' examples: a build whose docstrings' run failed writes nothing."""
+    monkeypatch.setattr("dlref_site.runner.run_docstrings", _docstrings_that_fail)
     monkeypatch.setenv(CACHE_DIR_ENV_VAR, str(tmp_path / "cache"))  # a cache without the docstrings' outcome
     project = small_project(tmp_path, {"index.md": "# Home\n\n```pycon\n>>> 6 * 7\n42\n```\n"})
     result = build_here(project, tmp_path / "site")
     assert not result.passed
     assert "dlref/example.py:3: an example printed 2, its docstring shows 1" in result.log
-    assert (tmp_path / "site" / "index.html").is_file()
-    assert "dlref: executed" not in result.log  # said once all ran, and this did not pass
+    assert not (tmp_path / "site" / "index.html").exists()
+
+
+def test_a_changed_last_digit_fails_the_build_on_the_reference_platform(tmp_path: Path, build_here) -> None:
+    page = "# Page\n\n```pycon\n>>> import torch\n>>> torch.tensor([1000 / 3])\ntensor([333.3334])\n```\n"
+    project = small_project(tmp_path, {"index.md": page})
+    (project / "constraints.txt").write_text((ROOT / "constraints.txt").read_text(encoding="utf-8"))
+    result = build_here(project, tmp_path / "site")
+    assert not result.passed
+    assert "Expected:\n    tensor([333.3334])\nActual:\n    tensor([333.3333])" in result.log
+    assert "(compared exactly)" in result.log
+    (project / "constraints.txt").write_text("torch==0.0.1\n")  # another version: tolerances, said so
+    result = build_here(project, tmp_path / "site")
+    assert result.passed, result.log
+    assert "dlref: outputs compared with tolerances: torch" in result.log
+    assert "compared with tolerances" in (tmp_path / "site/index.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("opening", ["~~~pycon", "``` pycon", "```{.pycon}", '``` { .pycon title="Example" }'])
+def test_every_console_fence_form_is_run_by_the_build(opening: str, tmp_path: Path, build_here) -> None:
+    closing = opening[:3]
+    page = f"# Page\n\n{opening}\n>>> 6 * 7\n41\n{closing}\n"
+    result = build_here(small_project(tmp_path, {"index.md": page}), tmp_path / "site")
+    assert not result.passed
+    assert "docs/index.md:4: example did not show what the page shows" in result.log
+
+
+def test_a_console_block_that_did_not_run_fails_the_build(tmp_path: Path, build_here) -> None:
+    """Here a console block shown inside a ``markdown`` fence: Pygments highlights it as one, and no
+    example of it ran."""
+    page = "# Page\n\n````markdown\n```pycon\n>>> 6 * 7\n41\n```\n````\n"
+    result = build_here(small_project(tmp_path, {"index.md": page}), tmp_path / "site")
+    assert not result.passed
+    assert "index.md: 1 Python console prompts rendered, 0 examples run" in result.log
+
+
+def with_snippets(project: Path) -> Path:
+    config = yaml.safe_load((project / "mkdocs.yml").read_text(encoding="utf-8"))
+    config["markdown_extensions"].append({"pymdownx.snippets": {"base_path": ["."], "check_paths": True}})
+    (project / "mkdocs.yml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    return project
+
+
+def test_examples_in_nested_snippets_run_and_an_edit_six_deep_runs_the_page_again(tmp_path: Path, build_here) -> None:
+    fresh = f"<!-- {uuid.uuid4()} -->\n"
+    project = with_snippets(small_project(tmp_path, {"index.md": fresh + '# Home\n\n--8<-- "parts/p1.md"\n'}))
+    (project / "parts").mkdir()
+    for n in range(1, 6):
+        (project / f"parts/p{n}.md").write_text(f'--8<-- "parts/p{n + 1}.md"\n', encoding="utf-8")
+    (project / "parts/p6.md").write_text("~~~pycon\n>>> 6 * 7\n42\n~~~\n", encoding="utf-8")
+    first = build_here(project, tmp_path / "site")
+    assert first.passed, first.log
+    assert "42" in (tmp_path / "site/index.html").read_text(encoding="utf-8")
+    (project / "parts/p6.md").write_text("~~~pycon\n>>> 6 * 8\n48\n~~~\n", encoding="utf-8")
+    again = build_here(project, tmp_path / "site")
+    assert "executed 1 of 2 (docs/index.md)" in again.log
+    assert "48" in (tmp_path / "site/index.html").read_text(encoding="utf-8")
+    (project / "parts/p6.md").write_text("~~~pycon\n>>> 6 * 8\n47\n~~~\n", encoding="utf-8")
+    broken = build_here(project, tmp_path / "site")
+    assert f"{project / 'parts/p6.md'}:2: example did not show what the page shows" in broken.log
+
+
+def test_a_library_edit_or_a_thread_count_between_builds_in_one_process_runs_pages_again(
+    tmp_path: Path, build_here, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``mkdocs serve`` builds again in the same process: a library source edited, or an output
+    setting changed (the number of threads), since the last build, and the page runs again."""
+    import shutil
+
+    copies = []
+    for package in cache.PACKAGES:
+        copies.append(tmp_path / "src" / package.name)
+        shutil.copytree(package, copies[-1], ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(cache, "PACKAGES", tuple(copies))
+    monkeypatch.setenv(CACHE_DIR_ENV_VAR, str(tmp_path / "cache"))
+    monkeypatch.setattr("dlref_site.runner.run_docstrings", _docstrings_that_pass)  # not what is tested here
+    (tmp_path / "project").mkdir()
+    project = small_project(tmp_path / "project", {"index.md": "# Home\n\n```pycon\n>>> 6 * 7\n42\n```\n"})
+    assert build_here(project, tmp_path / "site").passed
+    assert "executed 0 of 2" in build_here(project, tmp_path / "site").log
+    library = copies[1] / "tensors" / "creation.py"
+    library.write_text(library.read_text(encoding="utf-8") + "\n# edited while serving\n", encoding="utf-8")
+    assert "executed 2 of 2" in build_here(project, tmp_path / "site").log
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    assert "executed 2 of 2" in build_here(project, tmp_path / "site").log
+
+
+def test_notebook_pages_are_rendered_by_every_build() -> None:
+    """mkdocs-jupyter's own cache is keyed on the notebook alone: a new nbconvert or Pygments would be
+    served stale pages from it. It is off, and dlref keeps no rendered page between builds."""
+    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
+    jupyter = next(p["mkdocs-jupyter"] for p in config["plugins"] if isinstance(p, dict) and "mkdocs-jupyter" in p)
+    assert jupyter["cache"] is False
 
 
 def test_a_missing_device_stops_the_build_with_one_line(tmp_path: Path, missing_cuda: str) -> None:
@@ -292,8 +384,8 @@ def test_a_build_leaves_the_exit_nothing_to_walk(tmp_path: Path) -> None:
     cold build, 0.3-0.4 s with nothing else left to do. The plugin freezes them at exit first."""
     project = small_project(tmp_path, {"index.md": "# Home\n\nText.\n"})
     args = ["build", "--strict", "-q", "-f", str(project / "mkdocs.yml"), "-d", str(tmp_path / "site")]
-    env = {**ENV, CACHE_DIR_ENV_VAR: str(cache_directory(ROOT))}  # dlref's docstrings as cached by the run
-    result = forkserver.run_module("dlref.forked", ["-c", _COUNT_AT_EXIT, *args], cwd=project, env=env, timeout=600)
+    env = {**ENV, CACHE_DIR_ENV_VAR: str(directory(ROOT))}  # dlref's docstrings as cached by the run
+    result = programs.run_module("dlref_site.forked", ["-c", _COUNT_AT_EXIT, *args], cwd=project, env=env, timeout=600)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "site" / "index.html").is_file()
     left = int(re.search(r"collectable at exit: (\d+)", result.stdout).group(1))
@@ -310,276 +402,37 @@ def test_no_notebook_has_an_empty_code_cell() -> None:
         assert not empty, f"{path.relative_to(ROOT)}: empty code cells {empty}"
 
 
-def test_notebook_templates_are_compiled_once_per_process(monkeypatch: pytest.MonkeyPatch) -> None:
-    """mkdocs-jupyter makes an exporter per notebook; the plugin's memo compiles its templates once."""
-    import jinja2
-    from nbconvert.exporters.html import HTMLExporter
-
-    from dlref.mkdocs_plugin import _share_nbconvert_templates
-
-    _share_nbconvert_templates()
-    _share_nbconvert_templates()  # a second build in the process (mkdocs serve) patches nothing more
-    compiled = []
-    compile_source = jinja2.Environment.compile
-
-    def counting(self, source, name=None, filename=None, raw=False, defer_init=False):
-        compiled.append(name)
-        return compile_source(self, source, name, filename, raw, defer_init)
-
-    monkeypatch.setattr(jinja2.Environment, "compile", counting)
-    first = HTMLExporter().environment.get_template("index.html.j2")
-    made = len(compiled)
-    second = HTMLExporter().environment.get_template("index.html.j2")
-    assert made > 0
-    assert compiled[made:] == []  # the second exporter's environment compiled nothing
-    assert second.environment is not first.environment
-
-
-def test_the_fork_server_starts_while_mkdocs_loads_its_plugins_when_every_page_will_run(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Before the theme and the other plugins load (a second), so torch is imported by then."""
-    from dlref import mkdocs_plugin
-    from dlref.runner import DOCSTRINGS, Outcome
-
-    started: list[bool] = []
-    monkeypatch.setattr(mkdocs_plugin, "start_server", lambda many=False: started.append(many))
-    monkeypatch.setenv(CACHE_DIR_ENV_VAR, str(tmp_path / "cache"))
-    monkeypatch.delenv("DLREF_CACHE", raising=False)
-    project = small_project(tmp_path, {"index.md": "# Home\n"})
-    config = load_config(str(project / "mkdocs.yml"))  # an empty cache: every page runs
-    assert started == [True]
-    runs = config.plugins["dlref"]._early[2]  # the cache it looked in, which on_config then uses
-    assert runs.directory == tmp_path / "cache"
-    runs.put(runs.key("docstrings", DOCSTRINGS, ""), Outcome(True))
-    load_config(str(project / "mkdocs.yml"))  # the docstrings are cached: a page at most, on_files starts it
-    assert started == [True]
-
-
-def test_mkdocs_does_queued_work_while_a_run_goes_on_and_no_longer(tmp_path: Path) -> None:
-    from collections import deque
-    from concurrent.futures import Future, InvalidStateError
-
-    from dlref.mkdocs_plugin import DlrefPlugin
-    from dlref.runner import Cache, Outcome
-
-    plugin, run, done = DlrefPlugin(), Future(), []
-
-    def finish() -> None:
-        with contextlib.suppress(InvalidStateError):
-            run.set_result(Outcome(True, shown="x"))
-
-    plugin.cache, plugin.results, plugin.keys = Cache(tmp_path, "cpu"), {"page": run}, {"page": "key"}
-    plugin._idle = deque([lambda: done.append("first"), finish, done.clear])
-    timer = threading.Timer(10, finish)  # if MkDocs did not do the queued work, the run ends anyway
-    timer.start()
-    try:
-        assert plugin._outcome("page").shown == "x"
-    finally:
-        timer.cancel()  # the process need not wait for it at exit
-    assert done == ["first"]
-    assert len(plugin._idle) == 1  # the run was there: MkDocs went on with the page
-    assert plugin.cache.get("key").shown == "x"
-
-
-def test_search_segments_chinese_without_loading_jiebas_dictionary(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Material segments Han text with jieba; the plugin gives it a SubsetSegmenter, whose entries
-    for the pages' Han text are looked up while waiting (jieba's own dictionary: 0.8-1.5 s to load).
-    A site without Han text looks nothing up; one with a dictionary of its own keeps jieba's."""
-    from collections import deque
-
-    import jieba
-    import material.plugins.search.plugin as material_search
-    from mkdocs.structure.files import get_files
-
-    from dlref.mkdocs_plugin import _han_runs, _search_plugin
-    from dlref.publish.segmenter import SubsetSegmenter
-
-    project = small_project(tmp_path, {"index.md": "# Home\n", "glossary.md": "# Terms\n\n| tensor | 张量 |\n"})
-    settings = yaml.safe_load((project / "mkdocs.yml").read_text(encoding="utf-8"))
-    settings["plugins"] = ["dlref", "search"]
-    (project / "mkdocs.yml").write_text(yaml.safe_dump(settings), encoding="utf-8")
-    config = load_config(str(project / "mkdocs.yml"))
-    assert _han_runs(get_files(config)) == ["张量"]
-    (project / "docs/glossary.md").write_text("# Terms\n\n| tensor | tenseur |\n", encoding="utf-8")
-    assert _han_runs(get_files(config)) == []
-
-    plugin = config.plugins["dlref"]
-    monkeypatch.setattr(material_search, "jieba", jieba)  # as Material imported it
-    monkeypatch.setattr(jieba.dt, "initialized", False)  # as in a process that has not loaded it yet
-    for runs, looked_up in [([], False), (["张量"], True)]:  # the same segmenter for both builds
-        plugin.ran, plugin._idle = ["docs/index.md"], deque()
-        plugin._while_waiting(config, runs)
-        segmenter = material_search.jieba
-        assert isinstance(segmenter, SubsetSegmenter)
-        assert len(plugin._idle) == looked_up
-        for work in plugin._idle:
-            work()
-        assert (segmenter.entries > 0) == looked_up
-    assert list(segmenter.cut("张量".encode())) == ["张量"]
-    assert not jieba.dt.initialized
-
-    # Where Material meets the text before the look-up ahead runs, the first sentence's look-up
-    # covers every page's characters: one read, not one per sentence with a new character.
-    plugin.ran, plugin._idle = ["docs/index.md"], deque()
-    plugin._while_waiting(config, ["形状", "梯度"])
-    reads = segmenter.reads
-    assert [list(segmenter.cut(run)) for run in ["形状", "梯度", "梯度形状"]] == [["形状"], ["梯度"], ["梯度", "形状"]]
-    assert segmenter.reads == reads + 1
-
-    search = _search_plugin(config)
-    monkeypatch.setitem(search.config, "jieba_dict_user", str(tmp_path / "words.txt"))
-    plugin.ran, plugin._idle = ["docs/index.md"], deque()
-    plugin._while_waiting(config, ["张量"])
-    assert material_search.jieba is jieba
-    assert list(plugin._idle) == [jieba.initialize]
-
-
-def _load_then_convert(config_file: str, variable: str | None) -> dict[str, object]:
-    """In a fresh process: load ``config_file``, then read mkdocs-jupyter's converter as its render does.
-
-    What was imported after loading, how many exporters nbconvert made when the converter ran, and
-    ``$NBCONVERT_DISABLE_CONFIG_EXPORTERS`` after.
-    """
+def test_the_machinery_uses_no_private_name_of_another_package() -> None:
+    """No ``package._private`` attribute of a third-party package is read or assigned, and no attribute
+    of an imported third-party module is replaced: the machinery keeps working, or fails loudly, when
+    they change. (The standard library's own streams, ``sys.stdout`` and the like, are the process's.)"""
+    import ast
     import sys
 
-    assert "nbconvert" not in sys.modules
-    assert "mkdocs_jupyter.convert" not in sys.modules
-    os.environ.pop("NBCONVERT_DISABLE_CONFIG_EXPORTERS", None)
-    if variable is not None:
-        os.environ["NBCONVERT_DISABLE_CONFIG_EXPORTERS"] = variable
-    load_config(config_file)
-    after_load = sorted(name for name in sys.modules if name.split(".")[0] == "nbconvert")
-    if after_load:
-        return {"nbconvert after loading": after_load}
-    import mkdocs_jupyter.plugin
-    import nbconvert.exporters.base as exporters  # the package, not its application
-    from nbconvert.exporters.templateexporter import TemplateExporter
-
-    made = []
-    get_exporter = exporters.get_exporter
-    exporters.get_exporter = lambda *args, **kwargs: made.append(args) or get_exporter(*args, **kwargs)
-    converts = callable(mkdocs_jupyter.plugin.convert.nb2html)  # the first read runs the module
-    return {
-        "nbconvert after loading": after_load,
-        "converts": converts,
-        "exporters made": len(made),
-        "application": "nbconvert.nbconvertapp" in sys.modules,
-        "templates shared": getattr(TemplateExporter._create_environment, "dlref_shared", False),
-        "variable": os.environ.get("NBCONVERT_DISABLE_CONFIG_EXPORTERS"),
-    }
-
-
-@pytest.mark.parametrize("variable", [None, ""])
-def test_nbconvert_is_imported_when_a_notebook_is_converted_and_makes_no_exporter(
-    tmp_path: Path, variable: str | None
-) -> None:
-    """mkdocs-jupyter imports its converter, and with it nbconvert, when MkDocs loads it: 0.6-0.7 s
-    of a warm build that converts no notebook. The dlref plugin, loaded first, defers the converter
-    until mkdocs-jupyter first reads it. Then nbconvert's command-line app, whose help text made
-    every installed exporter twice, is imported with nbconvert's switch for that set for the import
-    only (the variable is left as it was), and the notebook templates are shared."""
-    project = small_project(tmp_path, {"index.md": "# Home\n"}, notebooks=True)
-    assert forkserver.call(_load_then_convert, str(project / "mkdocs.yml"), variable) == {
-        "nbconvert after loading": [],
-        "converts": True,
-        "exporters made": 0,
-        "application": True,
-        "templates shared": True,
-        "variable": variable,
-    }
-
-
-def _convert_both_ways(notebook: str) -> tuple[str, str, bool]:
-    """In a fresh process: mkdocs-jupyter's conversion of ``notebook`` as it is, then as the build wraps it."""
-    from mkdocs_jupyter import convert
-    from nbconvert.exporters import html as exporter
-
-    from dlref.mkdocs_plugin import _convert_without_soup
-
-    as_it_is = convert.nb2html(notebook)
-    parse = exporter.BeautifulSoup
-    _convert_without_soup(convert)
-    _convert_without_soup(convert)  # a second build in the process (mkdocs serve) wraps nothing more
-    return as_it_is, convert.nb2html(notebook), exporter.BeautifulSoup is parse
-
-
-def test_a_notebook_page_is_the_same_without_nbconverts_own_parse(tmp_path: Path) -> None:
-    """nbconvert's HTMLExporter parses and prints again every page it makes, to give images without
-    alt text a placeholder and outputs a ``tabindex`` (0.5 s of a cold build's CPU); the build skips
-    that pass and ``slim_notebook``, which parses the page anyway, does the same: the page is the
-    same, byte for byte. It fails if nbconvert's pass comes to do anything else."""
-    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
-    from pymdownx.slugs import slugify
-
-    from dlref.publish.html import slim_notebook
-
-    png = base64.b64encode(b"\x89PNG-bytes").decode()
-    notebook = new_notebook(
-        cells=[
-            new_markdown_cell('# A page\n\nA linked image: <img src="diagram.png">'),
-            new_code_cell("print('x' * 300)", outputs=[new_output("stream", name="stdout", text="x" * 300 + "\n")]),
-            new_code_cell("fig", outputs=[new_output("display_data", data={"image/png": png, "text/plain": "Figure"})]),
-        ],
-        metadata={
-            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
-            "language_info": {"name": "python"},
-        },
-    )
-    path = tmp_path / "page.ipynb"
-    nbformat.write(notebook, path)
-    as_it_is, skipped, restored = forkserver.call(_convert_both_ways, str(path))
-    assert restored  # nbconvert's exporter has its BeautifulSoup back once the notebook is converted
-    assert as_it_is.count("No description has been provided for this image") == 2
-    assert "No description" not in skipped
-    assert as_it_is.count('tabindex="0"') - skipped.count('tabindex="0"') == 5  # three cells' inputs, two outputs
-    slugs = slugify(case="lower")
-    slim = slim_notebook(skipped, slugs, image_prefix="page")
-    assert slim == slim_notebook(as_it_is, slugs, image_prefix="page")
-    assert '<img alt="No description has been provided for this image" src="diagram.png"/>' in slim.html
-    assert '<img alt="Figure 1" src="page-1.png"/>' in slim.html
-    assert slim.html.count('tabindex="0"') == 2  # the outputs, not the inputs
-
-
-def test_a_deferred_module_runs_once_when_a_name_of_it_is_first_read(tmp_path: Path) -> None:
-    """``_defer_import``: ``import m`` and ``from package import m`` leave it unrun, as the import
-    system's read of ``__spec__`` does; the first other read runs ``first``, then the module, once,
-    in the same module object, then ``then``, before the name is read."""
-    package = tmp_path / "deferred_pkg"
-    package.mkdir()
-    (package / "__init__.py").write_text("")
-    (package / "mod.py").write_text("import builtins\nbuiltins.dlref_ran.append('mod')\nVALUE = 42\n")
-    forkserver.call(_defer_and_read, str(tmp_path))
-
-
-def _defer_and_read(folder: str) -> None:
-    import builtins
-    import importlib
-    import sys
-
-    from dlref.mkdocs_plugin import _defer_import
-
-    sys.path.insert(0, folder)
-    builtins.dlref_ran = []
-
-    def then(module) -> None:
-        builtins.dlref_ran.append(f"then, VALUE {module.VALUE}")
-        module.VALUE += 1  # what the first read gets
-
-    assert _defer_import("deferred_pkg.mod", first=lambda: builtins.dlref_ran.append("first"), then=then)
-    assert not _defer_import("deferred_pkg.mod")  # already there
-    assert not _defer_import("no_such_package.mod")
-    assert not _defer_import("no_such_module")
-    deferred = sys.modules["deferred_pkg.mod"]
-    import deferred_pkg.mod
-    from deferred_pkg import mod
-
-    assert importlib.import_module("deferred_pkg.mod") is mod is deferred_pkg.mod is deferred
-    assert builtins.dlref_ran == []
-    assert mod.VALUE == 43
-    assert deferred.VALUE == 43
-    assert builtins.dlref_ran == ["first", "mod", "then, VALUE 42"]
-    assert type(mod) is type(sys)
-    assert mod.__name__ == "deferred_pkg.mod"
+    own = {p.stem for p in (ROOT / "src/dlref_site").glob("*.py")} | {"dlref_site", "dlref"}
+    found = []
+    for path in sorted((ROOT / "src/dlref_site").glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        imported = (
+            {
+                (alias.asname or alias.name).split(".")[0]
+                for node in ast.walk(tree)
+                if isinstance(node, ast.Import | ast.ImportFrom)
+                for alias in node.names
+            }
+            - own
+            - set(sys.stdlib_module_names)
+        )
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.endswith("__"):
+                base = node.value
+                while isinstance(base, ast.Attribute):
+                    base = base.value
+                name = getattr(base, "id", "")
+                if name in imported:
+                    found.append(f"{path.name}:{node.lineno}: {ast.unparse(node)}")
+            if isinstance(node, ast.Assign | ast.AugAssign):
+                for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
+                    if isinstance(target, ast.Attribute) and getattr(target.value, "id", "") in imported:
+                        found.append(f"{path.name}:{node.lineno}: assigns {ast.unparse(target)}")
+    assert found == []

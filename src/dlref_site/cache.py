@@ -3,7 +3,8 @@ r"""What a run's outcome depends on, and where passing outcomes are kept.
 A key is a hash of everything that can change what a page prints: the page's expanded source (so
 every file its snippets include, at any depth), the sources of the library (``dlref``) and of this
 machinery (``dlref_site``), every installed distribution's version, Python's, the device, and the
-environment variables that change output (``COLUMNS``, thread counts, ``DLREF_*``...). Outcomes are
+environment variables that change output (thread counts, hash seeds, ``DLREF_*``...; pages run
+without ``COLUMNS`` and ``LINES``, see [`page_environment`][dlref_site.runner.page_environment]). Outcomes are
 JSON files written atomically; an unreadable one is a miss; entries unused for 14 days are pruned.
 
 [`platform`][dlref_site.cache.platform] decides how outputs are compared: exactly on the reference
@@ -41,7 +42,7 @@ CACHE_ENV_VAR = "DLREF_CACHE"
 CACHE_DIR_ENV_VAR = "DLREF_CACHE_DIR"
 """Where to keep the cache instead of ``.cache/dlref/`` in the project."""
 _OUTPUT_ENV = re.compile(
-    r"^(COLUMNS|LINES|LANG|LC_\w+|TZ|PYTHONHASHSEED|PYTHONIOENCODING|OMP_\w+|MKL_\w+|OPENBLAS_\w+|"
+    r"^(LANG|LC_\w+|TZ|PYTHONHASHSEED|PYTHONIOENCODING|OMP_\w+|MKL_\w+|OPENBLAS_\w+|"
     r"CUDA_\w+|CUBLAS_\w+|TORCH_\w+|PYTORCH_\w+|DLREF_\w+|MPLBACKEND)$"
 )
 _NOT_OUTPUT = {CACHE_ENV_VAR, CACHE_DIR_ENV_VAR, "DLREF_FORK_SERVER", "DLREF_BUILT_SITE", "DLREF_CHROMIUM"}

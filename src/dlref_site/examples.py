@@ -33,7 +33,18 @@ from pathlib import Path
 
 from dlref_site.check import ATOL, RTOL, check, first_difference, normalise
 
-__all__ = ["Example", "Page", "SnippetError", "apply", "blocks", "docstring_page", "fresh_state", "parse", "rewrite", "run"]
+__all__ = [
+    "Example",
+    "Page",
+    "SnippetError",
+    "apply",
+    "blocks",
+    "docstring_page",
+    "fresh_state",
+    "parse",
+    "rewrite",
+    "run",
+]
 
 _FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^`\n]*?)[ \t]*$")
 _CONSOLE = re.compile(r"^(?:\{\s*\.(?:pycon|python-console)(?=[\s}])|(?:pycon|python-console)(?=[\s{]|$))")
@@ -342,7 +353,9 @@ def rewrite(page: Page, only_failures: bool = False) -> tuple[dict[str, list[tup
         first = example.at + example.source.count("\n")
         span = [page.origins[i] for i in range(first, first + example.want.count("\n"))]
         path = page.name if not only_failures else example.path
-        start = (first + 1) if not only_failures else (span[0][1] if span else example.line + example.source.count("\n"))
+        start = (
+            (first + 1) if not only_failures else (span[0][1] if span else example.line + example.source.count("\n"))
+        )
         if only_failures and any(o != (example.path, start + k) for k, o in enumerate(span)):
             left.append(example)  # the output's lines are not consecutive in one file
             continue

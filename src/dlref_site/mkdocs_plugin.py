@@ -25,6 +25,7 @@ from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 from mkdocs.utils.meta import get_data
 
+from dlref_site import forkserver
 from dlref_site import html as publish
 from dlref_site.examples import SnippetError, parse
 from dlref_site.runner import Outcome, Runner
@@ -41,7 +42,9 @@ def footer(device: str) -> str:
     where = device
     if device.startswith("cuda"):
         where += f" ({torch.cuda.get_device_name(device)})"
-    return f"Every output on this site was produced and checked at build time with torch {torch.__version__} on {where}."
+    return (
+        f"Every output on this site was produced and checked at build time with torch {torch.__version__} on {where}."
+    )
 
 
 class Options(base.Config):
@@ -59,6 +62,7 @@ class DlrefPlugin(BasePlugin[Options]):
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         from dlref.device import DeviceError
 
+        forkserver.freeze_at_exit()  # the build's exit, alone on one core, skips collecting what it made
         root = Path(config.config_file_path).resolve().parent
         try:
             self.runner = Runner(root)
@@ -154,8 +158,10 @@ class DlrefPlugin(BasePlugin[Options]):
             slim = publish.slim_notebook(_resolve_links(html, page, files), slugify, image_prefix=Path(uri).stem)
             self.styles, self.images[uri] = slim.styles, slim.images
             items = _flat_toc(page.toc)
-            anchors = slim.anchors if len(slim.anchors) == len(items) else publish.unique_slugs(
-                [item.title for item in items], slugify
+            anchors = (
+                slim.anchors
+                if len(slim.anchors) == len(items)
+                else publish.unique_slugs([item.title for item in items], slugify)
             )
             for item, anchor in zip(items, anchors, strict=True):
                 item.id = anchor
@@ -208,7 +214,8 @@ class DlrefPlugin(BasePlugin[Options]):
             path.write_text(self.styles, encoding="utf-8")
         ran = self.runner.ran
         log.info(
-            f"dlref: executed {len(ran)} of {len(self.results)}" + (f" ({', '.join(ran)})" if ran else "")
+            f"dlref: executed {len(ran)} of {len(self.results)}"
+            + (f" ({', '.join(ran)})" if ran else "")
             + f"; {len(self.results) - len(ran)} unchanged, from the cache; {self.runner.prune()} old entries pruned"
         )
 

@@ -24,8 +24,6 @@ from dlref_site import forkserver
 __all__ = ["main", "run_module"]
 
 
-
-
 def run_module(
     module: str,
     args: Sequence[str] = (),

@@ -99,10 +99,29 @@ def share_cores(processes: int) -> None:
 # --- tasks: each runs in a fresh process ---------------------------------------------------------
 
 
+def page_environment(environ: dict[str, str]) -> None:
+    """Make ``environ`` what a page's process runs with.
+
+    ``COLUMNS`` and ``LINES`` go: pandas sizes its tables by them, and what a page prints must not
+    depend on the terminal of whoever builds it. ``DLREF_DEVICE`` decides the device for the pages
+    too, which pick it with ``torch.cuda.is_available()``: ``cpu`` hides every GPU from them, and
+    ``cuda:N`` shows them GPU ``N`` only (as their ``cuda``).
+    """
+    for name in ("COLUMNS", "LINES"):
+        environ.pop(name, None)
+    wanted = environ.get("DLREF_DEVICE", "").strip()
+    if wanted == "cpu":
+        environ["CUDA_VISIBLE_DEVICES"] = ""
+    elif wanted.startswith("cuda:") and wanted[5:].isdigit():
+        environ["CUDA_VISIBLE_DEVICES"] = wanted[5:]
+
+
 def _in_fresh_process(task: Callable[..., Outcome], *args: object) -> Outcome:
     import faulthandler
 
     import numpy as np
+
+    page_environment(os.environ)  # before anything asks CUDA which devices there are
 
     faulthandler.enable()  # a crash prints the page's line: examples are compiled at it
     np.random.seed()  # a forked child shares its parent's NumPy state; a new interpreter would not
@@ -183,7 +202,7 @@ class Runner:
         cache_dir: the cache folder (default: ``cache.directory(project)``); ``None``: no cache.
     """
 
-    def __init__(self, project: Path, device: str | None = None, cache_dir: Path | None | str = "default") -> None:
+    def __init__(self, project: Path, device: str | None = None, cache_dir: Path | str | None = "default") -> None:
         if device is None:
             from dlref.device import default_device
 
@@ -212,15 +231,19 @@ class Runner:
             future.set_result(Outcome(**stored))
             return future
         self.ran.append(name)
-        future = submit(task, *args, tag=self.prefix)
-        if key:
-            future.add_done_callback(lambda done: self._keep(key, done))
-        return future
+        outer: Future[Outcome] = Future()  # done once the outcome is stored: a later lookup finds it
+        inner = submit(task, *args, tag=self.prefix)
+        inner.add_done_callback(lambda done: self._keep(key, done, outer))
+        return outer
 
-    def _keep(self, key: str, done: Future) -> None:
-        outcome = None if done.exception() else done.result()
-        if outcome is not None and outcome.passed:
+    def _keep(self, key: str, done: Future, outer: Future) -> None:
+        if done.exception() is not None:
+            outer.set_exception(done.exception())
+            return
+        outcome = done.result()
+        if key and outcome.passed:
             self.store.put(key, asdict(outcome))
+        outer.set_result(outcome)
 
     def page(self, name: str, text: str) -> Future[Outcome]:
         """Run page ``name`` (its Markdown ``text``), or take its outcome from the cache."""
@@ -244,6 +267,7 @@ class Runner:
 
     def prune(self) -> int:
         return self.store.prune()
+
 
 # --- processes --------------------------------------------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import subprocess
 import sys
@@ -112,7 +113,9 @@ def test_ellipsis_only_when_asked() -> None:
         assert check("tensor([0, 1, ..., 9])", "tensor([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])", ellipsis=True, rtol=rtol)
         assert not check("tensor([0, 1, ..., 8])", "tensor([0, 1, 2, 9])", ellipsis=True, rtol=rtol)
     # torch's own summary of a long tensor is compared as any other token.
-    assert check("tensor([0, 1, 2, ..., 997, 998, 999])", "tensor([   0,    1,    2,  ...,  997,  998,  999])", rtol=1e-4)
+    assert check(
+        "tensor([0, 1, 2, ..., 997, 998, 999])", "tensor([   0,    1,    2,  ...,  997,  998,  999])", rtol=1e-4
+    )
 
 
 def test_first_difference_names_the_token() -> None:
@@ -331,8 +334,16 @@ def test_update_outputs_is_the_update_module_run_as_a_script(tmp_path: Path) -> 
 
 @pytest.mark.parametrize(
     "opening",
-    ["```pycon", "``` pycon", "~~~pycon", "```{.pycon}", '``` { .pycon title="demo" }', '```pycon title="demo"',
-     "````pycon", "```python-console"],
+    [
+        "```pycon",
+        "``` pycon",
+        "~~~pycon",
+        "```{.pycon}",
+        '``` { .pycon title="demo" }',
+        '```pycon title="demo"',
+        "````pycon",
+        "```python-console",
+    ],
 )
 def test_every_console_fence_form_runs(opening: str) -> None:
     closing = opening[: len(opening) - len(opening.lstrip("`~"))]
@@ -346,7 +357,7 @@ def test_examples_in_snippets_run_at_any_depth_and_are_reported_and_rewritten_wh
 ) -> None:
     (tmp_path / "d1.md").write_text('--8<-- "d2.md"\n', encoding="utf-8")
     chain = [f"d{n}.md" for n in range(2, 7)]
-    for this, after in zip(chain, chain[1:], strict=False):
+    for this, after in itertools.pairwise(chain):
         (tmp_path / this).write_text(f'--8<-- "{after}"\n', encoding="utf-8")
     (tmp_path / "d6.md").write_text("```pycon\n>>> 2 + 2\n5\n```\n", encoding="utf-8")
     text = 'Title\n\n--8<-- "d1.md"\n\n    --8<-- "d6.md"\n'
@@ -370,7 +381,9 @@ def test_a_snippet_that_cannot_be_included_is_named(tmp_path: Path) -> None:
 
 
 def test_sections_and_line_ranges_are_included_as_pymdown_includes_them(tmp_path: Path) -> None:
-    (tmp_path / "code.py").write_text("a = 1\n# --8<-- [start:two]\nb = 2\n# --8<-- [end:two]\nc = 3\n", encoding="utf-8")
+    (tmp_path / "code.py").write_text(
+        "a = 1\n# --8<-- [start:two]\nb = 2\n# --8<-- [end:two]\nc = 3\n", encoding="utf-8"
+    )
     text = '```python\n--8<-- "code.py:two"\n--8<-- "code.py:1:1"\n--8<-- "code.py"\n```\n'
     assert parse(text, "p.md", [tmp_path]).text == "```python\nb = 2\na = 1\na = 1\nb = 2\nc = 3\n```\n"
 
@@ -382,11 +395,15 @@ def test_the_site_renders_what_the_parser_finds(tmp_path: Path) -> None:
     (tests/test_site.py), as it fails any console block that did not run."""
     import markdown
 
-    md = markdown.Markdown(extensions=["pymdownx.superfences", "pymdownx.highlight", "pymdownx.snippets"],
-                           extension_configs={"pymdownx.snippets": {"base_path": [str(tmp_path)]}})
+    md = markdown.Markdown(
+        extensions=["pymdownx.superfences", "pymdownx.highlight", "pymdownx.snippets"],
+        extension_configs={"pymdownx.snippets": {"base_path": [str(tmp_path)]}},
+    )
     (tmp_path / "inc.md").write_text("~~~pycon\n>>> 1\n1\n~~~\n", encoding="utf-8")
-    text = ("```pycon\n>>> 1\n1\n```\n\n``` { .pycon }\n>>> 2\n2\n```\n\n--8<-- \"inc.md\"\n\n"
-            "````markdown\n```pycon\n>>> 3\n```\n````\n\n```python\n>>> 4\n```\n")
+    text = (
+        '```pycon\n>>> 1\n1\n```\n\n``` { .pycon }\n>>> 2\n2\n```\n\n--8<-- "inc.md"\n\n'
+        "````markdown\n```pycon\n>>> 3\n```\n````\n\n```python\n>>> 4\n```\n"
+    )
     html = md.convert(text)
     assert len(parse(text, "p.md", [tmp_path]).examples) == 3
     assert html.count('<span class="gp">&gt;&gt;&gt; </span>') == 4  # the three, and the one inside ````markdown

@@ -6,7 +6,7 @@ import base64
 
 from pymdownx.slugs import slugify
 
-from dlref.publish.html import mark_pycon_outputs, slim_notebook
+from dlref_site.html import mark_pycon_outputs, slim_notebook
 
 NOTEBOOK = """
 <style type="text/css">.jupyter-wrapper{--x: 1}</style>

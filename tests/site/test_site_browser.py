@@ -31,7 +31,7 @@ import yaml
 from bs4 import BeautifulSoup
 from html_tags import PageTags
 
-from dlref.runner import run_script, submit
+from dlref_site.runner import Runner, run_script, submit
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = (
@@ -232,7 +232,7 @@ def test_page_loads_cleanly_and_its_copy_button_gives_code_that_runs(
 
     Then the first code block of the page (a ``pycon`` block, or a notebook's first cell), copied
     with its button, is the code without prompts or outputs, and a reference page's copy runs on its
-    own, as pasted into a new ``python`` (``dlref.runner.run_script``: a fresh process with fresh
+    own, as pasted into a new ``python`` (``dlref_site.runner.run_script``: a fresh process with fresh
     globals). A notebook's copy is its cell's source, which the build has just executed. The API
     page is not copied: its docstring examples run in their module's namespace.
     """
@@ -253,7 +253,7 @@ def test_page_loads_cleanly_and_its_copy_button_gives_code_that_runs(
     assert code.rstrip("\n").splitlines() == [
         line[4:] for line in shown.splitlines() if line.startswith((">>> ", "... "))
     ]
-    outcome = submit(run_script, f"copied from /{path}", code, str(tmp_path)).result()
+    outcome = submit(run_script, f"copied from /{path}", code, str(tmp_path), tag=Runner(ROOT).prefix).result()
     assert outcome.passed, f"/{path}: copied code failed:\n{code}\n{outcome.report}"
 
 

@@ -2,25 +2,26 @@
 
 from __future__ import annotations
 
-import doctest
 import re
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from dlref.engine import check
-from dlref.publish.notebook import PLAIN_REPR, output_text, page_notebook
-from dlref.runner import run_notebook_page, submit
+from dlref_site.check import check
+from dlref_site.examples import parse
+from dlref_site.notebooks import PLAIN_REPR, output_text, page_notebook
+from dlref_site.runner import Runner, run_notebook, submit
 
 ROOT = Path(__file__).resolve().parents[2]
+RUNNER = Runner(ROOT)
 
 
 def page_notebooks(site: Path) -> dict[Path, Path]:
     """The ``.ipynb`` next to each built Markdown page with examples, by source page."""
     found = {}
     for source in sorted((ROOT / "docs").rglob("*.md")):
-        if "```pycon" not in source.read_text(encoding="utf-8"):
+        if not parse(source.read_text(encoding="utf-8"), source.name, [ROOT]).examples:
             continue
         relative = source.relative_to(ROOT / "docs").with_suffix("")
         folder = site / relative.parent if relative.name == "index" else site / relative
@@ -31,7 +32,7 @@ def page_notebooks(site: Path) -> dict[Path, Path]:
 def execute_all(notebooks: list[nbformat.NotebookNode], cwd: Path) -> list[nbformat.NotebookNode]:
     """Run each notebook as a reader would, in a fresh process, all at once; return them executed.
 
-    ``dlref.runner.execute_notebook`` records what a Jupyter kernel sends (``tests/test_runner.py``
+    ``dlref_site.notebooks.execute`` records what a Jupyter kernel sends (``tests/test_runner.py``
     checks it against a real kernel) and, like nbclient's ``allow_errors``, goes on after a cell that
     raises: pages show expected exceptions. A kernel per notebook would cost seconds of start-up each.
     """
@@ -39,7 +40,7 @@ def execute_all(notebooks: list[nbformat.NotebookNode], cwd: Path) -> list[nbfor
     for number, notebook in enumerate(notebooks):
         paths.append(cwd / f"notebook-{number}.ipynb")
         nbformat.write(notebook, paths[-1])
-    futures = [submit(run_notebook_page, str(path), True) for path in paths]
+    futures = [submit(run_notebook, str(path), True, tag=RUNNER.prefix) for path in paths]
     executed = []
     for future in futures:
         outcome = future.result()
@@ -60,7 +61,8 @@ def differences(notebook: nbformat.NotebookNode, name: str) -> list[str]:
             if error or printed:
                 found.append(f"{name} cell {number}: expected no output, got {error or printed!r}")
             continue
-        tolerances = {"rtol": expected["rtol"], "atol": expected["atol"], "ellipsis": expected["ellipsis"]}
+        rtol = None if RUNNER.exact else expected["rtol"]
+        tolerances = {"rtol": rtol, "atol": expected["atol"], "ellipsis": expected["ellipsis"]}
         if expected["exc_msg"] is not None:
             # IPython names the exception without its module (doctest's form may include it).
             want = re.sub(r"^[\w.]+\.(\w+:)", r"\1", expected["exc_msg"])
@@ -83,14 +85,8 @@ def test_downloaded_notebooks_reproduce_their_pages(built_site: Path, tmp_path: 
         notebook = nbformat.read(path, as_version=4)
         nbformat.validate(notebook)
         # every example of the page that shows an output is one checked cell of the notebook
-        page = source.read_text(encoding="utf-8")
-        blocks = re.findall(r"^([ \t]*)```pycon\n(.*?)^\1```", page, re.MULTILINE | re.DOTALL)
-        examples = [
-            example
-            for indent, body in blocks
-            for example in doctest.DocTestParser().get_examples(re.sub(rf"(?m)^{indent}", "", body))
-        ]
-        shown = [example for example in examples if example.want or example.exc_msg]
+        examples = parse(source.read_text(encoding="utf-8"), source.name, [ROOT]).examples
+        shown = [example for example in examples if example.want or example.example.exc_msg]
         checked = [cell for cell in notebook.cells if "dlref" in cell.metadata]
         assert len(checked) == len(shown) > 0, source
         notebooks[source] = notebook

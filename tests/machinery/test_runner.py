@@ -1,4 +1,5 @@
-"""The runner: kernel-free notebooks give what a kernel gives; the cache re-runs exactly what changed."""
+"""The runner: kernel-free notebooks give what a kernel gives; the cache re-runs exactly what changed,
+and no result is stored from code older than its key."""
 
 from __future__ import annotations
 
@@ -10,19 +11,25 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from dlref.publish.notebook import stable_cell_ids
-from dlref.runner import (
-    CACHE_ENV_VAR,
-    JOBS_ENV_VAR,
-    Cache,
-    Outcome,
-    _environment_fingerprint,
-    _source_fingerprint,
-    run_markdown_page,
-    run_notebook_page,
-    run_script,
-    submit,
-)
+from dlref_site import cache, forkserver
+from dlref_site.cache import CACHE_ENV_VAR, Store, fingerprint
+from dlref_site.notebooks import stable_cell_ids
+from dlref_site.runner import JOBS_ENV_VAR, Outcome, Runner, run_notebook, run_page, run_script
+
+ROOT = Path(__file__).resolve().parents[2]
+TAG = Runner(ROOT, device="cpu").prefix  # the test run's server (tests/conftest.py) has this tag
+
+
+def submit(task, *args):
+    """Run ``task(*args)`` in a fresh process from the test run's server, as the runner does."""
+    from dlref_site.runner import submit as run_in_fresh_process
+
+    return run_in_fresh_process(task, *args, tag=TAG)
+
+
+def run_markdown_page(name: str, text: str) -> Outcome:
+    return run_page(name, text, [str(ROOT)], True)
+
 
 PAGE = "```pycon\n>>> 6 * 7\n42\n```\n"
 
@@ -94,7 +101,7 @@ def test_a_notebook_gets_the_outputs_a_kernel_gives(tmp_path: Path, monkeypatch:
     monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))  # the kernel's history: not in the user's
     path = tmp_path / "outputs.py"
     path.write_text(NOTEBOOK, encoding="utf-8")
-    outcome = submit(run_notebook_page, str(path), True).result()
+    outcome = submit(run_notebook, str(path), True).result()
     assert outcome.passed, outcome.report
     ours = nbformat.reads(outcome.shown, as_version=4)
     nbformat.validate(ours)
@@ -139,7 +146,7 @@ def test_a_figure_is_rendered_once_for_its_cell(tmp_path: Path) -> None:
         "print(shown, len(renders))\n",
         encoding="utf-8",
     )
-    outcome = submit(run_notebook_page, str(path)).result()
+    outcome = submit(run_notebook, str(path)).result()
     assert outcome.passed, outcome.report
     cells = [cell for cell in nbformat.reads(outcome.shown, as_version=4).cells if cell.cell_type == "code"]
     assert [output.output_type for output in cells[1].outputs] == ["display_data"]
@@ -155,7 +162,7 @@ def test_running_a_notebook_leaves_the_users_ipython_history_alone(
     monkeypatch.setenv("IPYTHONDIR", str(home))
     path = tmp_path / "history.py"
     path.write_text("# %%\nx = 6 * 7\n\n# %%\nx\n\n# %%\nprint(In[1], Out[2], _)\n", encoding="utf-8")
-    outcome = submit(run_notebook_page, str(path)).result()
+    outcome = submit(run_notebook, str(path)).result()
     assert outcome.passed, outcome.report
     cells = [cell for cell in nbformat.reads(outcome.shown, as_version=4).cells if cell.cell_type == "code"]
     assert cells[2].outputs[0].text == "x = 6 * 7 42 42\n"
@@ -165,7 +172,7 @@ def test_running_a_notebook_leaves_the_users_ipython_history_alone(
 def test_a_cell_that_raises_stops_the_notebook_and_is_named(tmp_path: Path) -> None:
     path = tmp_path / "broken.py"
     path.write_text("# %%\nx = 1\n\n# %%\n{}['missing']\n\n# %%\nprint('never')\n", encoding="utf-8")
-    outcome = submit(run_notebook_page, str(path)).result()
+    outcome = submit(run_notebook, str(path)).result()
     assert not outcome.passed
     assert f"{path}, cell 2:" in outcome.report
     assert "KeyError: 'missing'" in outcome.report
@@ -186,24 +193,87 @@ def test_a_page_that_differs_reports_file_and_line() -> None:
     assert "docs/wrong.md:2: example did not show what the page shows" in outcome.report
 
 
-def test_the_cache_key_covers_text_name_and_device(tmp_path: Path) -> None:
-    cache = Cache(tmp_path, device="cpu")
-    key = cache.key("page", "docs/a.md", PAGE)
-    assert key == Cache(tmp_path, device="cpu").key("page", "docs/a.md", PAGE)
-    assert key != cache.key("page", "docs/a.md", PAGE.replace("42", "42 "))
-    assert key != cache.key("page", "docs/b.md", PAGE)
-    assert key != cache.key("notebook", "docs/a.md", PAGE)
-    assert key != Cache(tmp_path, device="cuda:0").key("page", "docs/a.md", PAGE)
+def test_the_cache_key_covers_text_name_comparison_and_device(tmp_path: Path) -> None:
+    runner = Runner(ROOT, device="cpu", cache_dir=tmp_path)
+    key = runner.key("page", "docs/a.md", PAGE)
+    assert key == Runner(ROOT, device="cpu", cache_dir=tmp_path).key("page", "docs/a.md", PAGE)
+    assert key != runner.key("page", "docs/a.md", PAGE.replace("42", "42 "))
+    assert key != runner.key("page", "docs/b.md", PAGE)
+    assert key != runner.key("notebook", "docs/a.md", PAGE)
+    assert key != Runner(ROOT, device="cuda:0", cache_dir=tmp_path).key("page", "docs/a.md", PAGE)
+    assert Runner(tmp_path, device="cpu").tolerance  # no constraints.txt there: not the reference platform
 
 
-def test_changing_any_dlref_source_changes_the_fingerprint(tmp_path: Path) -> None:
-    package = tmp_path / "dlref"
-    shutil.copytree(Path(_source_fingerprint.__code__.co_filename).parent, package)
-    before = _source_fingerprint(package)
-    assert before == _source_fingerprint(package)
-    target = package / "tensors" / "creation.py"
+@pytest.mark.parametrize("variable", ["PYTHONHASHSEED", "OMP_NUM_THREADS", "DLREF_DEVICE", "TZ", "LANG"])
+def test_environment_variables_that_change_output_change_the_key(
+    variable: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Hash seeds order sets, thread counts split sums, the device changes kernels."""
+    monkeypatch.delenv(variable, raising=False)
+    before = fingerprint("cpu")
+    monkeypatch.setenv(variable, "173")
+    assert fingerprint("cpu") != before
+    monkeypatch.setenv("DLREF_FORK_SERVER", "x@/elsewhere")  # where the server is changes no output
+    monkeypatch.setenv("DLREF_CACHE_DIR", "/elsewhere")
+    assert fingerprint("cpu") == fingerprint("cpu")
+
+
+def test_the_terminal_size_never_reaches_a_page(monkeypatch: pytest.MonkeyPatch) -> None:
+    """pandas sizes its tables by COLUMNS and LINES: a page prints the same whoever builds it."""
+    page = (
+        "```pycon\n>>> import os, pandas as pd\n>>> os.environ.get('COLUMNS'), os.environ.get('LINES')\n(None, None)\n"
+        ">>> pd.DataFrame([range(30)]).shape\n(1, 30)\n```\n"
+    )
+    monkeypatch.setenv("COLUMNS", "40")
+    monkeypatch.setenv("LINES", "10")
+    runner = Runner(ROOT, device="cpu", cache_dir=None)
+    outcome = runner.page("docs/columns.md", page).result()
+    assert outcome.passed, outcome.report
+
+
+def _copy_of_the_packages(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    copies = []
+    for package in cache.PACKAGES:
+        copies.append(tmp_path / package.name)
+        shutil.copytree(package, copies[-1], ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(cache, "PACKAGES", tuple(copies))
+    return copies
+
+
+@pytest.mark.parametrize("package", [0, 1], ids=["dlref_site", "dlref"])
+def test_changing_any_library_or_machinery_source_changes_the_fingerprint(
+    package: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    copies = _copy_of_the_packages(tmp_path, monkeypatch)
+    before = fingerprint("cpu")
+    assert before == fingerprint("cpu")
+    target = sorted(copies[package].rglob("*.py"))[-1]
     target.write_text(target.read_text(encoding="utf-8") + "\n# a comment\n", encoding="utf-8")
-    assert _source_fingerprint(package) != before
+    assert fingerprint("cpu") != before
+
+
+def test_a_library_edit_in_a_long_lived_process_reruns_pages_on_a_new_server(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``mkdocs serve``: one process builds again after a source changes. The next build's key is new,
+    so the page runs again, and its process is forked from a new server, not from the one that
+    imported the old sources (whose result would be stored under the new key)."""
+    copies = _copy_of_the_packages(tmp_path, monkeypatch)
+    monkeypatch.delenv(forkserver.ENV_VAR, raising=False)  # this process's own servers, as serve has
+    store = tmp_path / "cache"
+    first = Runner(ROOT, device="cpu", cache_dir=store)
+    assert first.page("docs/a.md", PAGE).result().passed
+    server = first_server = forkserver.address()
+    again = Runner(ROOT, device="cpu", cache_dir=store)
+    assert again.page("docs/a.md", PAGE).result().passed
+    assert (again.ran, forkserver.address()) == ([], server)  # nothing changed: from the cache
+    device = copies[1] / "device.py"
+    device.write_text(device.read_text(encoding="utf-8") + "\n# edited while serving\n", encoding="utf-8")
+    edited = Runner(ROOT, device="cpu", cache_dir=store)
+    assert edited.page("docs/a.md", PAGE).result().passed
+    assert edited.ran == ["docs/a.md"]
+    assert forkserver.address() != first_server
+    forkserver.stop()
 
 
 def test_installing_or_upgrading_a_distribution_changes_the_fingerprint(
@@ -211,11 +281,11 @@ def test_installing_or_upgrading_a_distribution_changes_the_fingerprint(
 ) -> None:
     """The installed versions are read again only when a folder of ``sys.path`` has changed."""
     monkeypatch.syspath_prepend(str(tmp_path))
-    before = _environment_fingerprint("cpu")
+    before = fingerprint("cpu")
     read = []
     distributions = importlib.metadata.distributions
     monkeypatch.setattr(importlib.metadata, "distributions", lambda: read.append(1) or distributions())
-    assert _environment_fingerprint("cpu") == before
+    assert fingerprint("cpu") == before
     assert read == []  # nothing changed: the list is kept
     for version in ("1.0", "1.1"):
         for old in tmp_path.glob("*.dist-info"):
@@ -225,54 +295,61 @@ def test_installing_or_upgrading_a_distribution_changes_the_fingerprint(
         (info / "METADATA").write_text(
             f"Metadata-Version: 2.1\nName: dlref-fake\nVersion: {version}\n", encoding="utf-8"
         )
-        after = _environment_fingerprint("cpu")
+        after = fingerprint("cpu")
         assert after != before, version
         before = after
     assert len(read) == 2
 
 
 def test_only_passing_outcomes_are_kept(tmp_path: Path) -> None:
-    cache = Cache(tmp_path, device="cpu")
-    passing, failing = cache.key("page", "a.md", PAGE), cache.key("page", "b.md", PAGE)
-    cache.put(passing, Outcome(True, shown=PAGE))
-    cache.put(failing, Outcome(False, report="a.md:2: wrong"))
-    assert cache.get(passing) == Outcome(True, shown=PAGE)
-    assert cache.get(failing) is None
+    runner = Runner(ROOT, device="cpu", cache_dir=tmp_path)
+    assert runner.page("docs/a.md", PAGE).result().passed
+    assert not runner.page("docs/b.md", PAGE.replace("42", "41")).result().passed
+    assert len(list(tmp_path.glob("*.json"))) == 1
+    assert runner.store.get(runner.key("page", "docs/a.md", PAGE))["shown"] == PAGE
 
 
-def test_a_damaged_entry_is_a_miss(tmp_path: Path) -> None:
-    cache = Cache(tmp_path, device="cpu")
-    key = cache.key("page", "a.md", PAGE)
+def test_a_damaged_or_truncated_entry_is_a_miss_and_is_replaced(tmp_path: Path) -> None:
+    runner = Runner(ROOT, device="cpu", cache_dir=tmp_path)
+    key = runner.key("page", "docs/a.md", PAGE)
     (tmp_path / f"{key}.json").write_text('{"passed": tr', encoding="utf-8")
-    assert cache.get(key) is None
+    assert runner.store.get(key) is None
+    assert runner.page("docs/a.md", PAGE).result().passed
+    assert runner.ran == ["docs/a.md"]
+    assert runner.store.get(key)["passed"] is True
+
+
+def test_old_entries_are_pruned(tmp_path: Path) -> None:
+    import os
+    import time
+
+    store = Store(tmp_path)
+    store.put("old", {"passed": True})
+    store.put("new", {"passed": True})
+    (tmp_path / "left.123.tmp").write_text("{", encoding="utf-8")  # a writer that died
+    long_ago = time.time() - 30 * 86400
+    for name in ("old.json", "left.123.tmp"):
+        os.utime(tmp_path / name, (long_ago, long_ago))
+    assert store.prune() == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["new.json"]
 
 
 def test_the_cache_can_be_switched_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(CACHE_ENV_VAR, "0")
-    cache = Cache(tmp_path, device="cpu")
-    key = cache.key("page", "a.md", PAGE)
-    cache.put(key, Outcome(True, shown=PAGE))
-    assert cache.get(key) is None
+    monkeypatch.setenv("DLREF_CACHE_DIR", str(tmp_path))
+    runner = Runner(ROOT, device="cpu")
+    assert runner.page("docs/a.md", PAGE).result().passed
+    assert runner.page("docs/a.md", PAGE).result().passed
+    assert runner.ran == ["docs/a.md", "docs/a.md"]
     assert list(tmp_path.iterdir()) == []
 
 
-def test_the_runner_examples_pass_with_the_cache_off(monkeypatch: pytest.MonkeyPatch) -> None:
-    """``DLREF_CACHE=0 mkdocs build`` runs these examples too (the API page); they once failed there."""
-    import dlref.runner
-    from dlref.engine import run_docstrings
-
-    monkeypatch.setenv(CACHE_ENV_VAR, "0")
-    runs = run_docstrings(dlref.runner)
-    assert runs
-    assert [run.report() for run in runs if not run.passed] == []
-
-
 def test_a_bad_job_count_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
-    from dlref.runner import _jobs
+    from dlref_site.runner import jobs
 
     monkeypatch.setenv(JOBS_ENV_VAR, "two")
     with pytest.raises(ValueError, match="DLREF_JOBS='two': expected a positive whole number"):
-        _jobs()
+        jobs()
 
 
 def test_a_page_that_kills_its_process_fails_alone_and_the_next_one_runs() -> None:
@@ -305,9 +382,9 @@ def test_a_script_that_raises_or_exits_with_an_error_fails(tmp_path: Path, code:
 
 
 def test_each_process_starts_with_what_the_fork_server_did_once(tmp_path: Path) -> None:
-    """dlref._preload: the modules a notebook's process imports, nbformat's validator compiled,
+    """dlref_site.warm: the modules a notebook's process imports, nbformat's validator compiled,
     matplotlib's mathtext parser built, and no figure left for pyplot."""
-    from dlref._preload import MODULES
+    from dlref_site.warm import MODULES
 
     code = (
         "import sys\n"
@@ -327,9 +404,9 @@ def test_each_process_starts_with_what_the_fork_server_did_once(tmp_path: Path) 
 
 def test_a_page_that_exits_fails_alone_with_a_report() -> None:
     """What the task lets through (SystemExit from an example) fails that page, with its traceback."""
-    from dlref.runner import _run_in_new_process
+    from dlref_site.runner import _run_in_new_process
 
-    outcome = _run_in_new_process(_exit_now, ("docs/exits.md",))
+    outcome = _run_in_new_process(_exit_now, ("docs/exits.md",), TAG)
     assert not outcome.passed
     assert outcome.report.startswith("docs/exits.md: ")
     assert "SystemExit: 4" in outcome.report
