@@ -97,3 +97,20 @@ def test_test_command_stops_with_one_line_for_a_missing_device(missing_cuda: str
     assert len(lines) == 1, lines
     assert lines[0].startswith(f"ERROR: DLREF_DEVICE={missing_cuda}: ")
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("cpu:1", "'cpu:1' names CPU 1, but torch has one CPU device: use cpu"),
+        (torch.device("cpu", 3), "'cpu:3' names CPU 3, but torch has one CPU device: use cpu"),
+        (0, "0 is not a device: use cpu, cuda or cuda:N (a string or a torch.device)"),
+        (1.5, "1.5 is not a device: use cpu, cuda or cuda:N (a string or a torch.device)"),
+    ],
+)
+def test_a_cpu_index_or_a_bare_number_is_refused(spec: object, message: str) -> None:
+    """torch accepts ``cpu:1`` and places tensors on its one CPU; ``torch.device(0)`` is an accelerator."""
+    with pytest.raises(DeviceError) as error:
+        resolve_device(spec)
+    assert str(error.value) == message
+    assert resolve_device("cpu:0") == torch.device("cpu")
