@@ -13,6 +13,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from dlref.linalg import products
 from dlref.linalg.products import dot, matmul, mm, mv
 
 on_each_device = settings(max_examples=40)
@@ -122,6 +123,58 @@ def test_transpose_of_a_product_reverses_the_order(device: torch.device) -> None
     A = random_tensor((3, 4), torch.int64, 0, device)
     B = random_tensor((4, 2), torch.int64, 1, device)
     assert torch.equal(mm(A, B).T, mm(B.T, A.T))
+
+
+# blocks: bounded memory ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def largest_block(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Record the number of entries of every product tensor that ``mm`` and ``matmul`` sum."""
+    seen: list[int] = []
+    summed = products.sum
+
+    def recording(x: torch.Tensor, *args, **kwargs) -> torch.Tensor:
+        seen.append(x.numel())
+        return summed(x, *args, **kwargs)
+
+    monkeypatch.setattr(products, "sum", recording)
+    return seen
+
+
+@on_each_device
+@given(shapes=matmul_shapes(), block=st.integers(1, 12), dtype=dtypes, seed=seeds)
+def test_small_blocks_give_torchs_product(
+    shapes: tuple, block: int, dtype: torch.dtype, seed: int, device: torch.device, largest_block: list[int]
+) -> None:
+    """With blocks of 1 to 12 products, every shape spans several blocks: still torch.matmul's result."""
+    a_shape, b_shape = shapes
+    A = random_tensor(a_shape, dtype, seed, device)
+    B = random_tensor(b_shape, dtype, seed + 1, device)
+    expected = torch_result(torch.matmul, A, B)
+    magnitude = torch.matmul(A.double().abs(), B.double().abs())
+    largest_block.clear()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(products, "BLOCK_ELEMENTS", block)
+        ours = matmul(A, B)
+    assert_product_close(ours, expected, magnitude, a_shape[-1])
+    batch = torch.broadcast_shapes(a_shape[:-2], b_shape[:-2]).numel()
+    assert max(largest_block, default=0) <= max(block, batch)
+
+
+def test_a_product_larger_than_a_block_is_formed_in_blocks(largest_block: list[int], device: torch.device) -> None:
+    """(300, 200) @ (200, 70): 4.2 million products, formed at most BLOCK_ELEMENTS (2^20) at a time."""
+    A = random_tensor((300, 200), torch.float64, 0, device)
+    B = random_tensor((200, 70), torch.float64, 1, device)
+    ours = mm(A, B)
+    assert len(largest_block) > 4
+    assert max(largest_block) <= products.BLOCK_ELEMENTS
+    assert_product_close(ours, torch.mm(A, B), torch.mm(A.abs(), B.abs()), 200)
+    C = random_tensor((3, 100, 50), torch.float32, 2, device)
+    D = random_tensor((50, 300), torch.float32, 3, device)
+    largest_block.clear()
+    assert_product_close(matmul(C, D), torch.matmul(C, D), torch.matmul(C.double().abs(), D.double().abs()), 50)
+    assert max(largest_block) <= products.BLOCK_ELEMENTS < 3 * 100 * 50 * 300
 
 
 # errors ------------------------------------------------------------------------------------------
