@@ -8,6 +8,8 @@ matrices on the CPU only, so for integers the expected result is computed there.
 
 from __future__ import annotations
 
+import math
+
 import pytest
 import torch
 from hypothesis import given, settings
@@ -15,6 +17,7 @@ from hypothesis import strategies as st
 
 from dlref.linalg import products
 from dlref.linalg.products import dot, matmul, mm, mv
+from outcomes import judge
 
 on_each_device = settings(max_examples=40)
 
@@ -234,5 +237,49 @@ def test_boolean_products_are_refused_like_torch() -> None:
     x = torch.tensor([True, False])
     with pytest.raises(NotImplementedError):
         torch.dot(x, x)
-    with pytest.raises(TypeError, match=r"^dot: boolean tensors have no product"):
+    with pytest.raises(TypeError, match=r"^dot: x and y are boolean tensors, which have no product"):
         dot(x, x)
+
+
+# generated bad input: torch's answer or a clear error ---------------------------------------------
+
+ANY_DTYPE = [torch.float32, torch.float64, torch.int64, torch.bool, torch.complex64]
+
+
+@st.composite
+def operands(draw: st.DrawFn, device: torch.device) -> torch.Tensor:
+    """0 to 3 dimensions of 0 to 3 entries, any dtype, perhaps holding NaN or inf."""
+    shape = tuple(draw(st.lists(st.integers(0, 3), max_size=3)))
+    t = random_tensor(shape, torch.float64, draw(seeds), torch.device("cpu"))
+    if t.numel() and draw(st.booleans()):
+        t.view(-1)[draw(st.integers(0, t.numel() - 1))] = draw(st.sampled_from([math.nan, math.inf, -math.inf]))
+    dtype = draw(st.sampled_from(ANY_DTYPE))
+    if not (dtype.is_floating_point or dtype.is_complex):
+        t = t.nan_to_num(0, 0, 0).round()
+    return t.to(dtype).to(device)
+
+
+@settings(max_examples=40)
+@given(data=st.data(), function=st.sampled_from([dot, mv, mm, matmul]))
+def test_any_operands_give_torchs_answer_or_a_clear_error(data: st.DataObject, function, device: torch.device) -> None:
+    """Whatever torch computes (on the CPU for integers), the reference computes too; what torch refuses,
+    the reference refuses with a TypeError or ValueError naming the operand(s)."""
+    A, B = data.draw(operands(device)), data.draw(operands(device))
+    names = {dot: ["x", "y"], mv: ["A", "x"], mm: ["A", "B"], matmul: ["A", "B"]}[function]
+    reference = getattr(torch, function.__name__)
+    try:
+        on_cpu = not A.dtype.is_floating_point and not A.dtype.is_complex
+        expected = reference(A.cpu(), B.cpu()).to(device) if on_cpu else reference(A, B)
+    except (RuntimeError, NotImplementedError, IndexError):
+        expected = None
+
+    def right(ours: torch.Tensor) -> bool:
+        assert (ours.dtype, ours.shape, ours.device) == (expected.dtype, expected.shape, expected.device)
+        if expected.is_floating_point() or expected.is_complex():
+            tolerance = {"rtol": 1e-4, "atol": 1e-4} if expected.dtype in (torch.float32, torch.complex64) else {}
+            torch.testing.assert_close(ours, expected, equal_nan=True, **tolerance)
+            return True
+        return torch.equal(ours, expected)
+
+    named = [f"{name}{then}" for name in names for then in (" is", " must", " of shape", " and ")]
+    judge(function.__name__, lambda: function(A, B), named, None if expected is None else right)

@@ -39,6 +39,8 @@ import numpy as np
 import pandas as pd
 import torch
 
+from dlref.device import resolve_device
+
 __all__ = ["MAX_CATEGORIES", "ColumnReport", "FrameTensors", "PreprocessingReport", "frame_to_tensors", "read_csv"]
 
 MAX_CATEGORIES = 100
@@ -475,7 +477,8 @@ def frame_to_tensors(
             column may have to be one-hot encoded; `MAX_CATEGORIES` (100) by default.
         dtype: the floating-point dtype of the features (and of the targets by default).
         target_dtype: the dtype of the targets, for example ``torch.int64`` for class labels.
-        device: where to put the tensors; torch's default device when ``None``.
+        device: where to put the tensors; torch's default device when ``None``, else a device
+            this machine has (checked by `dlref.device.resolve_device`).
 
     Returns:
         A `FrameTensors`: ``features``, ``targets``, their column names, and a `PreprocessingReport`.
@@ -491,6 +494,7 @@ def frame_to_tensors(
             missing or non-numeric values; two output columns with one name; no rows left;
             ``max_categories`` below 1.
         TypeError: ``dtype`` is not a floating-point dtype; ``max_categories`` is not an int.
+        DeviceError: ``device`` is not one this machine has (``meta``, ``cpu:1``, a missing GPU).
 
     Examples:
         >>> frame = pd.DataFrame({"rooms": [2.0, None, 4.0], "alley": ["Pave", None, "Grvl"], "price": [10, 12, 15]})
@@ -546,6 +550,7 @@ def frame_to_tensors(
     if max_categories < 1:
         raise ValueError(f"max_categories must be at least 1, got max_categories={max_categories}")
     _check_renamed_duplicates(frame, targets, chosen)
+    device = None if device is None else resolve_device(device)
 
     # Which columns stay, and which rows.
     missing = frame.isna().sum()

@@ -38,7 +38,10 @@ def _check_operands(function: str, a: torch.Tensor, b: torch.Tensor, names: tupl
             f"{function}: {first} is {a.dtype} and {second} is {b.dtype}; convert one, e.g. {second}.to({first}.dtype)"
         )
     if a.dtype == torch.bool:
-        raise TypeError(f"{function}: boolean tensors have no product here (nor in torch); convert them, e.g. .int()")
+        raise TypeError(
+            f"{function}: {first} and {second} are boolean tensors, which have no product here (nor in torch); "
+            f"convert them, e.g. {first}.int()"
+        )
     if a.device != b.device:
         raise ValueError(f"{function}: {first} is on {a.device} and {second} is on {b.device}; move one of them")
 
