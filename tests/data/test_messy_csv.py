@@ -117,7 +117,8 @@ MESSY = [
     (
         "the index written by DataFrame.to_csv",
         ",rooms,price\n0,2,10\n1,3,12\n",
-        None,  # pandas names it 'Unnamed: 0': a feature of row numbers, not refused (a numeric column)
+        r"column 'Unnamed: 0' had no header in the file .* read the file with index_col=0; else .*"
+        r"drop_columns=\['Unnamed: 0'\]",
         r"read_csv: field 1 of the header \(line 1\) is empty, which pandas would name 'Unnamed: 0'.*index_col=0",
     ),
     (
@@ -253,6 +254,7 @@ def test_the_ways_out_the_messages_name_work(tmp_path: Path) -> None:
 
     path = write(tmp_path, ",rooms,price\n0,2,10\n1,3,12\n")
     assert list(read_csv(path, index_col=0).columns) == ["rooms", "price"]
+    assert frame_to_tensors(pd.read_csv(path), "price", drop_columns=["Unnamed: 0"]).feature_names == ("rooms",)
 
     path = write(tmp_path, "rooms;price\n2;10\n3;12\n")
     assert frame_to_tensors(read_csv(path, sep=";"), "price").features.flatten().tolist() == [2.0, 3.0]

@@ -247,13 +247,17 @@ ANY_DTYPE = [torch.float32, torch.float64, torch.int64, torch.bool, torch.comple
 
 
 @st.composite
-def operands(draw: st.DrawFn, device: torch.device) -> torch.Tensor:
-    """0 to 3 dimensions of 0 to 3 entries, any dtype, perhaps holding NaN or inf."""
+def operands(draw: st.DrawFn, device: torch.device, like: torch.Tensor | None = None) -> torch.Tensor:
+    """0 to 3 dimensions of 0 to 3 entries, any dtype, perhaps holding NaN or inf. Given ``like``, half the
+    time a shape that fits after it (its last length first) and its dtype, so that half the pairs multiply."""
     shape = tuple(draw(st.lists(st.integers(0, 3), max_size=3)))
-    t = random_tensor(shape, torch.float64, draw(seeds), torch.device("cpu"))
-    if t.numel() and draw(st.booleans()):
-        t.view(-1)[draw(st.integers(0, t.numel() - 1))] = draw(st.sampled_from([math.nan, math.inf, -math.inf]))
     dtype = draw(st.sampled_from(ANY_DTYPE))
+    if like is not None and like.dim() and draw(st.booleans()):
+        shape = (like.shape[-1], *shape[:1])
+        dtype = like.dtype if draw(st.integers(0, 3)) else dtype
+    t = random_tensor(shape, torch.float64, draw(seeds), torch.device("cpu"))
+    if t.numel() and draw(st.integers(0, 2)) == 0:
+        t.view(-1)[draw(st.integers(0, t.numel() - 1))] = draw(st.sampled_from([math.nan, math.inf, -math.inf]))
     if not (dtype.is_floating_point or dtype.is_complex):
         t = t.nan_to_num(0, 0, 0).round()
     return t.to(dtype).to(device)
@@ -264,7 +268,8 @@ def operands(draw: st.DrawFn, device: torch.device) -> torch.Tensor:
 def test_any_operands_give_torchs_answer_or_a_clear_error(data: st.DataObject, function, device: torch.device) -> None:
     """Whatever torch computes (on the CPU for integers), the reference computes too; what torch refuses,
     the reference refuses with a TypeError or ValueError naming the operand(s)."""
-    A, B = data.draw(operands(device)), data.draw(operands(device))
+    A = data.draw(operands(device))
+    B = data.draw(operands(device, like=A))
     names = {dot: ["x", "y"], mv: ["A", "x"], mm: ["A", "B"], matmul: ["A", "B"]}[function]
     reference = getattr(torch, function.__name__)
     try:

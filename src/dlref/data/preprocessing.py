@@ -287,7 +287,8 @@ def _check_looks_numeric(series: pd.Series) -> None:
 
 
 def _check_renamed_duplicates(frame: pd.DataFrame, targets: list[Hashable], chosen: dict[str, list[Hashable]]) -> None:
-    """Refuse columns ``x`` and ``x.1``: how `pandas.read_csv` renames a header that appears twice.
+    """Refuse columns ``x`` and ``x.1``: how `pandas.read_csv` renames a header that appears twice; and
+    ``Unnamed: 0``, its name for an empty header (often the index `DataFrame.to_csv` wrote).
 
     A renamed copy of a target is always refused unless dropped (it would be the target, as an
     input); a renamed feature is accepted when named in ``numeric``, ``categorical`` or
@@ -296,6 +297,13 @@ def _check_renamed_duplicates(frame: pd.DataFrame, targets: list[Hashable], chos
     labels = set(frame.columns)
     named = {c for columns in chosen.values() for c in columns}
     for column in frame.columns:
+        unnamed = isinstance(column, str) and re.fullmatch(r"Unnamed: (\d+)", column)
+        if unnamed and column not in named and column not in targets:
+            raise ValueError(
+                f"column {column!r} had no header in the file (pandas names an empty header so): if it is the index "
+                f"DataFrame.to_csv wrote, read the file with index_col={unnamed.group(1)}; else leave it out with "
+                f"drop_columns=[{column!r}], or name it numeric=[{column!r}] or categorical=[{column!r}] to keep it"
+            )
         match = re.fullmatch(r"(.*)\.(\d+)", column) if isinstance(column, str) else None
         if not match or match.group(1) not in labels:
             continue
@@ -453,7 +461,8 @@ def frame_to_tensors(
     values (identifiers, free text) is refused; and columns ``x`` and ``x.1``, which is how
     `pandas.read_csv` renames a repeated header, are refused unless ``x.1`` is dropped (or, when
     neither is a target, named in ``numeric`` or ``categorical``), so that a second copy of the
-    target never becomes an input.
+    target never becomes an input; so is a column ``Unnamed: 0`` (an empty header, often the
+    index that `DataFrame.to_csv` wrote), unless dropped or named.
 
     Columns are dropped only when named in ``drop_columns``, or when more than the fraction
     ``drop_columns_over_missing`` of their values are missing. Rows are dropped only with
@@ -488,11 +497,11 @@ def frame_to_tensors(
             column named in an option, that is not in the frame; a column both numeric and
             categorical; a text column that looks numeric (naming a value that is not a number
             and its row, and the ``read_csv`` option that reads it: ``na_values``, ``thousands``);
-            columns ``x`` and ``x.1`` (a header pandas renamed); a column with more distinct values
-            than ``max_categories``; a column asked to be numeric that holds a non-number; a column
-            with no present value to take the mean or median of; an infinite value; a target with
-            missing or non-numeric values; two output columns with one name; no rows left;
-            ``max_categories`` below 1.
+            columns ``x`` and ``x.1`` (a header pandas renamed) or ``Unnamed: 0``; a column with
+            more distinct values than ``max_categories``; a column asked to be numeric that holds a
+            non-number; a column with no present value to take the mean or median of; an infinite
+            value; a target with missing or non-numeric values; two output columns with one name;
+            no rows left; ``max_categories`` below 1.
         TypeError: ``dtype`` is not a floating-point dtype; ``max_categories`` is not an int.
         DeviceError: ``device`` is not one this machine has (``meta``, ``cpu:1``, a missing GPU).
 
