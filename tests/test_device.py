@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dlref import device as dev
 from dlref.device import DeviceError, available_devices, default_device, resolve_device
 from dlref_site import programs
+from outcomes import judge
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -97,3 +101,71 @@ def test_test_command_stops_with_one_line_for_a_missing_device(missing_cuda: str
     assert len(lines) == 1, lines
     assert lines[0].startswith(f"ERROR: DLREF_DEVICE={missing_cuda}: ")
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("cpu:1", "'cpu:1' names CPU 1, but torch has one CPU device: use cpu"),
+        (torch.device("cpu", 3), "'cpu:3' names CPU 3, but torch has one CPU device: use cpu"),
+        (0, "0 is not a device: use cpu, cuda or cuda:N (a string or a torch.device)"),
+        (1.5, "1.5 is not a device: use cpu, cuda or cuda:N (a string or a torch.device)"),
+    ],
+)
+def test_a_cpu_index_or_a_bare_number_is_refused(spec: object, message: str) -> None:
+    """torch accepts ``cpu:1`` and places tensors on its one CPU; ``torch.device(0)`` is an accelerator."""
+    with pytest.raises(DeviceError) as error:
+        resolve_device(spec)
+    assert str(error.value) == message
+    assert resolve_device("cpu:0") == torch.device("cpu")
+
+
+SPECS = ["cpu", "cpu:0", "cpu:1", "cuda", "cuda:0", "cuda:1", "cuda:-1", "meta", "mps", "xla", "gpu", "", " cpu", "CPU"]
+
+
+@settings(max_examples=40)
+@given(
+    spec=st.one_of(st.sampled_from(SPECS), st.text(max_size=6), st.integers(-1, 2), st.none()), as_device=st.booleans()
+)
+def test_resolve_device_accepts_exactly_the_devices_there_are(spec, as_device: bool) -> None:
+    """Any name: the device torch would use, when this machine has it; else a DeviceError naming the spec."""
+    if as_device and isinstance(spec, str):
+        with contextlib.suppress(RuntimeError):
+            spec = torch.device(spec)
+    try:
+        parsed = torch.device(spec) if isinstance(spec, (str, torch.device)) else None
+    except RuntimeError:
+        parsed = None
+    count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    if spec is None:
+        expected = torch.device("cuda", 0) if count else torch.device("cpu")
+    elif parsed is not None and parsed.type == "cpu" and parsed.index in (None, 0):
+        expected = torch.device("cpu")
+    elif parsed is not None and parsed.type == "cuda" and (parsed.index or 0) < count:
+        expected = torch.device("cuda", parsed.index or 0)
+    else:
+        expected = None
+    name = repr(str(spec)) if isinstance(spec, torch.device) else repr(spec)
+    judge("resolve_device", lambda: resolve_device(spec), [name, repr(str(spec))],
+          None if expected is None else (lambda device: device == expected), errors=(DeviceError,))  # fmt: skip
+
+
+@settings(max_examples=20)
+@given(value=st.one_of(st.sampled_from(SPECS), st.text(alphabet="cpuda:019 ", max_size=6)))
+def test_default_device_names_the_variable(value: str, monkeypatch_env) -> None:
+    """Whatever DLREF_DEVICE holds: resolve_device's answer, or its error prefixed with the variable."""
+    monkeypatch_env.setenv(dev.ENV_VAR, value)
+    try:
+        expected = resolve_device(value.strip()) if value.strip() else resolve_device(None)
+    except DeviceError:
+        expected = None
+    judge("default_device", default_device, [f"{dev.ENV_VAR}={value.strip()}"],
+          None if expected is None else (lambda device: device == expected), errors=(DeviceError,))  # fmt: skip
+    judge("available_devices", available_devices, [], lambda devices: devices[0] == torch.device("cpu"))
+
+
+@pytest.fixture
+def monkeypatch_env():
+    """A MonkeyPatch that hypothesis' examples share, undone after the test."""
+    with pytest.MonkeyPatch.context() as patch:
+        yield patch

@@ -42,8 +42,9 @@ def resolve_device(spec: str | torch.device | None = None) -> torch.device:
         The device, with an explicit index for CUDA (``cuda`` becomes ``cuda:0``).
 
     Raises:
-        DeviceError: the name is not a device, is not a CPU or CUDA device, or names a CUDA device
-            that this machine does not have.
+        DeviceError: the name is not a device, is not a CPU or CUDA device (``meta``, ``mps``, a
+            bare number), names a CPU other than ``cpu:0`` (torch has one CPU device), or names a
+            CUDA device that this machine does not have.
 
     Examples:
         >>> resolve_device("cpu")
@@ -52,16 +53,24 @@ def resolve_device(spec: str | torch.device | None = None) -> torch.device:
         Traceback (most recent call last):
           ...
         dlref.device.DeviceError: 'gpu' is not a device: use cpu, cuda or cuda:N
+        >>> resolve_device("cpu:1")
+        Traceback (most recent call last):
+          ...
+        dlref.device.DeviceError: 'cpu:1' names CPU 1, but torch has one CPU device: use cpu
     """
     import torch
 
     if spec is None:
         return torch.device("cuda", 0) if torch.cuda.is_available() else torch.device("cpu")
+    if not isinstance(spec, (str, torch.device)):  # torch.device(1) would mean the accelerator 1
+        raise DeviceError(f"{spec!r} is not a device: use cpu, cuda or cuda:N (a string or a torch.device)")
     try:
         device = torch.device(spec)
     except (RuntimeError, TypeError):
         raise DeviceError(f"{spec!r} is not a device: use cpu, cuda or cuda:N") from None
     if device.type == "cpu":
+        if device.index not in (None, 0):  # torch accepts "cpu:1" and puts tensors on the one CPU
+            raise DeviceError(f"{str(spec)!r} names CPU {device.index}, but torch has one CPU device: use cpu")
         return torch.device("cpu")
     if device.type != "cuda":
         raise DeviceError(f"{str(spec)!r} is a {device.type} device; dlref runs on cpu or cuda[:N]")

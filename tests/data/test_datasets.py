@@ -89,3 +89,72 @@ def _split_order(n: int, fraction: float, seed: int = 0) -> tuple[torch.Tensor, 
     """The (train, test) indices split_and_standardise uses, recovered by splitting the indices."""
     s = datasets.split_and_standardise(torch.zeros(n, 1), torch.arange(n), test_fraction=fraction, seed=seed)
     return s.y_train, s.y_test
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), float("-inf")])
+def test_a_non_finite_feature_is_named_by_row_and_column(device: torch.device, bad: float) -> None:
+    """One NaN would make its column's mean and std NaN, so every value of that column: refused, placed."""
+    X = torch.arange(12.0, device=device).reshape(6, 2)
+    X[4, 1] = bad
+    X[5, 1] = bad
+    with pytest.raises(ValueError, match="split_and_standardise: X holds") as error:
+        datasets.split_and_standardise(X, torch.arange(6, device=device))
+    message = str(error.value)
+    assert f"X holds {bad} at row 4, column 1 (2 values that are not finite, all in column 1)" in message
+    assert "fill or drop the missing values first" in message
+
+
+@pytest.mark.parametrize(
+    ("X", "y", "kwargs", "error", "match"),
+    [
+        (
+            torch.ones(4, 2, dtype=torch.int64),
+            torch.ones(4),
+            {},
+            TypeError,
+            r"got dtype torch.int64: convert it, X.float",
+        ),
+        ([[1.0]], torch.ones(1), {}, TypeError, "X must be a tensor, got list"),
+        (torch.ones(4, 2), [1, 2, 3, 4], {}, TypeError, "y must be a tensor, got list"),
+        (
+            torch.ones(4, 2),
+            torch.ones(4),
+            {"test_fraction": float("nan")},
+            ValueError,
+            "test_fraction is nan; give the share",
+        ),
+        (
+            torch.ones(4, 2),
+            torch.ones(4),
+            {"test_fraction": float("inf")},
+            ValueError,
+            "test_fraction=inf of 4 examples leaves 4",
+        ),
+        (torch.ones(4, 2), torch.ones(4), {"test_fraction": "0.25"}, TypeError, r"a number in \(0, 1\), got '0.25'"),
+        (torch.ones(4, 2), torch.ones(4), {"seed": 1.5}, TypeError, "seed must be an int, got 1.5"),
+        (torch.ones(0, 2), torch.ones(0), {}, ValueError, "of 0 examples leaves 0 for testing"),
+    ],
+)
+def test_mistyped_arguments_are_named(X, y, kwargs: dict, error: type, match: str) -> None:
+    with pytest.raises(error, match=match):
+        datasets.split_and_standardise(X, y, **kwargs)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a second device")
+def test_X_and_y_on_different_devices_are_refused() -> None:
+    with pytest.raises(ValueError, match=r"X is on cpu and y on cuda:0: move one, y.to\(X.device\)"):
+        datasets.split_and_standardise(torch.ones(4, 2), torch.ones(4, device="cuda"))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"device": "meta"}, RuntimeError, "'meta' is a meta device; dlref runs on cpu or cuda"),
+        ({"device": "cpu:1"}, RuntimeError, "'cpu:1' names CPU 1, but torch has one CPU device"),
+        ({"test_fraction": float("nan")}, ValueError, "test_fraction is nan"),
+        ({"test_fraction": 1.0}, ValueError, "test_fraction=1.0 of 1797 examples leaves 1797 for testing and 0"),
+    ],
+)
+def test_loader_arguments_are_checked(kwargs: dict, error: type, match: str) -> None:
+    with pytest.raises(error, match=match):
+        datasets.digits(**kwargs)

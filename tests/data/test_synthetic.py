@@ -46,3 +46,28 @@ def test_the_same_generator_gives_the_same_data_on_every_device(device: torch.de
 def test_bad_input(w: torch.Tensor, n: int, noise: float, error: type[Exception], match: str) -> None:
     with pytest.raises(error, match=match):
         synthetic_linear(w, 0.0, n, noise)
+
+
+@pytest.mark.parametrize(
+    ("b", "n", "noise", "error", "match"),
+    [
+        (0.0, 10, float("nan"), ValueError, "noise must be a finite standard deviation >= 0, got noise=nan"),
+        (0.0, 10, float("inf"), ValueError, "got noise=inf"),
+        (float("nan"), 10, 0.1, ValueError, "b must be a finite bias, got b=nan"),
+        (float("-inf"), 10, 0.1, ValueError, "got b=-inf"),
+        (0.0, 2.5, 0.1, TypeError, "n .* must be an int, got n=2.5"),
+        (0.0, True, 0.1, TypeError, "n .* must be an int, got n=True"),
+        ("1", 10, 0.1, TypeError, "b must be a real number .* got b='1'"),
+        (0.0, 10, torch.tensor(0.1), TypeError, "noise must be a real number"),
+    ],
+)
+def test_non_finite_or_mistyped_numbers_are_refused(b: float, n: int, noise: float, error: type, match: str) -> None:
+    """A NaN or infinite noise or bias would make every target NaN or infinite: refused, named."""
+    with pytest.raises(error, match=match):
+        synthetic_linear(torch.ones(2), b, n, noise)
+
+
+def test_a_non_finite_weight_is_named(device: torch.device) -> None:
+    w = torch.tensor([1.0, 2.0, float("nan")], device=device)
+    with pytest.raises(ValueError, match=r"w must hold finite weights, but w\[2\] is nan"):
+        synthetic_linear(w, 0.0, 5)

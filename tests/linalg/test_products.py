@@ -8,12 +8,16 @@ matrices on the CPU only, so for integers the expected result is computed there.
 
 from __future__ import annotations
 
+import math
+
 import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from dlref.linalg import products
 from dlref.linalg.products import dot, matmul, mm, mv
+from outcomes import judge
 
 on_each_device = settings(max_examples=40)
 
@@ -124,6 +128,58 @@ def test_transpose_of_a_product_reverses_the_order(device: torch.device) -> None
     assert torch.equal(mm(A, B).T, mm(B.T, A.T))
 
 
+# blocks: bounded memory ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def largest_block(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Record the number of entries of every product tensor that ``mm`` and ``matmul`` sum."""
+    seen: list[int] = []
+    summed = products.sum
+
+    def recording(x: torch.Tensor, *args, **kwargs) -> torch.Tensor:
+        seen.append(x.numel())
+        return summed(x, *args, **kwargs)
+
+    monkeypatch.setattr(products, "sum", recording)
+    return seen
+
+
+@on_each_device
+@given(shapes=matmul_shapes(), block=st.integers(1, 12), dtype=dtypes, seed=seeds)
+def test_small_blocks_give_torchs_product(
+    shapes: tuple, block: int, dtype: torch.dtype, seed: int, device: torch.device, largest_block: list[int]
+) -> None:
+    """With blocks of 1 to 12 products, every shape spans several blocks: still torch.matmul's result."""
+    a_shape, b_shape = shapes
+    A = random_tensor(a_shape, dtype, seed, device)
+    B = random_tensor(b_shape, dtype, seed + 1, device)
+    expected = torch_result(torch.matmul, A, B)
+    magnitude = torch.matmul(A.double().abs(), B.double().abs())
+    largest_block.clear()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(products, "BLOCK_ELEMENTS", block)
+        ours = matmul(A, B)
+    assert_product_close(ours, expected, magnitude, a_shape[-1])
+    batch = torch.broadcast_shapes(a_shape[:-2], b_shape[:-2]).numel()
+    assert max(largest_block, default=0) <= max(block, batch)
+
+
+def test_a_product_larger_than_a_block_is_formed_in_blocks(largest_block: list[int], device: torch.device) -> None:
+    """(300, 200) @ (200, 70): 4.2 million products, formed at most BLOCK_ELEMENTS (2^20) at a time."""
+    A = random_tensor((300, 200), torch.float64, 0, device)
+    B = random_tensor((200, 70), torch.float64, 1, device)
+    ours = mm(A, B)
+    assert len(largest_block) > 4
+    assert max(largest_block) <= products.BLOCK_ELEMENTS
+    assert_product_close(ours, torch.mm(A, B), torch.mm(A.abs(), B.abs()), 200)
+    C = random_tensor((3, 100, 50), torch.float32, 2, device)
+    D = random_tensor((50, 300), torch.float32, 3, device)
+    largest_block.clear()
+    assert_product_close(matmul(C, D), torch.matmul(C, D), torch.matmul(C.double().abs(), D.double().abs()), 50)
+    assert max(largest_block) <= products.BLOCK_ELEMENTS < 3 * 100 * 50 * 300
+
+
 # errors ------------------------------------------------------------------------------------------
 
 
@@ -181,5 +237,54 @@ def test_boolean_products_are_refused_like_torch() -> None:
     x = torch.tensor([True, False])
     with pytest.raises(NotImplementedError):
         torch.dot(x, x)
-    with pytest.raises(TypeError, match=r"^dot: boolean tensors have no product"):
+    with pytest.raises(TypeError, match=r"^dot: x and y are boolean tensors, which have no product"):
         dot(x, x)
+
+
+# generated bad input: torch's answer or a clear error ---------------------------------------------
+
+ANY_DTYPE = [torch.float32, torch.float64, torch.int64, torch.bool, torch.complex64]
+
+
+@st.composite
+def operands(draw: st.DrawFn, device: torch.device, like: torch.Tensor | None = None) -> torch.Tensor:
+    """0 to 3 dimensions of 0 to 3 entries, any dtype, perhaps holding NaN or inf. Given ``like``, half the
+    time a shape that fits after it (its last length first) and its dtype, so that half the pairs multiply."""
+    shape = tuple(draw(st.lists(st.integers(0, 3), max_size=3)))
+    dtype = draw(st.sampled_from(ANY_DTYPE))
+    if like is not None and like.dim() and draw(st.booleans()):
+        shape = (like.shape[-1], *shape[:1])
+        dtype = like.dtype if draw(st.integers(0, 3)) else dtype
+    t = random_tensor(shape, torch.float64, draw(seeds), torch.device("cpu"))
+    if t.numel() and draw(st.integers(0, 2)) == 0:
+        t.view(-1)[draw(st.integers(0, t.numel() - 1))] = draw(st.sampled_from([math.nan, math.inf, -math.inf]))
+    if not (dtype.is_floating_point or dtype.is_complex):
+        t = t.nan_to_num(0, 0, 0).round()
+    return t.to(dtype).to(device)
+
+
+@settings(max_examples=40)
+@given(data=st.data(), function=st.sampled_from([dot, mv, mm, matmul]))
+def test_any_operands_give_torchs_answer_or_a_clear_error(data: st.DataObject, function, device: torch.device) -> None:
+    """Whatever torch computes (on the CPU for integers), the reference computes too; what torch refuses,
+    the reference refuses with a TypeError or ValueError naming the operand(s)."""
+    A = data.draw(operands(device))
+    B = data.draw(operands(device, like=A))
+    names = {dot: ["x", "y"], mv: ["A", "x"], mm: ["A", "B"], matmul: ["A", "B"]}[function]
+    reference = getattr(torch, function.__name__)
+    try:
+        on_cpu = not A.dtype.is_floating_point and not A.dtype.is_complex
+        expected = reference(A.cpu(), B.cpu()).to(device) if on_cpu else reference(A, B)
+    except (RuntimeError, NotImplementedError, IndexError):
+        expected = None
+
+    def right(ours: torch.Tensor) -> bool:
+        assert (ours.dtype, ours.shape, ours.device) == (expected.dtype, expected.shape, expected.device)
+        if expected.is_floating_point() or expected.is_complex():
+            tolerance = {"rtol": 1e-4, "atol": 1e-4} if expected.dtype in (torch.float32, torch.complex64) else {}
+            torch.testing.assert_close(ours, expected, equal_nan=True, **tolerance)
+            return True
+        return torch.equal(ours, expected)
+
+    named = [f"{name}{then}" for name in names for then in (" is", " must", " of shape", " and ")]
+    judge(function.__name__, lambda: function(A, B), named, None if expected is None else right)

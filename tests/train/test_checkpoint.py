@@ -55,14 +55,163 @@ def test_checkpoints_cross_devices(device: torch.device, tmp_path: Path) -> None
 
 def test_a_pickled_model_is_refused_by_weights_only_loading(tmp_path: Path) -> None:
     torch.save(nn.Linear(2, 1), tmp_path / "model.pt")  # pickles the class: loading runs code
-    with pytest.raises(Exception, match="Weights only load failed"):
+    with pytest.raises(ValueError, match=r"cannot read .*model.pt as a checkpoint: .*Weights only load failed"):
         load_checkpoint(tmp_path / "model.pt", nn.Linear(2, 1))
 
 
-def test_a_different_architecture_is_named(tmp_path: Path) -> None:
+def snapshot(*objects) -> list[torch.Tensor]:
+    """Copies of every tensor of the models' and optimisers' state_dicts, and of the global RNG state."""
+    tensors = [torch.get_rng_state()]
+    for thing in objects:
+        state = thing.state_dict()
+        values = state.values() if "state" not in state else [s for p in state["state"].values() for s in p.values()]
+        for value in values:
+            tensors.append(value.clone() if isinstance(value, torch.Tensor) else torch.tensor(float(value)))
+        if "param_groups" in state:
+            tensors.append(torch.tensor([float(g["lr"]) for g in state["param_groups"]]))
+    return tensors
+
+
+def assert_unchanged(before: list[torch.Tensor], *objects) -> None:
+    after = snapshot(*objects)
+    assert len(after) == len(before)
+    for old, new in zip(before, after, strict=True):
+        assert torch.equal(old, new)
+
+
+def trained(device: torch.device, seed: int, tmp_path: Path, name: str):
+    """A model and its Adam optimiser after one epoch, saved to ``tmp_path / name``."""
+    model, optimizer, batches, generator = setup(device, seed)
+    fit(model, cross_entropy, optimizer, batches, epochs=1)
+    save_checkpoint(tmp_path / name, model, optimizer, epoch=1, generator=generator)
+    return model, optimizer
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        lambda: nn.Sequential(nn.Linear(5, 4), nn.ReLU(), nn.Linear(4, 2)),  # the first layer fits, the last not
+        lambda: nn.Sequential(nn.Linear(5, 8), nn.ReLU(), nn.Linear(8, 3)),  # only the last layer's shapes differ
+        lambda: nn.Sequential(nn.Linear(5, 8), nn.ReLU(), nn.Linear(8, 2), nn.ReLU(), nn.Linear(2, 2)),  # a key more
+        lambda: nn.Sequential(nn.Linear(5, 8), nn.ReLU(), nn.Linear(8, 2, bias=False)),  # a key less
+    ],
+)
+def test_a_different_architecture_changes_nothing(other, device: torch.device, tmp_path: Path) -> None:
+    """The refusal comes before any parameter, optimiser state or RNG is touched: every tensor compared."""
+    trained(device, 0, tmp_path, "c.pt")
+    model = other().to(device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
+    model(torch.ones(3, 5, device=device)).sum().backward()
+    optimizer.step()  # optimiser state of its own
+    torch.manual_seed(123)
+    before = snapshot(model, optimizer)
+    with pytest.raises(RuntimeError, match=r"the model in .*c.pt is not Sequential's architecture: "):
+        load_checkpoint(tmp_path / "c.pt", model, optimizer)
+    assert_unchanged(before, model, optimizer)
+
+
+def test_the_architecture_error_names_each_difference(tmp_path: Path) -> None:
+    trained(torch.device("cpu"), 0, tmp_path, "c.pt")
+    with pytest.raises(RuntimeError) as error:
+        load_checkpoint(tmp_path / "c.pt", nn.Sequential(nn.Linear(5, 8), nn.ReLU(), nn.Linear(8, 2, bias=False)))
+    assert str(error.value).endswith("unexpected key '2.bias'")
+    with pytest.raises(RuntimeError) as error:
+        load_checkpoint(tmp_path / "c.pt", nn.Sequential(nn.Linear(5, 4), nn.ReLU(), nn.Linear(4, 2)))
+    assert "size mismatch for 0.weight: (8, 5) in the checkpoint, (4, 5) in the model" in str(error.value)
+    assert "size mismatch for 2.weight: (2, 8) in the checkpoint, (2, 4) in the model" in str(error.value)
+
+
+def test_no_generator_state_changes_nothing(tmp_path: Path) -> None:
     model, optimizer, _, _ = setup(torch.device("cpu"))
     save_checkpoint(tmp_path / "c.pt", model, optimizer, epoch=0)
-    with pytest.raises(RuntimeError, match=r"size mismatch for 0.weight"):
-        load_checkpoint(tmp_path / "c.pt", nn.Sequential(nn.Linear(5, 4), nn.ReLU(), nn.Linear(4, 2)))
+    other, other_optimizer = trained(torch.device("cpu"), 3, tmp_path, "other.pt")
+    before = snapshot(other, other_optimizer)
     with pytest.raises(ValueError, match="holds no generator state"):
-        load_checkpoint(tmp_path / "c.pt", model, generator=torch.Generator())
+        load_checkpoint(tmp_path / "c.pt", other, other_optimizer, generator=torch.Generator())
+    assert_unchanged(before, other, other_optimizer)
+
+
+def test_sgd_state_into_adam_is_refused_at_load_time(device: torch.device, tmp_path: Path) -> None:
+    """Not later, inside step(): the settings are SGD's (momentum, dampening), Adam's (betas, eps) are missing."""
+    model, _, batches, _ = setup(device)
+    sgd = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    fit(model, cross_entropy, sgd, batches, epochs=1)
+    save_checkpoint(tmp_path / "sgd.pt", model, sgd, epoch=1)
+    fresh, adam, _, _ = setup(device, seed=4)
+    fit(fresh, cross_entropy, adam, batches, epochs=1)
+    before = snapshot(fresh, adam)
+    with pytest.raises(ValueError, match="is another kind of optimiser's") as error:
+        load_checkpoint(tmp_path / "sgd.pt", fresh, adam)
+    message = str(error.value)
+    for named in ("'momentum'", "'betas'", "Adam", "optimizer=None"):
+        assert named in message
+    assert_unchanged(before, fresh, adam)
+    assert load_checkpoint(tmp_path / "sgd.pt", fresh) == 1  # the model alone loads
+
+
+def test_other_parameter_groups_are_refused(tmp_path: Path) -> None:
+    model, optimizer, _, _ = setup(torch.device("cpu"))
+    save_checkpoint(tmp_path / "c.pt", model, optimizer, epoch=0)
+    split = torch.optim.Adam([{"params": model[0].parameters()}, {"params": model[2].parameters()}], lr=0.01)
+    with pytest.raises(ValueError, match=r"parameter groups of sizes \[4\], but Adam has \[2, 2\]"):
+        load_checkpoint(tmp_path / "c.pt", model, split)
+
+
+def test_dlref_sgd_and_torch_state_do_not_mix(tmp_path: Path) -> None:
+    from dlref.train.optim import SGD
+
+    model, optimizer, _, _ = setup(torch.device("cpu"))
+    save_checkpoint(tmp_path / "adam.pt", model, optimizer, epoch=0)
+    with pytest.raises(ValueError, match=r"has entries \['param_groups', 'state'\], but SGD's has \['lr'\]"):
+        load_checkpoint(tmp_path / "adam.pt", model, SGD(model.parameters(), lr=0.1))
+    save_checkpoint(tmp_path / "sgd.pt", model, SGD(model.parameters(), lr=0.1), epoch=0)
+    with pytest.raises(ValueError, match=r"has entries \['lr'\], not a torch.optim state"):
+        load_checkpoint(tmp_path / "sgd.pt", model, optimizer)
+
+
+def test_a_plain_state_dict_says_how_to_load_it(tmp_path: Path) -> None:
+    model = nn.Linear(2, 1)
+    torch.save(model.state_dict(), tmp_path / "weights.pt")
+    with pytest.raises(ValueError, match="holds a plain state_dict") as error:
+        load_checkpoint(tmp_path / "weights.pt", model)
+    message = str(error.value)
+    assert f"{tmp_path / 'weights.pt'} holds a plain state_dict (2 tensors: 'weight', 'bias')" in message
+    assert "model.load_state_dict(torch.load(path, weights_only=True))" in message
+    torch.save(torch.optim.SGD(model.parameters(), lr=0.1).state_dict(), tmp_path / "optimizer.pt")
+    with pytest.raises(ValueError, match=r"holds an optimiser's state_dict.*optimizer.load_state_dict"):
+        load_checkpoint(tmp_path / "optimizer.pt", model)
+
+
+@pytest.mark.parametrize(
+    ("content", "error", "match"),
+    [
+        (b"", ValueError, r"bad.pt is empty \(0 bytes\): the save did not finish; save it again"),
+        (b"not a checkpoint", ValueError, r"cannot read .*bad.pt as a checkpoint: "),
+        (None, ValueError, r"bad.pt holds a dict with keys \['epoch', 'model'\], not a .*lacks \['optimizer'"),
+        ("list", ValueError, r"bad.pt holds list, not a checkpoint of save_checkpoint"),
+    ],
+)
+def test_files_that_are_not_checkpoints_are_named(content, error: type, match: str, tmp_path: Path) -> None:
+    path = tmp_path / "bad.pt"
+    if content is None:
+        torch.save({"model": nn.Linear(2, 1).state_dict(), "epoch": 1}, path)
+    elif content == "list":
+        torch.save([1, 2], path)
+    else:
+        path.write_bytes(content)
+    model = nn.Linear(2, 1)
+    before = snapshot(model)
+    with pytest.raises(error, match=match):
+        load_checkpoint(path, model)
+    assert_unchanged(before, model)
+    with pytest.raises(FileNotFoundError, match=r"no checkpoint file at .*missing\.pt"):
+        load_checkpoint(tmp_path / "missing.pt", model)
+
+
+def test_a_truncated_checkpoint_is_named(tmp_path: Path) -> None:
+    model, optimizer, _, _ = setup(torch.device("cpu"))
+    save_checkpoint(tmp_path / "c.pt", model, optimizer, epoch=0)
+    data = (tmp_path / "c.pt").read_bytes()
+    (tmp_path / "c.pt").write_bytes(data[: len(data) // 2])
+    with pytest.raises(ValueError, match=r"cannot read .*c.pt as a checkpoint"):
+        load_checkpoint(tmp_path / "c.pt", model, optimizer)

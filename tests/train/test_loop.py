@@ -83,7 +83,7 @@ def test_a_progress_bar_only_when_asked(capsys: pytest.CaptureFixture[str]) -> N
     ("kwargs", "match"),
     [
         ({"epochs": 0}, "epochs must be at least 1, got epochs=0"),
-        ({"epochs": 1, "lr": 1e6}, "training loss is (inf|nan) in epoch 0: diverged"),
+        ({"epochs": 1, "lr": 1e6}, "training loss is (inf|nan) in epoch 0: .*or training diverged"),
         ({"epochs": 1, "empty": True}, "train gave no batches in epoch 0"),
     ],
 )
@@ -96,3 +96,60 @@ def test_bad_input(kwargs: dict, match: str) -> None:
         fit(model, squared_loss, optimizer, batches, epochs=kwargs["epochs"])
     with pytest.raises(ValueError, match=r"accuracy: logits \(2, 3\) and y \(2, 1\)"):
         accuracy(torch.ones(2, 3), torch.ones(2, 1))
+
+
+@pytest.mark.parametrize(
+    ("logits", "y", "error", "match"),
+    [
+        (torch.zeros(0, 3), torch.zeros(0, dtype=torch.int64), ValueError, r"the batch is empty \(logits \(0, 3\)\)"),
+        (torch.zeros(0, 1), torch.zeros(0, 1), ValueError, "the batch is empty"),
+        (
+            torch.zeros(2, 3),
+            torch.tensor([0.0, 1.0]),
+            TypeError,
+            r"integer class indices, got torch.float32: use y.long",
+        ),
+        (torch.zeros(2, 3), torch.tensor([True, False]), TypeError, "got torch.bool"),
+        (
+            torch.zeros(2, 3, dtype=torch.int64),
+            torch.tensor([0, 1]),
+            TypeError,
+            "floating-point tensor, got torch.int64",
+        ),
+        (torch.zeros(2, 3), [0, 1], TypeError, "y must be a tensor, got list"),
+    ],
+)
+def test_accuracy_refuses_what_has_no_accuracy(logits, y, error: type, match: str) -> None:
+    with pytest.raises(error, match=match):
+        accuracy(logits, y)
+
+
+@pytest.mark.parametrize(
+    ("logits", "y"),
+    [
+        (torch.tensor([[1.0], [-1.0]]), torch.tensor([[2.0], [0.0]])),  # binary label 2
+        (torch.tensor([[1.0], [-1.0]]), torch.tensor([[1.0], [-1.0]])),  # binary label -1
+        (torch.tensor([[1.0, 0.0], [0.0, 1.0]]), torch.tensor([0, 2])),  # class 2 of 2
+        (torch.tensor([[1.0, 0.0], [0.0, 1.0]]), torch.tensor([-1, 1])),
+        (torch.tensor([[float("nan"), 0.0], [0.0, 1.0]]), torch.tensor([0, 1])),  # NaN logit
+    ],
+)
+def test_accuracy_of_bad_values_is_nan_and_fit_refuses_it(logits, y, device: torch.device) -> None:
+    """Values cannot be checked without a read from the device: the result is NaN, never a plausible number."""
+    logits, y = logits.to(device), y.to(device)
+    assert accuracy(logits, y).isnan()
+    model = nn.Linear(1, 1).to(device)
+    batches = Batches(torch.ones(len(y), 1, device=device), torch.ones(len(y), 1, device=device), batch_size=2)
+    zero_loss = lambda out, t: (out * 0).sum()  # noqa: E731
+    bad_metric = lambda out, t: accuracy(logits, y)  # noqa: E731
+    with pytest.raises(ValueError, match="fit: the metric is nan in epoch 0: a label is out of range"):
+        fit(model, zero_loss, SGD(model.parameters(), lr=0.1), batches, epochs=1, metric=bad_metric)
+    with pytest.raises(ValueError, match="evaluate: the metric is nan"):
+        evaluate(model, zero_loss, batches, bad_metric)
+
+
+def test_fit_refuses_a_fractional_epoch_count() -> None:
+    model = nn.Linear(1, 1)
+    with pytest.raises(TypeError, match=r"epochs must be an int, got epochs=2\.5"):
+        fit(model, nn.functional.mse_loss, torch.optim.SGD(model.parameters(), lr=0.1),
+            Batches(torch.ones(2, 1), torch.ones(2, 1), batch_size=1), epochs=2.5)  # fmt: skip

@@ -11,21 +11,41 @@ The column rules are those of `pandas.get_dummies`, so the result can be checked
 frame's order, then each categorical column's one-hot group, in the frame's order; a group's
 columns are named ``<column>_<category>``, categories in sorted order (for a ``category`` dtype,
 its declared order, unused categories included), then ``<column>_nan`` when ``dummy_na``.
+
+Before converting anything, `frame_to_tensors` refuses what a messy CSV makes of a table, naming
+the column and a value with its row: a text column that looks numeric (a ``?`` marker among
+numbers, numbers written ``"1,200"``), which would otherwise become one one-hot feature per
+distinct value; a column that pandas renamed because its header was repeated (``price.1``), which
+could carry a second copy of the target into the inputs; and a text column with more than
+``max_categories`` distinct values (identifiers, free text), whose one-hot encoding would be
+mostly zeros and as large as rows × values. `read_csv` checks the file's layout first: a row with
+more or fewer fields than the header (with one too many in the first row, pandas silently takes the
+first column as the index), a header named twice, a header left empty.
 """
 
 from __future__ import annotations
 
+import csv
 import difflib
+import io
+import re
 from collections import Counter
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from pathlib import Path
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 import torch
 
-__all__ = ["ColumnReport", "FrameTensors", "PreprocessingReport", "frame_to_tensors"]
+from dlref.device import resolve_device
+
+__all__ = ["MAX_CATEGORIES", "ColumnReport", "FrameTensors", "PreprocessingReport", "frame_to_tensors", "read_csv"]
+
+MAX_CATEGORIES = 100
+"""The default most distinct values a text column may have to be one-hot encoded: a column past it
+(identifiers, names, free text) is refused by `frame_to_tensors` before any feature is allocated."""
 
 Impute = Literal["mean", "median", "constant"]
 Role = Literal["numeric", "one-hot", "target", "dropped"]
@@ -137,6 +157,10 @@ def _check_columns(frame: pd.DataFrame, option: str, columns: Hashable | Sequenc
         if column not in frame.columns:
             close = difflib.get_close_matches(str(column), [str(c) for c in frame.columns], n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
+            glued = [str(c) for c in frame.columns if any(sep in str(c) for sep in ";\t|")]
+            if glued:
+                sep = next(sep for sep in ";\t|" if sep in glued[0])
+                hint = f"; the header {glued[0]!r} looks like several names: was the file read with sep={sep!r}?"
             raise ValueError(f"{option}: no column {column!r} (the columns are {_names(frame.columns)}){hint}")
     return columns
 
@@ -180,14 +204,24 @@ def _as_numbers(series: pd.Series, *, asked: bool, role: str = "column") -> np.n
         converted = pd.to_numeric(series, errors="coerce")
         not_number = converted.isna() & series.notna()
         if not_number.any():
+            if role == "target column" and converted.notna().sum() * 2 >= series.notna().sum():
+                value = series[not_number].iloc[0]
+                raise ValueError(
+                    f"target column {name!r} holds {_first_bad(series, not_number)}, which is not a number: "
+                    f"{_number_hint([value])}"
+                )
             if role == "target column":
                 raise ValueError(
                     f"target column {name!r} holds {_first_bad(series, not_number)}, which is not a number: "
                     f"encode class labels first, e.g. frame[{name!r}].astype('category').cat.codes"
                 )
+            value = series[not_number].iloc[0]
+            mostly_numbers = converted.notna().sum() * 2 >= series.notna().sum()
+            separated = isinstance(value, str) and _THOUSANDS.fullmatch(value)
+            hint = f": {_number_hint([value])}" if mostly_numbers or separated else ""
             raise ValueError(
                 f"column {name!r} was asked to be numeric, but it holds {_first_bad(series, not_number)}, "
-                f"which is not a number (dtype {series.dtype})"
+                f"which is not a number (dtype {series.dtype}){hint}"
             )
         values = converted.to_numpy(dtype=np.float64, na_value=np.nan)
     else:
@@ -199,6 +233,116 @@ def _as_numbers(series: pd.Series, *, asked: bool, role: str = "column") -> np.n
 
 
 # --8<-- [end:numbers]
+
+
+# --8<-- [start:messy]
+_THOUSANDS = re.compile(r"\s*[+-]?\d{1,3}(,\d{3})+(\.\d*)?\s*")  # 1,200 or -12,345,678.5
+
+
+def _number_hint(values: Sequence[object]) -> str:
+    """What to do about values that are not numbers: thousands separators, or markers of missing values."""
+    separated = [v for v in values if isinstance(v, str) and _THOUSANDS.fullmatch(v)]
+    markers = [v for v in values if v not in separated]
+    hints = []
+    if separated:
+        hints.append(f"numbers written with thousands separators ({separated[0]!r}): read the CSV with thousands=','")
+    if markers:
+        hints.append(
+            f"if {_names(markers[:3])} marks a missing value, read the CSV with na_values={markers[:3]!r}, "
+            f"or replace it: frame.replace({markers[0]!r}, float('nan'))"
+        )
+    return "; ".join(hints)
+
+
+def _check_looks_numeric(series: pd.Series) -> None:
+    """Refuse a text column of which at least half the present values are numbers (or "1,200").
+
+    Such a column is numbers with a few markers (``?``, ``-``, ``n/a``) or numbers written with
+    separators; one-hot encoding it would make one feature per distinct number.
+    """
+    present = series.dropna()
+    if present.empty:
+        return
+    text = present.astype(str)
+    number = pd.to_numeric(text, errors="coerce").notna() & ~text.str.strip().str.lower().isin(["nan", "inf", "-inf"])
+    separated = text.str.fullmatch(_THOUSANDS.pattern)
+    if (number | separated).sum() * 2 < len(present):
+        return
+    name = series.name
+    odd = ~number  # markers, and numbers with separators
+    if not odd.any():
+        raise ValueError(
+            f"column {name!r} holds numbers written as text (dtype {series.dtype}), e.g. {_show(present, 0)}: "
+            f"name it numeric=[{name!r}] to convert them, or categorical=[{name!r}] to one-hot encode them"
+        )
+    distinct = list(dict.fromkeys(present[odd].tolist()))
+    shown = ", ".join(_show(present, int(np.argmax((present == v).to_numpy()))) for v in distinct[:3])
+    written = f", {int(separated.sum())} of them with thousands separators" if separated.any() else ""
+    raise ValueError(
+        f"column {name!r} looks numeric ({int((number | separated).sum())} of its {len(present)} present values "
+        f"are numbers{written}) but holds {shown}{', ...' if len(distinct) > 3 else ''}, which one-hot encoding "
+        f"would make into a feature per distinct value: {_number_hint(distinct)}; to one-hot encode it as it is, "
+        f"name it categorical=[{name!r}]"
+    )
+
+
+def _check_renamed_duplicates(frame: pd.DataFrame, targets: list[Hashable], chosen: dict[str, list[Hashable]]) -> None:
+    """Refuse columns ``x`` and ``x.1``: how `pandas.read_csv` renames a header that appears twice; and
+    ``Unnamed: 0``, its name for an empty header (often the index `DataFrame.to_csv` wrote).
+
+    A renamed copy of a target is always refused unless dropped (it would be the target, as an
+    input); a renamed feature is accepted when named in ``numeric``, ``categorical`` or
+    ``drop_columns`` (a choice made knowingly).
+    """
+    labels = set(frame.columns)
+    named = {c for columns in chosen.values() for c in columns}
+    for column in frame.columns:
+        unnamed = isinstance(column, str) and re.fullmatch(r"Unnamed: (\d+)", column)
+        if unnamed and column not in named and column not in targets:
+            raise ValueError(
+                f"column {column!r} had no header in the file (pandas names an empty header so): if it is the index "
+                f"DataFrame.to_csv wrote, read the file with index_col={unnamed.group(1)}; else leave it out with "
+                f"drop_columns=[{column!r}], or name it numeric=[{column!r}] or categorical=[{column!r}] to keep it"
+            )
+        match = re.fullmatch(r"(.*)\.(\d+)", column) if isinstance(column, str) else None
+        if not match or match.group(1) not in labels:
+            continue
+        base = match.group(1)
+        leak = base in targets or column in targets
+        if column in chosen["drop_columns"] or (not leak and column in named):
+            continue
+        why = (
+            f"so the target {base!r} would also be an input, as {column!r}"
+            if base in targets
+            else f"so the target {column!r} may be a copy of the input {base!r}"
+            if column in targets
+            else f"so the file may have two {base!r} columns"
+        )
+        accept = "" if leak else f", or name it numeric=[{column!r}] or categorical=[{column!r}] to keep it"
+        raise ValueError(
+            f"columns {base!r} and {column!r}: pandas' read_csv renames a repeated header {base!r} to {column!r}, "
+            f"{why}; rename the header in the file, or leave the column out with drop_columns=[{column!r}]{accept}"
+        )
+
+
+def _check_categories(series: pd.Series, max_categories: int) -> None:
+    """Refuse a column to one-hot encode with more than ``max_categories`` categories, before encoding it."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        count = len(series.dtype.categories)
+    else:
+        count = int(series.nunique(dropna=True))
+    if count <= max_categories:
+        return
+    rows = int(series.notna().sum())
+    kind = " (every value is different: an identifier?)" if count == rows else ""
+    raise ValueError(
+        f"column {series.name!r} has {count} distinct values in {rows} present values{kind}; one-hot encoding it "
+        f"would add {count} features, over max_categories={max_categories}: leave it out with "
+        f"drop_columns=[{series.name!r}], or raise max_categories if you mean it"
+    )
+
+
+# --8<-- [end:messy]
 
 
 # --8<-- [start:impute]
@@ -287,6 +431,7 @@ def frame_to_tensors(
     drop_columns: Sequence[Hashable] = (),
     drop_columns_over_missing: float | None = None,
     drop_rows_with_missing: bool | Sequence[Hashable] = False,
+    max_categories: int = MAX_CATEGORIES,
     dtype: torch.dtype = torch.float32,
     target_dtype: torch.dtype | None = None,
     device: torch.device | str | None = None,
@@ -310,6 +455,15 @@ def frame_to_tensors(
     each categorical column's group in the frame's order; within a group, the categories sorted (a
     ``category`` dtype keeps its declared order and unused categories), then ``_nan``.
 
+    Before converting, text columns are checked: one of which at least half the present values are
+    numbers (a ``?`` marker among numbers, numbers written ``"1,200"``, numbers as text) is refused
+    unless named in ``numeric`` or ``categorical``; one with more than ``max_categories`` distinct
+    values (identifiers, free text) is refused; and columns ``x`` and ``x.1``, which is how
+    `pandas.read_csv` renames a repeated header, are refused unless ``x.1`` is dropped (or, when
+    neither is a target, named in ``numeric`` or ``categorical``), so that a second copy of the
+    target never becomes an input; so is a column ``Unnamed: 0`` (an empty header, often the
+    index that `DataFrame.to_csv` wrote), unless dropped or named.
+
     Columns are dropped only when named in ``drop_columns``, or when more than the fraction
     ``drop_columns_over_missing`` of their values are missing. Rows are dropped only with
     ``drop_rows_with_missing``: ``True`` drops rows missing any kept column's value, a list of
@@ -328,9 +482,12 @@ def frame_to_tensors(
         drop_columns: feature columns to leave out.
         drop_columns_over_missing: drop feature columns whose missing fraction is above this.
         drop_rows_with_missing: ``False``, ``True``, or the columns whose missing values drop a row.
+        max_categories: the most distinct values (declared categories, for a ``category`` dtype) a
+            column may have to be one-hot encoded; `MAX_CATEGORIES` (100) by default.
         dtype: the floating-point dtype of the features (and of the targets by default).
         target_dtype: the dtype of the targets, for example ``torch.int64`` for class labels.
-        device: where to put the tensors; torch's default device when ``None``.
+        device: where to put the tensors; torch's default device when ``None``, else a device
+            this machine has (checked by `dlref.device.resolve_device`).
 
     Returns:
         A `FrameTensors`: ``features``, ``targets``, their column names, and a `PreprocessingReport`.
@@ -338,10 +495,15 @@ def frame_to_tensors(
     Raises:
         ValueError: naming the column: an empty frame; duplicate column labels; a target, or a
             column named in an option, that is not in the frame; a column both numeric and
-            categorical; a column asked to be numeric that holds a non-number; a column with no
-            present value to take the mean or median of; an infinite value; a target with missing
-            or non-numeric values; two output columns with one name; no rows left.
-        TypeError: ``dtype`` is not a floating-point dtype.
+            categorical; a text column that looks numeric (naming a value that is not a number
+            and its row, and the ``read_csv`` option that reads it: ``na_values``, ``thousands``);
+            columns ``x`` and ``x.1`` (a header pandas renamed) or ``Unnamed: 0``; a column with
+            more distinct values than ``max_categories``; a column asked to be numeric that holds a
+            non-number; a column with no present value to take the mean or median of; an infinite
+            value; a target with missing or non-numeric values; two output columns with one name;
+            no rows left; ``max_categories`` below 1.
+        TypeError: ``dtype`` is not a floating-point dtype; ``max_categories`` is not an int.
+        DeviceError: ``device`` is not one this machine has (``meta``, ``cpu:1``, a missing GPU).
 
     Examples:
         >>> frame = pd.DataFrame({"rooms": [2.0, None, 4.0], "alley": ["Pave", None, "Grvl"], "price": [10, 12, 15]})
@@ -392,6 +554,12 @@ def frame_to_tensors(
         raise ValueError(f"drop_columns_over_missing must be a fraction in [0, 1], got {drop_columns_over_missing}")
     if not dtype.is_floating_point:
         raise TypeError(f"dtype must be a floating-point dtype, got dtype={dtype}")
+    if isinstance(max_categories, bool) or not isinstance(max_categories, int):
+        raise TypeError(f"max_categories must be an int, got max_categories={max_categories!r}")
+    if max_categories < 1:
+        raise ValueError(f"max_categories must be at least 1, got max_categories={max_categories}")
+    _check_renamed_duplicates(frame, targets, chosen)
+    device = None if device is None else resolve_device(device)
 
     # Which columns stay, and which rows.
     missing = frame.isna().sum()
@@ -410,20 +578,7 @@ def frame_to_tensors(
     kept = [column for column in frame.columns if column not in reports]
     kept_frame, dropped_rows = _drop_rows(frame, drop_rows_with_missing, kept)
 
-    # Targets: numbers, none missing.
-    target_values = []
-    for column in targets:
-        values = _as_numbers(kept_frame[column], asked=True, role="target column")
-        if np.isnan(values).any():
-            count = int(np.isnan(values).sum())
-            raise ValueError(
-                f"target column {column!r} has {count} missing values: drop those rows with "
-                f"drop_rows_with_missing=[{column!r}]"
-            )
-        target_values.append(values)
-        reports[column] = ColumnReport(column, "target", int(missing[column]), outputs=(str(column),))
-
-    # Features: numeric columns first, then one-hot groups, each in the frame's order.
+    # Features: refuse what a messy CSV makes of numbers, names and identifiers before converting.
     blocks: list[np.ndarray] = []
     names: list[str] = []
     features = [column for column in kept if column not in targets]
@@ -438,6 +593,33 @@ def frame_to_tensors(
             pd.api.types.is_datetime64_any_dtype(kind) or pd.api.types.is_timedelta64_dtype(kind)
         ):
             raise ValueError(f"column {column!r} has dtype {kind}: convert it to numbers first, or name it categorical")
+        if not is_numeric[column]:
+            if column not in chosen["categorical"] and not isinstance(kind, pd.CategoricalDtype):
+                _check_looks_numeric(kept_frame[column])
+            _check_categories(kept_frame[column], max_categories)
+
+    # Targets: numbers, none missing.
+    target_values = []
+    for column in targets:
+        values = _as_numbers(kept_frame[column], asked=True, role="target column")
+        if np.isnan(values).any():
+            count = int(np.isnan(values).sum())
+            shifted = not frame.index.equals(pd.RangeIndex(len(frame)))
+            hint = (
+                " (the frame's index is not 0, 1, 2, ...: if it came from pandas.read_csv, a row may have had one "
+                "field too many, which makes pandas take the first column as the index and shift the names; "
+                "dlref.data.preprocessing.read_csv names that line)"
+                if shifted
+                else ""
+            )
+            raise ValueError(
+                f"target column {column!r} has {count} missing values: drop those rows with "
+                f"drop_rows_with_missing=[{column!r}]{hint}"
+            )
+        target_values.append(values)
+        reports[column] = ColumnReport(column, "target", int(missing[column]), outputs=(str(column),))
+
+    # Features: numeric columns first, then one-hot groups, each in the frame's order.
     for column in (c for c in features if is_numeric[c]):
         values = _as_numbers(kept_frame[column], asked=column in chosen["numeric"])
         note = _missing_note(int(missing[column]), int(np.isnan(values).sum()))
@@ -483,3 +665,119 @@ def frame_to_tensors(
 
 
 # --8<-- [end:frame_to_tensors]
+
+
+_READ_OPTIONS = frozenset(
+    {"na_values", "keep_default_na", "thousands", "decimal", "dtype", "true_values", "false_values", "index_col"}
+)
+
+
+# --8<-- [start:read_csv]
+def read_csv(
+    source: str | Path | io.TextIOBase, *, sep: str = ",", encoding: str = "utf-8-sig", **options: Any
+) -> pd.DataFrame:
+    r"""Read a CSV file with `pandas.read_csv`, after checking that every row fits the header.
+
+    pandas reads a malformed file without a word in two cases this refuses, naming the line: when
+    the first data row has one field more than the header, pandas takes the first column as the
+    index and shifts every name by one (the error, if any, comes later and blames something else);
+    when a row has fewer fields, pandas fills the rest with missing values. A header named twice
+    (pandas renames the second ``price`` to ``price.1``) and an empty header (pandas names it
+    ``Unnamed: 0``; `DataFrame.to_csv` writes the index that way) are refused too.
+
+    The check reads the text with Python's `csv` module, with the same separator and quoting (a
+    quoted ``"1,200"`` is one field), skipping blank lines as pandas does.
+
+    Args:
+        source: a path, or an open text file (``io.StringIO``).
+        sep: the field separator, one character.
+        encoding: the file's encoding (``utf-8-sig`` reads UTF-8 with or without a byte-order mark).
+        **options: passed to `pandas.read_csv`; only those that keep the layout the check
+            reads: ``na_values``, ``keep_default_na``, ``thousands``, ``decimal``, ``dtype``,
+            ``true_values``, ``false_values`` and ``index_col`` (a column's position or name).
+
+    Returns:
+        The frame `pandas.read_csv` returns.
+
+    Raises:
+        ValueError: naming the line: a row with more or fewer fields than the header (up to five
+            such lines, and how many there are); a header that appears twice or is empty; a file
+            with no header.
+        TypeError: an option that is not in the list above (use `pandas.read_csv` itself for it),
+            or ``sep`` that is not one character.
+
+    Examples:
+        >>> text = "rooms,alley,price\n2,Pave,10\nNA,NA,12\n4,Grvl,15\n"
+        >>> read_csv(io.StringIO(text))
+           rooms alley  price
+        0    2.0  Pave     10
+        1    NaN   NaN     12
+        2    4.0  Grvl     15
+        >>> read_csv(io.StringIO("rooms,alley,price\n2,Pave,10\n3,12\n"))
+        Traceback (most recent call last):
+          ...
+        ValueError: read_csv: line 3 has 2 fields, but the header has 3 (a value left out, or a line cut short?)
+    """
+    unknown = sorted(set(options) - _READ_OPTIONS)
+    if unknown:
+        raise TypeError(
+            f"read_csv: option {unknown[0]}= would change the layout this function checks; it accepts "
+            f"{sorted(_READ_OPTIONS)}: for others, call pandas.read_csv and check the frame yourself"
+        )
+    if not isinstance(sep, str) or len(sep) != 1:
+        raise TypeError(f"read_csv: sep must be one character, got sep={sep!r}")
+    text = Path(source).read_text(encoding=encoding) if isinstance(source, (str, Path)) else source.read()
+    _check_layout(text, sep, options.get("index_col"))
+    return pd.read_csv(io.StringIO(text), sep=sep, **options)
+
+
+def _check_layout(text: str, sep: str, index_col: object) -> None:
+    """Every row has the header's number of fields; no header is repeated or empty."""
+    reader = csv.reader(io.StringIO(text), delimiter=sep)
+    header: list[str] | None = None
+    bad: list[tuple[int, int]] = []
+    for fields in reader:
+        if not fields or fields == [""]:  # a blank line: pandas skips it
+            continue
+        if header is None:
+            header, header_line = fields, reader.line_num
+            continue
+        if len(fields) != len(header):
+            bad.append((reader.line_num, len(fields)))
+    if header is None:
+        raise ValueError("read_csv: the file has no header line (it is empty, or only blank lines)")
+    names = [name.strip() for name in header]
+    for position, name in enumerate(names):
+        if names.count(name) > 1 and name:
+            first, second = [i + 1 for i, n in enumerate(names) if n == name][:2]
+            raise ValueError(
+                f"read_csv: the header (line {header_line}) names {name!r} twice, fields {first} and {second}: "
+                f"pandas would rename the second to '{name}.1', and a second copy of a target could become an "
+                "input; rename one in the file"
+            )
+        if not name and index_col not in (position, name):
+            raise ValueError(
+                f"read_csv: field {position + 1} of the header (line {header_line}) is empty, which pandas would "
+                f"name 'Unnamed: {position}'; if it is the index DataFrame.to_csv wrote, pass index_col={position}"
+            )
+    if bad:
+        line, count = bad[0]
+        more = f" ({len(bad)} such lines: {', '.join(str(n) for n, _ in bad[:5])}{', ...' if len(bad) > 5 else ''})"
+        cause = (
+            f"an extra separator, or a value with a {sep!r} in it that is not quoted?"
+            if count > len(header)
+            else "a value left out, or a line cut short?"
+        )
+        shift = (
+            ": with one field too many in the first row, pandas would take the first column as the index and shift "
+            "the names"
+            if count == len(header) + 1 and line == header_line + 1
+            else ""
+        )
+        raise ValueError(
+            f"read_csv: line {line} has {count} fields, but the header has {len(header)} ({cause}){shift}"
+            f"{more if len(bad) > 1 else ''}"
+        )
+
+
+# --8<-- [end:read_csv]

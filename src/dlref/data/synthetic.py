@@ -6,6 +6,9 @@ the first check of any training loop (see the linear regression walkthrough).
 
 from __future__ import annotations
 
+import math
+import numbers
+
 import torch
 
 __all__ = ["synthetic_linear"]
@@ -37,8 +40,11 @@ def synthetic_linear(
         output of ``nn.Linear(d, 1)``), with ``w``'s dtype, on ``w``'s device.
 
     Raises:
-        ValueError: ``w`` is not 1-D, ``n`` < 1 or ``noise`` < 0.
-        TypeError: ``w`` is not a floating-point tensor.
+        ValueError: ``w`` is not 1-D or holds a NaN or infinite weight, ``b`` is NaN or infinite,
+            ``n`` < 1, or ``noise`` is negative, NaN or infinite (each would give targets that are
+            all NaN or infinite, not data a model can fit).
+        TypeError: ``w`` is not a floating-point tensor, ``n`` is not an int, or ``b`` or
+            ``noise`` is not a real number.
 
     Examples:
         >>> _ = torch.manual_seed(0)
@@ -51,15 +57,29 @@ def synthetic_linear(
         Traceback (most recent call last):
           ...
         ValueError: synthetic_linear: w must be 1-D (one weight per feature), got shape (1, 2)
+        >>> synthetic_linear(torch.tensor([2.0, -3.4]), 4.2, 10, noise=float("nan"))
+        Traceback (most recent call last):
+          ...
+        ValueError: synthetic_linear: noise must be a finite standard deviation >= 0, got noise=nan
     """
     if not isinstance(w, torch.Tensor) or not w.is_floating_point():
         raise TypeError(f"synthetic_linear: w must be a floating-point tensor, got {getattr(w, 'dtype', type(w))}")
     if w.dim() != 1:
         raise ValueError(f"synthetic_linear: w must be 1-D (one weight per feature), got shape {tuple(w.shape)}")
+    if not w.isfinite().all():
+        i = int((~w.isfinite()).nonzero()[0, 0])
+        raise ValueError(f"synthetic_linear: w must hold finite weights, but w[{i}] is {w[i].item()}")
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise TypeError(f"synthetic_linear: n is a number of examples and must be an int, got n={n!r}")
     if n < 1:
         raise ValueError(f"synthetic_linear: n must be at least 1, got n={n}")
-    if noise < 0:
-        raise ValueError(f"synthetic_linear: noise is a standard deviation and must be >= 0, got noise={noise}")
+    for name, value in (("b", b), ("noise", noise)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise TypeError(f"synthetic_linear: {name} must be a real number (a Python float), got {name}={value!r}")
+    if not math.isfinite(b):
+        raise ValueError(f"synthetic_linear: b must be a finite bias, got b={b}")
+    if not (math.isfinite(noise) and noise >= 0):
+        raise ValueError(f"synthetic_linear: noise must be a finite standard deviation >= 0, got noise={noise}")
     X = torch.randn(n, len(w), dtype=w.dtype, generator=generator)
     epsilon = noise * torch.randn(n, dtype=w.dtype, generator=generator)
     X = X.to(w.device)

@@ -9,6 +9,12 @@ Python loop over that index). So ``mm`` is literally $c_{ij} = \sum_k a_{ik} b_{
 Products are formed and summed in int64, float64 or complex128 and rounded once to the inputs'
 dtype, which must be the same for both operands (torch refuses mixed dtypes too). Each is checked
 against torch on every available device in ``tests/linalg/test_products.py``.
+
+``mm`` and ``matmul`` form the products one block at a time: the tensor of all $a_{ik} b_{kj}$ has
+$m n p$ entries (64 GB in float64 for two 2000 × 2000 matrices), so they take a block of rows
+$i$, of inner indices $k$ and of columns $j$ whose product tensor has at most `BLOCK_ELEMENTS`
+entries, sum it over $k$, and add it into the result. The
+memory they use beyond their inputs and result is bounded by that, whatever the sizes.
 """
 
 from __future__ import annotations
@@ -17,7 +23,11 @@ import torch
 
 from dlref.linalg.reductions import _accumulator, _shape, sum
 
-__all__ = ["dot", "matmul", "mm", "mv"]
+__all__ = ["BLOCK_ELEMENTS", "dot", "matmul", "mm", "mv"]
+
+BLOCK_ELEMENTS = 2**20
+"""The most products $a_{ik} b_{kj}$ that ``mm`` and ``matmul`` form at once: 8 MiB in float64 (a
+``matmul`` whose batch has more entries forms one product per batch entry at a time)."""
 
 
 def _check_operands(function: str, a: torch.Tensor, b: torch.Tensor, names: tuple[str, str]) -> None:
@@ -28,7 +38,10 @@ def _check_operands(function: str, a: torch.Tensor, b: torch.Tensor, names: tupl
             f"{function}: {first} is {a.dtype} and {second} is {b.dtype}; convert one, e.g. {second}.to({first}.dtype)"
         )
     if a.dtype == torch.bool:
-        raise TypeError(f"{function}: boolean tensors have no product here (nor in torch); convert them, e.g. .int()")
+        raise TypeError(
+            f"{function}: {first} and {second} are boolean tensors, which have no product here (nor in torch); "
+            f"convert them, e.g. {first}.int()"
+        )
     if a.device != b.device:
         raise ValueError(f"{function}: {first} is on {a.device} and {second} is on {b.device}; move one of them")
 
@@ -131,7 +144,8 @@ def mm(A: torch.Tensor, B: torch.Tensor) -> torch.Tensor:
     $$
 
     ``A[:, :, None] * B[None, :, :]`` has shape ``(m, n, p)`` and entry $(i, k, j)$ equal to
-    $a_{ik} b_{kj}$; summing over $k$ (``dim=1``) leaves the ``(m, p)`` product.
+    $a_{ik} b_{kj}$; summing over $k$ (``dim=1``) leaves the ``(m, p)`` product. That tensor is
+    formed a block at a time (see `_products_summed`), so memory stays bounded for large matrices.
 
     Args:
         A: a 2-D tensor of shape ``(m, n)``.
@@ -161,10 +175,40 @@ def mm(A: torch.Tensor, B: torch.Tensor) -> torch.Tensor:
             f"mm: inner dimensions differ: A is {_shape(A)} and B is {_shape(B)}: {A.shape[1]} != {B.shape[0]}"
         )
     wide = _accumulator(A.dtype)
-    return sum(A.to(wide)[:, :, None] * B.to(wide)[None, :, :], dim=1).to(A.dtype)
+    return _products_summed(A.to(wide), B.to(wide)).to(A.dtype)
 
 
 # --8<-- [end:mm]
+
+
+# --8<-- [start:blocks]
+def _products_summed(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    r"""$c_{\dots ij} = \sum_k a_{\dots ik}\, b_{\dots kj}$ for ``a`` of shape ``(..., m, n)`` and ``b`` of
+    shape ``(..., n, p)`` (batch axes broadcast), one block of $i$, $k$ and $j$ at a time.
+
+    Each block's products ``a[..., i, k, None] * b[..., None, k, j]`` hold at most `BLOCK_ELEMENTS`
+    entries (one per batch entry when the batch alone is larger); summed over $k$ they are added
+    into the rows $i$ and columns $j$ of the result. Adding the blocks over $k$ one after the other
+    is the same sum, in the same order.
+    """
+    *_, m, n = a.shape
+    p = b.shape[-1]
+    batch = torch.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    C = torch.zeros(*batch, m, p, dtype=a.dtype, device=a.device)
+    # Block sizes: as many columns j as fit, then rows i, then inner indices k (each at least 1).
+    budget = max(1, BLOCK_ELEMENTS // max(1, batch.numel()))
+    cols = max(1, min(p, budget))
+    rows = max(1, min(m, budget // cols))
+    inner = max(1, min(n, budget // (cols * rows)))
+    for i in range(0, m, rows):
+        for j in range(0, p, cols):
+            for k in range(0, n, inner):
+                block = a[..., i : i + rows, k : k + inner, None] * b[..., None, k : k + inner, j : j + cols]
+                C[..., i : i + rows, j : j + cols] += sum(block, dim=-2)
+    return C
+
+
+# --8<-- [end:blocks]
 
 
 # --8<-- [start:matmul]
@@ -222,8 +266,8 @@ def matmul(A: torch.Tensor, B: torch.Tensor) -> torch.Tensor:
             f"matmul: batch shapes {a_batch} and {b_batch} do not broadcast: A is {_shape(A)} and B is {_shape(B)}"
         )
     wide = _accumulator(A.dtype)
-    # (..., m, n, 1) * (..., 1, n, p): entry (..., i, k, j) is a_ik * b_kj; sum over k.
-    C = sum(a.to(wide)[..., :, :, None] * b.to(wide)[..., None, :, :], dim=-2).to(A.dtype)
+    # (..., m, n, 1) * (..., 1, n, p): entry (..., i, k, j) is a_ik * b_kj; sum over k, block by block.
+    C = _products_summed(a.to(wide), b.to(wide)).to(A.dtype)
     if B.dim() == 1:
         C = C.squeeze(-1)
     if A.dim() == 1:

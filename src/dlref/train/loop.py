@@ -70,15 +70,23 @@ class Evaluation:
 
 # --8<-- [start:accuracy]
 def accuracy(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    r"""The fraction of examples classified correctly, as a tensor on the logits' device (no host sync).
+    r"""The fraction of examples classified correctly, as a 0-d tensor on the logits' device.
 
-    * multi-class: ``logits`` of shape ``(n, classes)``, ``y`` int64 of shape ``(n,)``; the
-      prediction is $\arg\max_k z_{ik}$;
+    * multi-class: ``logits`` of shape ``(n, classes)``, ``y`` integer class indices in
+      ``[0, classes)`` of shape ``(n,)``; the prediction is $\arg\max_k z_{ik}$;
     * binary: ``logits`` of shape ``(n, 1)``, ``y`` of zeros and ones of the same shape; the
       prediction is 1 where $z_i > 0$, that is where $\sigma(z_i) > 0.5$.
 
+    The result is computed without reading anything from the device (no host synchronisation, so
+    [`fit`][dlref.train.loop.fit] can call it on every batch of a GPU run). Shapes and dtypes are
+    checked at once; values cannot be without a read, so a label out of range (not 0 or 1 for
+    binary, not a class index for multi-class) or a NaN logit makes the result NaN, never a number
+    that looks like an accuracy: ``fit`` and ``evaluate`` raise on a NaN metric.
+
     Raises:
-        ValueError: the shapes fit neither case (the message names both).
+        ValueError: the shapes fit neither case (the message names both), the batch is empty
+            ($0/0$ examples right), or ``y`` is on another device.
+        TypeError: ``logits`` is not floating point, or multi-class ``y`` is not an integer tensor.
 
     Examples:
         >>> accuracy(torch.tensor([[2.0, 1.0], [0.0, 3.0], [1.0, 0.0]]), torch.tensor([0, 1, 1]))
@@ -89,20 +97,47 @@ def accuracy(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         Traceback (most recent call last):
           ...
         ValueError: accuracy: logits (1, 2) and y (1, 1) fit neither (n, C) with y (n,) nor (n, 1) with y (n, 1)
+        >>> accuracy(torch.tensor([[2.0], [-1.0]]), torch.tensor([[2.0], [1.0]]))  # a binary label of 2
+        tensor(nan)
     """
+    if not isinstance(logits, torch.Tensor) or not logits.is_floating_point():
+        kind = getattr(logits, "dtype", type(logits).__name__)
+        raise TypeError(f"accuracy: logits must be a floating-point tensor, got {kind}")
+    if not isinstance(y, torch.Tensor):
+        raise TypeError(f"accuracy: y must be a tensor, got {type(y).__name__}")
     if logits.dim() == 2 and logits.shape[1] == 1 and y.shape == logits.shape:
-        predicted = (logits > 0).to(y.dtype)
+        binary = True
     elif logits.dim() == 2 and y.shape == logits.shape[:1]:
-        predicted = logits.argmax(dim=1)
+        binary = False
     else:
         raise ValueError(
             f"accuracy: logits {tuple(logits.shape)} and y {tuple(y.shape)} fit neither (n, C) with y (n,)"
             " nor (n, 1) with y (n, 1)"
         )
-    return (predicted == y).to(logits.dtype).mean()
+    if len(y) == 0:
+        shape = tuple(logits.shape)
+        raise ValueError(f"accuracy: the batch is empty (logits {shape}): there is no accuracy of 0 examples")
+    if y.device != logits.device:
+        raise ValueError(f"accuracy: logits are on {logits.device} and y on {y.device}: move y, y.to(logits.device)")
+    if binary:
+        bad_label = (y != 0) & (y != 1)
+    elif y.is_floating_point() or y.is_complex() or y.dtype == torch.bool:
+        raise TypeError(f"accuracy: multi-class labels y must be integer class indices, got {y.dtype}: use y.long()")
+    else:
+        bad_label = (y < 0) | (y >= logits.shape[1])
+    invalid = bad_label.any() | logits.isnan().any()  # stays on the device
+    predicted = (logits > 0).to(y.dtype) if binary else logits.argmax(dim=1)
+    right = (predicted == y).to(logits.dtype).mean()
+    return torch.where(invalid, torch.full_like(right, math.nan), right)
 
 
 # --8<-- [end:accuracy]
+
+
+_NAN_METRIC = (
+    "a label is out of range (accuracy gives NaN for labels that are not class indices, or not 0 or 1) "
+    "or the model's outputs hold NaN"
+)
 
 
 def _model_device(model: nn.Module) -> torch.device:
@@ -138,6 +173,10 @@ def evaluate(model: nn.Module, loss_fn: Loss, batches: Iterable[Batch], metric: 
 
     The means are over examples, not batches, so a smaller last batch counts for what it holds.
 
+    Raises:
+        ValueError: ``batches`` gave no examples, or the metric is NaN (labels out of range for
+            [`accuracy`][dlref.train.loop.accuracy], or NaN outputs).
+
     Examples:
         >>> from dlref.data.batching import Batches
         >>> model = torch.nn.Linear(1, 2)
@@ -152,6 +191,8 @@ def evaluate(model: nn.Module, loss_fn: Loss, batches: Iterable[Batch], metric: 
     device = _model_device(model)
     loss_sum, metric_sum, count = _evaluate_sums(model, loss_fn, batches, metric, device)
     loss, value = (torch.stack([loss_sum, metric_sum]) / count).tolist()
+    if metric is not None and math.isnan(value):
+        raise ValueError(f"evaluate: the metric is nan: {_NAN_METRIC}")
     return Evaluation(loss, value if metric is not None else None)
 
 
@@ -193,8 +234,10 @@ def fit(
         A [`History`][dlref.train.loop.History].
 
     Raises:
-        ValueError: ``epochs`` < 1, ``train`` gave no batches, or the training loss is not finite
-            at the end of an epoch (diverged: lower the learning rate), naming the epoch.
+        TypeError: ``epochs`` is not an int.
+        ValueError: ``epochs`` < 1, ``train`` gave no batches, the training loss is not finite
+            at the end of an epoch (NaN or inf in the data, or diverged: lower the learning rate),
+            or the metric is NaN (labels out of range for `accuracy`), naming the epoch.
 
     Examples:
         >>> from dlref.data.batching import Batches
@@ -209,6 +252,8 @@ def fit(
         >>> model.weight.detach().round(decimals=2)
         tensor([[ 1.0000, -2.0000,  0.5000]])
     """
+    if isinstance(epochs, bool) or not isinstance(epochs, int):
+        raise TypeError(f"fit: epochs must be an int, got epochs={epochs!r}")
     if epochs < 1:
         raise ValueError(f"fit: epochs must be at least 1, got epochs={epochs}")
     from tqdm import tqdm  # the text bar: tqdm.auto would want ipywidgets in a notebook
@@ -250,8 +295,13 @@ def fit(
             history.val_loss.append(values[2])
             if metric is not None:
                 history.val_metric.append(values[3])
+        if metric is not None and math.isnan(values[1]):
+            raise ValueError(f"fit: the metric is nan in epoch {epoch}: {_NAN_METRIC}")
         if not math.isfinite(values[0]):
-            raise ValueError(f"fit: the training loss is {values[0]} in epoch {epoch}: diverged (lower the lr?)")
+            raise ValueError(
+                f"fit: the training loss is {values[0]} in epoch {epoch}: the data hold NaN or inf "
+                "(check X.isfinite().all()), or training diverged (lower the lr)"
+            )
         bar.set_postfix(loss=f"{values[0]:.4g}", **({"val": f"{values[-1]:.4g}"} if val is not None else {}))
     return history
 

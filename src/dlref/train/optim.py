@@ -7,6 +7,8 @@ is no division by the batch size here, unlike d2l's first ``sgd``).
 
 from __future__ import annotations
 
+import math
+import numbers
 from collections.abc import Iterable
 
 import torch
@@ -26,7 +28,9 @@ class SGD:
         lr: the learning rate $\eta > 0$.
 
     Raises:
-        ValueError: ``lr`` is not positive, or there are no parameters.
+        ValueError: ``lr`` is not a positive finite number, or there are no parameters.
+        TypeError: a parameter is not a floating-point tensor (a parameter group, a dict, is not
+            supported: pass the tensors).
 
     Examples:
         >>> w = torch.tensor([1.0, 2.0], requires_grad=True)
@@ -46,9 +50,11 @@ class SGD:
         self.params = list(params)
         if not self.params:
             raise ValueError("SGD: got no parameters to optimise")
-        if not lr > 0:
-            raise ValueError(f"SGD: lr must be positive, got lr={lr}")
-        self.lr = lr
+        for i, p in enumerate(self.params):
+            if not isinstance(p, torch.Tensor) or not p.is_floating_point():
+                what = f"a {p.dtype} tensor" if isinstance(p, torch.Tensor) else f"a {type(p).__name__}"
+                raise TypeError(f"SGD: params[{i}] is {what}; pass floating-point tensors, model.parameters()")
+        self.lr = _check_lr(lr)
 
     @torch.no_grad()
     def step(self) -> None:
@@ -65,7 +71,23 @@ class SGD:
         return {"lr": self.lr}
 
     def load_state_dict(self, state: dict[str, float]) -> None:
-        self.lr = state["lr"]
+        """Take the learning rate from ``state``, a dict ``{"lr": lr}`` from `state_dict`.
+
+        Raises:
+            ValueError: ``state`` is not such a dict (a `torch.optim` optimiser's state has
+                ``state`` and ``param_groups``: load it into that optimiser), or its ``lr`` is not
+                a positive finite number.
+        """
+        if not isinstance(state, dict) or set(state) != {"lr"}:
+            held = sorted(map(str, state)) if isinstance(state, dict) else type(state).__name__
+            raise ValueError(f"SGD.load_state_dict: state must be {{'lr': lr}}, as SGD.state_dict() gives; got {held}")
+        self.lr = _check_lr(state["lr"])
+
+
+def _check_lr(lr: object) -> float:
+    if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not (math.isfinite(lr) and lr > 0):
+        raise ValueError(f"SGD: lr must be a positive finite number, got lr={lr!r}")
+    return float(lr)
 
 
 # --8<-- [end:SGD]
