@@ -85,7 +85,6 @@ def softmax(logits):
 logits = torch.tensor([[1.0, 2.0, 3.0], [1001.0, 1002.0, 1003.0]])
 print("naive: ", softmax_naive(logits))
 print("stable:", softmax(logits))
-print("torch: ", torch.softmax(logits, dim=1))
 assert softmax_naive(logits)[1].isnan().all()
 assert torch.allclose(softmax(logits), torch.softmax(logits, dim=1))
 
@@ -130,8 +129,8 @@ o.grad[0]
 #
 # $\mathbf{W}$ (64 × 10) and $\mathbf{b}$ are tensors that require gradients; d2l's `data_iter`
 # and `sgd` are as on the [linear regression](linear-regression.py) page (`sgd` divides the summed
-# gradient by the batch size). Ten epochs, batch size 64, learning rate 0.1; after each epoch the
-# validation loss and accuracy.
+# gradient by the batch size). Ten epochs, batch size 64, learning rate 0.1; after each epoch, the
+# validation accuracy.
 
 
 # %%
@@ -168,9 +167,8 @@ for epoch in range(num_epochs):
         loss.sum().backward()
         sgd([W, b], lr, len(y))  # the last batch is smaller than batch_size
     with torch.no_grad():
-        o_val = net_scratch(X_val)
-        history_scratch.append((cross_entropy(o_val, y_val).mean().item(), accuracy(o_val, y_val)))
-    print(f"epoch {epoch + 1}: validation loss {history_scratch[-1][0]:.4f}, accuracy {history_scratch[-1][1]:.4f}")
+        history_scratch.append(accuracy(net_scratch(X_val), y_val))
+    print(f"epoch {epoch + 1}: validation accuracy {history_scratch[-1]:.4f}")
 
 # %% [markdown]
 # ## Concise
@@ -191,28 +189,23 @@ def train_concise(lr, num_epochs=10, seed=0):
     net = nn.Sequential(nn.Linear(64, 10)).to(device)
     loss_fn = nn.CrossEntropyLoss()
     optimizer = torch.optim.SGD(net.parameters(), lr=lr)
-    loader = torch.utils.data.DataLoader(
-        torch.utils.data.TensorDataset(X_train, y_train), batch_size=64, shuffle=True
-    )  # fmt: skip
+    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(X_train, y_train), batch_size=64, shuffle=True)
     history = []
     for _epoch in range(num_epochs):
-        net.train()
         for X, y in loader:
             loss = loss_fn(net(X), y)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
-        net.eval()
         with torch.no_grad():
-            o_val = net(X_val)
-            history.append((loss_fn(o_val, y_val).item(), accuracy(o_val, y_val)))
+            history.append(accuracy(net(X_val), y_val))
     return net, history
 
 
 runs = {lr: train_concise(lr) for lr in (0.01, 0.1, 1.0)}
 for lr, (_net, history) in runs.items():
-    print(f"lr {lr:5}: validation loss {history[-1][0]:.4f}, accuracy {history[-1][1]:.4f}")
-best_lr = max(runs, key=lambda lr: runs[lr][1][-1][1])
+    print(f"lr {lr}: validation accuracy {history[-1]:.4f}")
+best_lr = max(runs, key=lambda lr: runs[lr][1][-1])
 net, history_concise = runs[best_lr]
 print("chosen learning rate:", best_lr)
 
@@ -237,24 +230,23 @@ print(f"test accuracy: from scratch {test_scratch:.3f}, concise (lr {best_lr}) {
 #
 # Left: the validation accuracy per epoch, of the from-scratch model and of each learning rate
 # tried. Right: some test images the from-scratch model gets wrong, with its prediction and the
-# true label (`.cpu()` before plotting: matplotlib takes host memory).
+# true label (moved to the CPU with `.cpu()`: matplotlib and NumPy take host memory).
 
 # %%
 epochs = range(1, num_epochs + 1)
 with torch.no_grad():
-    predicted = net_scratch(X_test).argmax(dim=1)
-wrong = (predicted != y_test).nonzero().flatten()[:6].cpu()
-pictures = (X_test * std.to(device) + mean.to(device)).reshape(-1, 8, 8).cpu().numpy()  # undo the standardising
+    predicted = net_scratch(X_test).argmax(dim=1).cpu()
+wrong = (predicted != labels[test_idx]).nonzero().flatten()[:6]
 fig = plt.figure(figsize=(10, 3.2))
 left = fig.add_subplot(1, 2, 1)
-left.plot(epochs, [acc for _loss, acc in history_scratch], "o-", label="from scratch, lr 0.1")
+left.plot(epochs, history_scratch, "o-", label="from scratch, lr 0.1")
 for lr, (_net, history) in runs.items():
-    left.plot(epochs, [acc for _loss, acc in history], "--", label=f"concise, lr {lr}")
-left.set(xlabel="epoch", ylabel="validation accuracy", ylim=(0.5, 1.0))
+    left.plot(epochs, history, "--", label=f"concise, lr {lr}")
+left.set(xlabel="epoch", ylabel="validation accuracy", ylim=(0, 1.0))
 left.legend(fontsize=8)
 for i, index in enumerate(wrong.tolist()):
     ax = fig.add_subplot(2, 6, 4 + i + (3 if i >= 3 else 0))
-    ax.imshow(pictures[index], cmap="gray_r")
-    ax.set_title(f"{predicted[index].item()} (true {y_test[index].item()})", fontsize=8)
+    ax.imshow(images[test_idx[index]].reshape(8, 8).numpy(), cmap="gray_r")  # the raw pixels
+    ax.set_title(f"{predicted[index]} (true {labels[test_idx[index]]})", fontsize=8)
     ax.axis("off")
 fig.tight_layout()
