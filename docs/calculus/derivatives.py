@@ -180,25 +180,6 @@ ax.legend()
 fig.tight_layout()
 
 # %% [markdown]
-# ## From scratch
-#
-# dlref's [`dlref.calculus.derivatives`](../api/index.md#dlref.calculus.derivatives) holds the
-# same two quotients, with their inputs checked (a step $h$ that is not a positive number is
-# refused with a message that says so). Its reference implementation is imported here, and only here, to
-# check that it gives the numbers of the table above exactly.
-
-# %%
-from dlref.calculus.derivatives import central_difference as dlref_central
-from dlref.calculus.derivatives import difference_quotient as dlref_forward
-
-for h in steps:
-    for dtype in (torch.float32, torch.float64):
-        x = torch.tensor([1.0], dtype=dtype, device=device)
-        assert torch.equal(dlref_forward(f, x, h), difference_quotient(f, x, h))
-        assert torch.equal(dlref_central(f, x, h), central_difference(f, x, h))
-print(f"dlref's quotients equal the ones above for all {len(steps)} steps, in float32 and float64")
-
-# %% [markdown]
 # ## See also
 #
 # - [Gradients and the chain rule](gradients.md): partial derivatives, gradients, Jacobians, and
