@@ -63,7 +63,6 @@ y = torch.tensor([[1.0], [0.0], [0.0]])
 print("sigmoid:", torch.sigmoid(z).flatten())
 print("naive:      ", bce_naive(z, y).flatten())
 print("from logits:", bce_with_logits(z, y).flatten())
-print("torch:      ", nn.functional.binary_cross_entropy_with_logits(z, y, reduction="none").flatten())
 assert bce_naive(z, y)[1:].isinf().all()
 assert torch.allclose(bce_with_logits(z, y), nn.functional.binary_cross_entropy_with_logits(z, y, reduction="none"))
 
@@ -153,21 +152,19 @@ X_train.shape, X_val.shape, X_test.shape
 # ### From scratch
 #
 # The same loop as in 2-D, with 30 weights, 20 epochs of batches of 32, and the validation loss
-# and accuracy after each epoch.
+# after each epoch.
 
 # %%
 w = (0.01 * torch.randn(30, 1)).to(device).requires_grad_()
 b = torch.zeros(1, device=device, requires_grad=True)
-history_scratch = []
-for epoch in range(20):
+val_scratch = []
+for _epoch in range(20):
     for X, y in data_iter(32, X_train, y_train):
         bce_with_logits(X @ w + b, y).sum().backward()
         sgd([w, b], lr=0.1, batch_size=len(y))
     with torch.no_grad():
-        z_val = X_val @ w + b
-        history_scratch.append((bce_with_logits(z_val, y_val).mean().item(), accuracy(z_val, y_val)))
-    if epoch % 5 == 4:
-        print(f"epoch {epoch + 1}: validation loss {history_scratch[-1][0]:.4f}, accuracy {history_scratch[-1][1]:.4f}")
+        val_scratch.append(bce_with_logits(X_val @ w + b, y_val).mean().item())
+print("validation loss after epochs 5, 10, 15, 20:", [round(v, 4) for v in val_scratch[4::5]])
 
 # %% [markdown]
 # ### Concise
@@ -183,22 +180,19 @@ net = nn.Sequential(nn.Linear(30, 1)).to(device)
 loss_fn = nn.BCEWithLogitsLoss()
 optimizer = torch.optim.SGD(net.parameters(), lr=0.1)
 loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(X_train, y_train), batch_size=32, shuffle=True)
-history_concise, best = [], (float("inf"), None, None)
+val_concise = []
 for epoch in range(20):
-    net.train()
     for X, y in loader:
         loss = loss_fn(net(X), y)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-    net.eval()
     with torch.no_grad():
-        z_val = net(X_val)
-        history_concise.append((loss_fn(z_val, y_val).item(), accuracy(z_val, y_val)))
-    if history_concise[-1][0] < best[0]:
-        best = (history_concise[-1][0], epoch + 1, copy.deepcopy(net.state_dict()))
-net.load_state_dict(best[2])
-print(f"lowest validation loss {best[0]:.4f} after epoch {best[1]}; that model is kept")
+        val_concise.append(loss_fn(net(X_val), y_val).item())
+    if val_concise[-1] == min(val_concise):
+        best_epoch, best_state = epoch + 1, copy.deepcopy(net.state_dict())
+net.load_state_dict(best_state)
+print(f"lowest validation loss {min(val_concise):.4f} after epoch {best_epoch}; that model is kept")
 
 # %% [markdown]
 # ## The result
@@ -218,9 +212,9 @@ print(f"test accuracy: from scratch {test_scratch:.3f}, concise {test_concise:.3
 # %%
 fig, ax = plt.subplots(figsize=(5, 3))
 epochs = range(1, 21)
-ax.plot(epochs, [loss for loss, _acc in history_scratch], "o-", label="from scratch")
-ax.plot(epochs, [loss for loss, _acc in history_concise], "s--", label="concise")
-ax.axvline(best[1], color="gray", lw=0.8, label="epoch kept (concise)")
+ax.plot(epochs, val_scratch, "o-", label="from scratch")
+ax.plot(epochs, val_concise, "s--", label="concise")
+ax.axvline(best_epoch, color="gray", lw=0.8, label="epoch kept (concise)")
 ax.set(xlabel="epoch", ylabel="validation loss", xticks=list(range(0, 21, 5)))
 ax.legend()
 fig.tight_layout()
