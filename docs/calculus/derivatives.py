@@ -30,10 +30,12 @@
 #
 # Take d2l's example, $f(x) = 3x^2 - 4x$ at $x = 1$, where $f'(1) = 2$. In exact arithmetic the
 # forward quotient is $2 + 3h$, so its error is $3h$ and shrinks with $h$. In floating point,
-# $f(x + h) - f(x)$ subtracts two nearly equal numbers, each rounded with a relative error up to
-# $\varepsilon$ (the machine epsilon: $1.2 \times 10^{-7}$ in float32, $2.2 \times 10^{-16}$ in
-# float64), and dividing by $h$ magnifies that rounding to about $\varepsilon |f(x)| / h$. The
-# total error is smallest near $h \approx \sqrt{\varepsilon}$ and grows again below it.
+# $f(x + h) - f(x)$ subtracts two nearly equal numbers, each rounded to nearest with a relative
+# error up to $\varepsilon / 2$ (half the machine epsilon $\varepsilon$, which is
+# $1.2 \times 10^{-7}$ in float32 and $2.2 \times 10^{-16}$ in float64). Their difference can
+# then be off by about $\varepsilon |f(x)|$, and dividing by $h$ magnifies that to about
+# $\varepsilon |f(x)| / h$. The total error is smallest near $h \approx \sqrt{\varepsilon}$ and
+# grows again below it. Both quotients are one line of PyTorch each.
 
 # %%
 import matplotlib.pyplot as plt
@@ -41,14 +43,19 @@ import pandas as pd
 import sympy
 import torch
 
-from dlref.calculus.derivatives import central_difference, difference_quotient
-from dlref.device import default_device
-
-device = default_device()
+device = "cuda" if torch.cuda.is_available() else "cpu"
 
 
 def f(x):
     return 3 * x**2 - 4 * x
+
+
+def difference_quotient(f, x, h):
+    return (f(x + h) - f(x)) / h
+
+
+def central_difference(f, x, h):
+    return (f(x + h) - f(x - h)) / (2 * h)
 
 
 steps = [10.0**-k for k in range(1, 15)]

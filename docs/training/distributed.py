@@ -26,51 +26,113 @@
 # $$
 #
 # So $R$ ranks with batch $b$ must end where one process with batch $R b$ ends, up to the order in
-# which floating-point sums are taken. This page checks exactly that, with the same
-# [`fit`](../api/index.md#dlref.train.loop.fit) loop as every other page.
+# which floating-point sums are taken. This page checks exactly that, on the CPU, with two ranks.
 #
 # ## The code on each rank
 #
-# Three changes to a single-process script: wrap the model in `DistributedDataParallel`, give the
+# Three changes to a single-process loop: wrap the model in `DistributedDataParallel`, give the
 # `DataLoader` a `DistributedSampler` (each rank gets every $R$-th example of one shared
-# permutation), and call `sampler.set_epoch(epoch)` each epoch so the permutation changes
-# (`fit` does that when the loader's sampler has `set_epoch`).
+# permutation), and call `sampler.set_epoch(epoch)` each epoch so the permutation changes. The rest
+# is the usual `zero_grad`, `backward` (during which DDP all-reduces the gradients), `step`.
 
 # %%
-import inspect
+import tempfile
+from pathlib import Path
 
 import torch
+import torch.distributed as dist
+import torch.multiprocessing as mp
+from sklearn.datasets import load_digits
+from torch import nn
+from torch.nn.parallel import DistributedDataParallel
+from torch.utils.data import DataLoader, DistributedSampler, TensorDataset
 
-from dlref.train import distributed
+digits = load_digits()
+n = 1792  # of the 1797 images: 28 combined batches of 64, each split evenly between 2 ranks
+dataset = TensorDataset(torch.tensor(digits.data[:n] / 16, dtype=torch.float32), torch.tensor(digits.target[:n]))
 
-source = inspect.getsource(distributed.train_rank)
-signature, _docstring, body = source.split('"""')
-print(signature.rstrip() + body)
+
+def make_model(seed=0):
+    torch.manual_seed(seed)  # the same initial weights in every process
+    return nn.Sequential(nn.Linear(64, 32), nn.ReLU(), nn.Linear(32, 10))
+
+
+def train(model, loader, sampler, num_epochs, lr=0.1):
+    loss_fn = nn.CrossEntropyLoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    for epoch in range(num_epochs):
+        sampler.set_epoch(epoch)  # a new permutation each epoch, the same on every rank
+        for X, y in loader:
+            loss = loss_fn(model(X), y)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+
+
+def train_rank(rank, world_size, init_file, out_dir, num_epochs=1, batch_size=32):
+    torch.set_num_threads(1)  # the ranks share the machine's cores
+    dist.init_process_group("gloo", init_method=f"file://{init_file}", rank=rank, world_size=world_size)
+    try:
+        model = make_model()
+        ddp_model = DistributedDataParallel(model)  # also broadcasts rank 0's parameters to every rank
+        sampler = DistributedSampler(dataset, num_replicas=world_size, rank=rank, shuffle=True, seed=0)
+        loader = DataLoader(dataset, batch_size=batch_size, sampler=sampler)
+        train(ddp_model, loader, sampler, num_epochs)
+        torch.save(model.state_dict(), Path(out_dir) / f"rank{rank}.pt")
+    finally:
+        dist.destroy_process_group()
+
 
 # %% [markdown]
-# ## Starting it with torchrun
+# ## Starting the ranks
 #
-# `torchrun` starts one process per rank and sets `RANK`, `WORLD_SIZE`, `MASTER_ADDR` and
-# `MASTER_PORT` for `init_process_group`. On a CPU machine the backend is `gloo`; on a machine with
-# GPUs it is `nccl`, one GPU per rank (`--nproc-per-node` = the number of GPUs):
+# Here the two ranks are processes started with `torch.multiprocessing`, which meet through a
+# file (`init_method="file://..."`, no network port needed) and use the `gloo` backend, which
+# runs on the CPU. They are **forked** from this process, so they find `train_rank` and the data
+# already in memory. (Windows cannot fork. Spawned processes, its only way and the default on
+# macOS, import the code afresh and cannot find a function defined in a notebook: there, put the
+# code in a `.py` file and start it with `torchrun`, below.) `DistributedDataParallel` imports
+# `torch._dynamo` when it first builds a model; importing it once here, before the fork, saves
+# each rank from importing it again.
+#
+# A script is usually started with `torchrun`, which starts one process per rank and sets
+# `RANK`, `WORLD_SIZE`, `MASTER_ADDR` and `MASTER_PORT`, so the script calls
+# `dist.init_process_group(backend)` with no other argument. On a machine with GPUs the backend
+# is `nccl`, one GPU per rank (`--nproc-per-node` = the number of GPUs, and the model and each
+# batch moved to `torch.device("cuda", rank)`):
 #
 # ```bash
-# torchrun --standalone --nproc-per-node=2 -m dlref.train.distributed
+# torchrun --standalone --nproc-per-node=2 train_ddp.py
 # ```
-#
-# which prints rank 0's loss per epoch and whether every rank ended with the same parameters.
-#
-# ## The check
-#
-# Here (and in `tests/train/test_distributed.py`) two CPU processes are started with
-# `torch.multiprocessing` (forked on Linux, spawned elsewhere) and the `gloo` backend, each trains
-# an MLP on its half of every batch of the digits (32 examples per rank), and their final
-# parameters are compared with each other and with one process trained on the combined batches of
-# 64.
 
 # %%
-ranks = distributed.run_ddp(world_size=2, epochs=1, batch_size=32)
-single = distributed.run_single(world_size=2, epochs=1, batch_size=32)
+import torch._dynamo  # imported once, before the ranks are forked (see above)
+
+world_size = 2
+with tempfile.TemporaryDirectory() as out_dir:
+    mp.start_processes(
+        train_rank,
+        args=(world_size, str(Path(out_dir) / "rendezvous"), out_dir),
+        nprocs=world_size,
+        start_method="fork",
+    )
+    ranks = [torch.load(Path(out_dir) / f"rank{r}.pt", weights_only=True) for r in range(world_size)]
+
+# %% [markdown]
+# ## The check
+#
+# One process trains the same model on the combined batches: a `DistributedSampler` with one
+# replica draws the same permutation as the ranks' samplers, and each batch of
+# $2 \times 32$ consecutive indices of it is exactly the union of the two ranks' batches at that
+# step. (That is why the data above are cut to a multiple of 64 examples: with an odd count,
+# `DistributedSampler` pads one rank's shard with a repeated example, and the last batches would
+# differ.)
+
+# %%
+single_model = make_model()
+sampler = DistributedSampler(dataset, num_replicas=1, rank=0, shuffle=True, seed=0)
+train(single_model, DataLoader(dataset, batch_size=world_size * 32, sampler=sampler), sampler, num_epochs=1)
+single = single_model.state_dict()
 for name, tensor in single.items():
     rank_gap = (ranks[0][name] - ranks[1][name]).abs().max().item()
     single_gap = (ranks[0][name] - tensor).abs().max().item()

@@ -48,6 +48,11 @@ def squared_loss(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     The factor $\tfrac12$ (d2l's convention) makes the gradient $\hat y - y$. `nn.MSELoss` has no
     $\tfrac12$: its gradients are twice as large, so the same step needs half the learning rate.
 
+    This returns the **mean** over the batch, as `nn.MSELoss` does. d2l's ``squared_loss`` returns
+    one loss per example, and its ``sgd`` divides the summed gradient by the batch size; with this
+    loss the optimiser must not divide again (one step with the summed loss and ``lr / batch_size``
+    equals one step with the mean loss and ``lr``: see the linear-regression walkthrough).
+
     Raises:
         ValueError: ``y_hat`` and ``y`` differ in shape. A prediction of shape ``(n, 1)`` minus a
             target of shape ``(n,)`` broadcasts to ``(n, n)`` and silently trains on the wrong loss.
