@@ -21,6 +21,7 @@ import yaml
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
 from mkdocs.exceptions import Abort, PluginError
+from mkdocs.utils import yaml_load
 
 from dlref.device import ENV_VAR, default_device
 from dlref_site import cache, programs
@@ -97,7 +98,7 @@ def text_of(fragment: str) -> str:
 
 
 def test_every_page_of_the_navigation_is_built(site: Path) -> None:
-    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
+    config = yaml_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
 
     def pages(nav: list) -> list[str]:
         found = []
@@ -187,7 +188,7 @@ def test_math_and_fonts_are_served_by_the_site(site: Path) -> None:
 
 def small_project(tmp_path: Path, pages: dict[str, str], notebooks: bool = False) -> Path:
     """A site with the project's plugins and Markdown settings and the given pages."""
-    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
+    config = yaml_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
     plugins = [p for p in config["plugins"] if p in ("dlref", "search") or (notebooks and "mkdocs-jupyter" in p)]
     small = {
         "site_name": "test",
@@ -302,7 +303,7 @@ def test_a_console_block_that_did_not_run_fails_the_build(tmp_path: Path, build_
 
 
 def with_snippets(project: Path) -> Path:
-    config = yaml.safe_load((project / "mkdocs.yml").read_text(encoding="utf-8"))
+    config = yaml_load((project / "mkdocs.yml").read_text(encoding="utf-8"))
     config["markdown_extensions"].append({"pymdownx.snippets": {"base_path": ["."], "check_paths": True}})
     (project / "mkdocs.yml").write_text(yaml.safe_dump(config), encoding="utf-8")
     return project
@@ -355,7 +356,7 @@ def test_a_library_edit_or_a_thread_count_between_builds_in_one_process_runs_pag
 def test_notebook_pages_are_rendered_by_every_build() -> None:
     """mkdocs-jupyter's own cache is keyed on the notebook alone: a new nbconvert or Pygments would be
     served stale pages from it. It is off, and dlref keeps no rendered page between builds."""
-    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
+    config = yaml_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
     jupyter = next(p["mkdocs-jupyter"] for p in config["plugins"] if isinstance(p, dict) and "mkdocs-jupyter" in p)
     assert jupyter["cache"] is False
 

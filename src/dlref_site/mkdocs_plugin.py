@@ -21,11 +21,11 @@ from mkdocs.config import base, config_options
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
-from mkdocs.structure.files import Files
+from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 from mkdocs.utils.meta import get_data
 
-from dlref_site import forkserver
+from dlref_site import forkserver, wheel
 from dlref_site import html as publish
 from dlref_site.examples import SnippetError, parse
 from dlref_site.runner import Outcome, Runner
@@ -54,6 +54,8 @@ class Options(base.Config):
     """Where the notebook pages' shared styles are served."""
     executed_notebooks = config_options.Type(str, default=".cache/dlref-notebooks")
     """Where executed notebooks are written for mkdocs-jupyter to render (relative to the project)."""
+    downloads = config_options.Type(str, default="downloads")
+    """Where the site serves the wheel of the library its pages ran with."""
 
 
 class DlrefPlugin(BasePlugin[Options]):
@@ -96,6 +98,8 @@ class DlrefPlugin(BasePlugin[Options]):
         self.prompts: dict[str, tuple[int, bool]] = {}  # src_uri -> (prompts rendered, renders docstrings)
         self.styles = ""
         executed = root / self.config.executed_notebooks
+        self.wheel, data = wheel.build(root)  # the library these pages ran with, for readers to install
+        files.append(File.generated(config, f"{self.config.downloads}/{self.wheel}", content=data))
         for file in files:
             source = Path(file.abs_src_path) if file.abs_src_path else None
             if source is None or not source.is_relative_to(root):
@@ -181,6 +185,7 @@ class DlrefPlugin(BasePlugin[Options]):
                     f"{uri}: {rendered} Python console prompts rendered, {ran} examples run: a block is shown "
                     "as a Python console that the examples' parser does not find (write it as a ```pycon fence)"
                 )
+        self.files = files
         for file in self.order:  # MkDocs writes pages and the search index in this order
             files.remove(file)
             files.append(file)
@@ -201,8 +206,17 @@ class DlrefPlugin(BasePlugin[Options]):
         if name and uri in self.pages:
             from dlref_site.notebooks import as_json, page_notebook
 
+            site = config.site_url or ""
+            wheel_url = f"{site}{self.config.downloads}/{self.wheel}" if site else None
+
+            def link(target: str) -> str | None:  # a link of the page, as an address on the site
+                path = posixpath.normpath(posixpath.join(posixpath.dirname(uri), target))
+                found = self.files.get_file_from_path(path)
+                return None if found is None else (site + found.url if site else found.url_relative_to(page.file))
+
             text = self._outcome(self.pages[uri][0]).shown
-            (folder / name).write_text(as_json(page_notebook(text, self.runner.project)), encoding="utf-8")
+            notebook = page_notebook(text, self.runner.project, link=link, wheel=wheel_url)
+            (folder / name).write_text(as_json(notebook), encoding="utf-8")
         elif name:  # a walkthrough: the notebook as executed for this page
             (folder / name).write_bytes(Path(page.file.abs_src_path).read_bytes())
         return output

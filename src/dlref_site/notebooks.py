@@ -9,9 +9,9 @@ output as a code cell, the page's expected output kept in the cell's metadata.
 
 Examples:
     >>> nb = page_notebook("# Title\n\n```pycon\n>>> x = 2\n>>> x + 1\n3\n```\n\nDone.\n")
-    >>> [(cell.cell_type, cell.source) for cell in nb.cells[1:]]
+    >>> [(cell.cell_type, cell.source) for cell in nb.cells[2:]]
     [('markdown', '# Title'), ('code', 'x = 2\nx + 1'), ('markdown', 'Done.')]
-    >>> nb.cells[2].metadata["dlref"]["want"]
+    >>> nb.cells[3].metadata["dlref"]["want"]
     '3\n'
 """
 
@@ -67,15 +67,37 @@ def _prose(lines: list[str]):
     return _cell("markdown", text) if text.strip() else None
 
 
-def page_notebook(text: str, base: Path = Path(".")):
+_LINK = re.compile(r"(\]\()(?![a-z][a-z0-9+.-]*:|/|#)([^)\s#]+\.(?:md|py|ipynb))(#[^)\s]*)?(\))")
+_RAISES = (
+    "try:\n{code}\nexcept Exception as error:  # raises on purpose, as the page shows; Run all goes on\n"
+    '    print(f"{{type(error).__name__}}: {{error}}")'
+)
+
+
+def _install(needs_dlref: bool, wheel: str | None) -> str:
+    text = "**To run this notebook** you need PyTorch and the libraries the page uses: "
+    text += "`pip install torch numpy pandas matplotlib scikit-learn`."
+    if needs_dlref:
+        text += " Its *From scratch* cells also import dlref, "
+        text += f"in the version this page ran with: `pip install {wheel}`." if wheel else "from the site's download."
+    return text
+
+
+def page_notebook(text: str, base: Path = Path("."), link=None, wheel: str | None = None):
     """A reference page (its Markdown, snippets included from ``base``) as an nbformat v4 notebook.
 
-    Each code cell holds consecutive examples up to one that shows an output or raises, so every cell
-    ends with what the page shows; its metadata ``dlref`` keeps that output for the checks.
+    The first cell says what to install (``wheel``: where dlref's wheel is, for pages that import
+    it). Each code cell holds consecutive examples up to one that shows an output or raises, so
+    every cell ends with what the page shows; its metadata ``dlref`` keeps that output for the
+    checks. An example that raises on purpose prints its error instead, so "Run all" goes on.
+    ``link`` maps a relative link of the page (``../linalg/norms.md#x``) to its address on the site.
     """
     import nbformat
 
-    page = parse(re.sub(r"\A---\n.*?\n---\n", "", text, flags=re.DOTALL), "page", [base])
+    text = re.sub(r"\A---\n.*?\n---\n", "", text, flags=re.DOTALL)
+    if link is not None:
+        text = _LINK.sub(lambda m: m[1] + (link(m[2]) or m[2]) + (m[3] or "") + m[4], text)
+    page = parse(text, "page", [base])
     lines = page.text.split("\n")
     examples = iter(page.examples)
     cells, start = [], 0
@@ -84,7 +106,10 @@ def page_notebook(text: str, base: Path = Path(".")):
         start = first + len(body) + 1
         sources: list[str] = []
         for example in (next(examples) for _ in doctest.DocTestParser().get_examples("\n".join(body) + "\n")):
-            sources.append(_DIRECTIVE.sub("", example.source).rstrip("\n"))
+            source = _DIRECTIVE.sub("", example.source).rstrip("\n")
+            if example.example.exc_msg is not None:
+                source = _RAISES.format(code=re.sub(r"(?m)^", "    ", source))
+            sources.append(source)
             if example.want or example.example.exc_msg is not None:
                 meta = {"want": example.want, "exc_msg": example.example.exc_msg, "line": example.line}
                 meta["ellipsis"] = bool(example.example.options.get(doctest.ELLIPSIS))
@@ -95,7 +120,8 @@ def page_notebook(text: str, base: Path = Path(".")):
             cells.append(_cell("code", "\n".join(sources)))
     cells = [cell for cell in [*cells, _prose(lines[start:])] if cell is not None]
     if any(cell.cell_type == "code" for cell in cells):
-        cells.insert(0, _cell("code", PLAIN_REPR))  # a kernel pretty-prints; the page shows repr
+        needs_dlref = any(re.search(r"^\s*(from|import) dlref\b", e.source, re.M) for e in page.examples)
+        cells[:0] = [_cell("markdown", _install(needs_dlref, wheel)), _cell("code", PLAIN_REPR)]
     notebook = nbformat.v4.new_notebook(cells=cells)
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     notebook.metadata["language_info"] = {"name": "python"}

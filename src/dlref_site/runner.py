@@ -47,6 +47,7 @@ PRELOAD = [
     "torch._dynamo",  # torch.optim and torch.nn.parallel import it (and sympy): once here, not per page
     "pandas",
     "sympy",
+    "sklearn.datasets",  # the training walkthroughs' data
     "matplotlib",
     "matplotlib.pyplot",
     "matplotlib_inline.backend_inline",

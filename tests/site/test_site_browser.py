@@ -27,9 +27,9 @@ from urllib.parse import unquote, urlsplit
 
 import nbformat
 import pytest
-import yaml
 from bs4 import BeautifulSoup
 from html_tags import PageTags
+from mkdocs.utils import yaml_load
 
 from dlref_site.runner import Runner, run_script, submit
 
@@ -60,7 +60,7 @@ def nav_pages() -> list[str]:
             for item in entry:
                 yield from walk(item)
 
-    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
+    config = yaml_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
     urls = []
     for source in walk(config["nav"]):
         stem = source.rsplit(".", 1)[0]

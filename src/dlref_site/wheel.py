@@ -1,0 +1,58 @@
+"""The library as the wheel a reader installs: the exact ``src/dlref`` the site's pages ran with.
+
+A wheel is a zip of the package and a ``.dist-info`` folder (``METADATA``, ``WHEEL``, ``RECORD``
+with each file's hash). Written here from ``pyproject.toml`` with fixed timestamps, so one source
+gives one wheel, byte for byte; the build serves it at ``downloads/`` (the plugin's
+``on_files``), and page notebooks say how to install it.
+
+Examples:
+    >>> import pathlib, zipfile, io
+    >>> name, data = build(pathlib.Path("."))
+    >>> name.startswith("dlref-") and name.endswith("-py3-none-any.whl")
+    True
+    >>> "dlref/device.py" in zipfile.ZipFile(io.BytesIO(data)).namelist()
+    True
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import zipfile
+from pathlib import Path
+
+import tomllib
+
+__all__ = ["build"]
+
+_EPOCH = (2020, 1, 1, 0, 0, 0)
+
+
+def build(project: Path) -> tuple[str, bytes]:
+    """``(file name, bytes)`` of the wheel of ``project/src/dlref`` (its version and dependencies from
+    ``project/pyproject.toml``)."""
+    meta = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    name, version = meta["name"], meta["version"]
+    info = f"{name}-{version}.dist-info"
+    metadata = ["Metadata-Version: 2.1", f"Name: {name}", f"Version: {version}", f"Summary: {meta['description']}"]
+    metadata += [f"Requires-Python: {meta['requires-python']}", *(f"Requires-Dist: {d}" for d in meta["dependencies"])]
+    files = {
+        path.relative_to(project / "src").as_posix(): path.read_bytes()
+        for path in sorted((project / "src" / "dlref").rglob("*.py"))
+    }
+    files[f"{info}/METADATA"] = ("\n".join(metadata) + "\n").encode()
+    files[f"{info}/WHEEL"] = b"Wheel-Version: 1.0\nGenerator: dlref_site\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+    record = [f"{path},sha256={_digest(data)},{len(data)}" for path, data in files.items()]
+    files[f"{info}/RECORD"] = ("\n".join([*record, f"{info}/RECORD,,"]) + "\n").encode()
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path, data in files.items():
+            entry = zipfile.ZipInfo(path, date_time=_EPOCH)
+            entry.external_attr = 0o644 << 16
+            archive.writestr(entry, data, zipfile.ZIP_DEFLATED)
+    return f"{name}-{version}-py3-none-any.whl", out.getvalue()
+
+
+def _digest(data: bytes) -> str:
+    return base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
