@@ -98,7 +98,7 @@ class DlrefPlugin(BasePlugin[Options]):
         self.prompts: dict[str, tuple[int, bool]] = {}  # src_uri -> (prompts rendered, renders docstrings)
         self.styles = ""
         executed = root / self.config.executed_notebooks
-        self.wheel, data = wheel.build(root)  # the library these pages ran with, for readers to install
+        self.wheel, data = wheel.build()  # the library these pages ran with, for readers to install
         files.append(File.generated(config, f"{self.config.downloads}/{self.wheel}", content=data))
         for file in files:
             source = Path(file.abs_src_path) if file.abs_src_path else None

@@ -1,13 +1,13 @@
-"""The library as the wheel a reader installs: the exact ``src/dlref`` the site's pages ran with.
+"""The library as the wheel a reader installs: the very ``dlref`` the site's pages ran with.
 
 A wheel is a zip of the package and a ``.dist-info`` folder (``METADATA``, ``WHEEL``, ``RECORD``
-with each file's hash). Written here from ``pyproject.toml`` with fixed timestamps, so one source
-gives one wheel, byte for byte; the build serves it at ``downloads/`` (the plugin's
-``on_files``), and page notebooks say how to install it.
+with each file's hash). Written here from the installed distribution's metadata and the package's
+files, with fixed timestamps, so one source gives one wheel, byte for byte; the build serves it at
+``downloads/`` (the plugin's ``on_files``), and page notebooks say how to install it.
 
 Examples:
-    >>> import pathlib, zipfile, io
-    >>> name, data = build(pathlib.Path("."))
+    >>> import zipfile, io
+    >>> name, data = build()
     >>> name.startswith("dlref-") and name.endswith("-py3-none-any.whl")
     True
     >>> "dlref/device.py" in zipfile.ZipFile(io.BytesIO(data)).namelist()
@@ -18,29 +18,28 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import importlib.metadata
+import importlib.util
 import io
 import zipfile
 from pathlib import Path
-
-import tomllib
 
 __all__ = ["build"]
 
 _EPOCH = (2020, 1, 1, 0, 0, 0)
 
 
-def build(project: Path) -> tuple[str, bytes]:
-    """``(file name, bytes)`` of the wheel of ``project/src/dlref`` (its version and dependencies from
-    ``project/pyproject.toml``)."""
-    meta = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    name, version = meta["name"], meta["version"]
+def build(package: str = "dlref") -> tuple[str, bytes]:
+    """``(file name, bytes)`` of the wheel of the importable ``package``, as installed (its version
+    and dependencies from its distribution's metadata; only the library, not this machinery)."""
+    meta = importlib.metadata.metadata(package)
+    name, version = meta["Name"], meta["Version"]
     info = f"{name}-{version}.dist-info"
-    metadata = ["Metadata-Version: 2.1", f"Name: {name}", f"Version: {version}", f"Summary: {meta['description']}"]
-    metadata += [f"Requires-Python: {meta['requires-python']}", *(f"Requires-Dist: {d}" for d in meta["dependencies"])]
-    files = {
-        path.relative_to(project / "src").as_posix(): path.read_bytes()
-        for path in sorted((project / "src" / "dlref").rglob("*.py"))
-    }
+    metadata = ["Metadata-Version: 2.1", f"Name: {name}", f"Version: {version}", f"Summary: {meta['Summary']}"]
+    metadata += [f"Requires-Python: {meta['Requires-Python']}"]
+    metadata += [f"Requires-Dist: {d}" for d in meta.get_all("Requires-Dist") or [] if "extra ==" not in d]
+    folder = Path(importlib.util.find_spec(package).submodule_search_locations[0])
+    files = {path.relative_to(folder.parent).as_posix(): path.read_bytes() for path in sorted(folder.rglob("*.py"))}
     files[f"{info}/METADATA"] = ("\n".join(metadata) + "\n").encode()
     files[f"{info}/WHEEL"] = b"Wheel-Version: 1.0\nGenerator: dlref_site\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
     record = [f"{path},sha256={_digest(data)},{len(data)}" for path, data in files.items()]

@@ -277,6 +277,8 @@ def test_any_operands_give_torchs_answer_or_a_clear_error(data: st.DataObject, f
         expected = reference(A.cpu(), B.cpu()).to(device) if on_cpu else reference(A, B)
     except (RuntimeError, NotImplementedError, IndexError):
         expected = None
+    if A.dtype == torch.bool:
+        expected = None  # torch has no boolean products; it answers only for empty ones, before looking
 
     def right(ours: torch.Tensor) -> bool:
         assert (ours.dtype, ours.shape, ours.device) == (expected.dtype, expected.shape, expected.device)
