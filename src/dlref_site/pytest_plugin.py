@@ -2,7 +2,7 @@
 
 * ``docs/**/*.md`` with examples (found by the one parser): one test per page;
 * ``docs/**/*.py`` (jupytext walkthroughs): one test per notebook, executed in a fresh process;
-* ``src/dlref/**/*.py``: one test per docstring with examples.
+* ``src/**/*.py``: one test per module, its docstrings' examples (the library's and the machinery's).
 
 Each runs through the same [`Runner`][dlref_site.runner.Runner] as the site build, so a run that
 the build already made (same key) is not made again. A failure names ``file:line``, the example,
@@ -11,8 +11,6 @@ the expected and the actual output. The project's ``conftest.py`` loads this plu
 
 from __future__ import annotations
 
-import doctest
-import importlib
 import os
 from pathlib import Path
 
@@ -61,7 +59,7 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
                 return PageFile.from_parent(parent, path=file_path)
         elif file_path.suffix == ".py":
             return NotebookFile.from_parent(parent, path=file_path)
-    if file_path.is_relative_to(root / "src" / "dlref") and file_path.suffix == ".py":
+    if file_path.is_relative_to(root / "src") and file_path.suffix == ".py" and ">>>" in file_path.read_text("utf-8"):
         return DocstringModule.from_parent(parent, path=file_path)
     return None
 
@@ -113,27 +111,22 @@ class NotebookItem(_Item):
 
 class DocstringModule(pytest.File):
     def collect(self):
-        from dlref_site.examples import docstring_page
-
         root = Path(self.config.rootpath) / "src"
         name = ".".join(self.path.relative_to(root).with_suffix("").parts).removesuffix(".__init__")
-        for test in doctest.DocTestFinder(exclude_empty=True).find(importlib.import_module(name)):
-            yield DocstringItem.from_parent(self, name=test.name, page=docstring_page(test), globs=test.globs)
+        yield DocstringItem.from_parent(self, name="docstrings", module=name)
 
 
 class DocstringItem(_Item):
-    """One docstring's examples, in a copy of its module's namespace (as doctest runs them)."""
+    """A module's docstring examples, run in a fresh process (cached; passing at once when a build
+    ran every docstring of ``dlref`` with these sources and versions)."""
 
-    def __init__(self, *, page, globs, **kwargs) -> None:
+    def __init__(self, *, module: str, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.page, self.globs = page, globs
+        self.module = module
 
     def runtest(self) -> None:
-        from dlref_site.examples import run
-
-        run_ = runner(self.config)
-        if run_.store.get(run_.key("docstrings", "dlref docstrings", "")) is not None:
-            return  # every docstring passed with these sources and versions (a site build ran them)
-        page = run(self.page, run_.exact, dict(self.globs))
-        if not page.passed:
-            raise Failed(page.report())
+        run = runner(self.config)
+        library = self.module.split(".")[0] == "dlref"
+        if library and run.store.get(run.key("docstrings", "dlref docstrings", "")) is not None:
+            return
+        self.check(run.docstrings(self.module).result())

@@ -160,18 +160,23 @@ def run_notebook(path: str, allow_errors: bool = False) -> Outcome:
     return Outcome(True, shown=as_json(notebook))
 
 
-def run_docstrings(exact: bool) -> Outcome:
-    """Run the docstring examples of every ``dlref`` module (the API reference shows them)."""
+def run_docstrings(exact: bool, package: str = "dlref") -> Outcome:
+    """Run the docstring examples of ``package`` and its modules (the API reference shows dlref's),
+    each docstring in a copy of its module's namespace, as doctest runs them."""
     import doctest
     import importlib
     import pkgutil
 
-    import dlref
     from dlref_site.examples import docstring_page, run
 
+    top = importlib.import_module(package)
+    modules = [
+        top,
+        *(importlib.import_module(i.name) for i in pkgutil.walk_packages(getattr(top, "__path__", []), f"{package}.")),
+    ]
     failures, count = [], 0
-    for info in pkgutil.walk_packages(dlref.__path__, "dlref."):
-        for test in doctest.DocTestFinder(exclude_empty=True).find(importlib.import_module(info.name)):
+    for module in modules:
+        for test in doctest.DocTestFinder(exclude_empty=True).find(module):
             page = run(docstring_page(test), exact, dict(test.globs))
             failures += [page.report()] if not page.passed else []
             count += len(page.examples)
@@ -262,9 +267,9 @@ class Runner:
         name = path.resolve().relative_to(self.project).as_posix()
         return self._submit("notebook", name, path.read_text(encoding="utf-8"), run_notebook, str(path))
 
-    def docstrings(self) -> Future[Outcome]:
-        """Run every ``dlref`` docstring example, or take the outcome from the cache."""
-        return self._submit("docstrings", "dlref docstrings", "", run_docstrings, self.exact)
+    def docstrings(self, package: str = "dlref") -> Future[Outcome]:
+        """Run the docstring examples of ``package`` (and its modules), or take the outcome from the cache."""
+        return self._submit("docstrings", f"{package} docstrings", "", run_docstrings, self.exact, package)
 
     def prune(self) -> int:
         return self.store.prune()
