@@ -249,11 +249,11 @@ def test_a_notebook_cell_that_raises_fails_the_build(tmp_path: Path, build_here)
     assert "this cell fails on purpose" in result.log
 
 
-def _docstrings_that_fail(exact: bool) -> Outcome:
+def _docstrings_that_fail(exact: bool, package: str = "dlref") -> Outcome:
     return Outcome(False, "dlref/example.py:3: an example printed 2, its docstring shows 1")
 
 
-def _docstrings_that_pass(exact: bool) -> Outcome:
+def _docstrings_that_pass(exact: bool, package: str = "dlref") -> Outcome:
     return Outcome(True)
 
 

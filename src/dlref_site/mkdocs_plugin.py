@@ -203,22 +203,23 @@ class DlrefPlugin(BasePlugin[Options]):
         for image, data in self.images.pop(page.file.src_uri, {}).items():
             (folder / image).write_bytes(data)
         uri, name = page.file.src_uri, getattr(page, "ipynb_name", None)
-        if name and uri in self.pages:
-            from dlref_site.notebooks import as_json, page_notebook
+        if name:
+            from dlref_site.notebooks import as_json, for_readers, page_notebook, read_json
 
+            if uri in self.pages:
+                notebook = page_notebook(self._outcome(self.pages[uri][0]).shown, self.runner.project)
+            else:  # a walkthrough: the notebook as executed for this page
+                notebook = read_json(Path(page.file.abs_src_path).read_text(encoding="utf-8"))
             site = config.site_url or ""
             wheel_url = f"{site}{self.config.downloads}/{self.wheel}" if site else None
 
             def link(target: str) -> str | None:  # a link of the page, as an address on the site
-                path = posixpath.normpath(posixpath.join(posixpath.dirname(uri), target))
-                found = self.files.get_file_from_path(path)
+                found = self.files.get_file_from_path(
+                    posixpath.normpath(posixpath.join(posixpath.dirname(uri), target))
+                )
                 return None if found is None else (site + found.url if site else found.url_relative_to(page.file))
 
-            text = self._outcome(self.pages[uri][0]).shown
-            notebook = page_notebook(text, self.runner.project, link=link, wheel=wheel_url)
-            (folder / name).write_text(as_json(notebook), encoding="utf-8")
-        elif name:  # a walkthrough: the notebook as executed for this page
-            (folder / name).write_bytes(Path(page.file.abs_src_path).read_bytes())
+            (folder / name).write_text(as_json(for_readers(notebook, link, wheel_url)), encoding="utf-8")
         return output
 
     def on_post_build(self, config: MkDocsConfig) -> None:

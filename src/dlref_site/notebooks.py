@@ -9,9 +9,9 @@ output as a code cell, the page's expected output kept in the cell's metadata.
 
 Examples:
     >>> nb = page_notebook("# Title\n\n```pycon\n>>> x = 2\n>>> x + 1\n3\n```\n\nDone.\n")
-    >>> [(cell.cell_type, cell.source) for cell in nb.cells[2:]]
+    >>> [(cell.cell_type, cell.source) for cell in nb.cells[1:]]
     [('markdown', '# Title'), ('code', 'x = 2\nx + 1'), ('markdown', 'Done.')]
-    >>> nb.cells[3].metadata["dlref"]["want"]
+    >>> nb.cells[2].metadata["dlref"]["want"]
     '3\n'
 """
 
@@ -20,7 +20,6 @@ from __future__ import annotations
 import base64
 import doctest
 import hashlib
-import json
 import os
 import re
 import sys
@@ -28,7 +27,7 @@ from pathlib import Path
 
 from dlref_site.examples import blocks, fresh_state, parse
 
-__all__ = ["PLAIN_REPR", "execute", "output_text", "page_notebook", "stable_cell_ids"]
+__all__ = ["PLAIN_REPR", "as_json", "execute", "for_readers", "output_text", "page_notebook", "stable_cell_ids"]
 
 PLAIN_REPR = (
     "# Show values as the page does: Python's repr, not IPython's pretty-printer.\n"
@@ -74,30 +73,33 @@ _RAISES = (
 )
 
 
-def _install(needs_dlref: bool, wheel: str | None) -> str:
-    text = "**To run this notebook** you need PyTorch and the libraries the page uses: "
+def for_readers(notebook, link=None, wheel: str | None = None):
+    """The notebook as readers download it: a first cell that says what to install (``wheel``: where
+    dlref's wheel is, for notebooks that import it), and each relative link of its Markdown cells
+    (``../linalg/norms.md#x``) turned by ``link`` into the page's address on the site."""
+    code = "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "code")
+    text = "**To run this notebook** you need PyTorch and the libraries it uses: "
     text += "`pip install torch numpy pandas matplotlib scikit-learn`."
-    if needs_dlref:
+    if re.search(r"^\s*(from|import) dlref\b", code, re.M):
         text += " Its *From scratch* cells also import dlref, "
         text += f"in the version this page ran with: `pip install {wheel}`." if wheel else "from the site's download."
-    return text
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown" and link is not None:
+            cell.source = _LINK.sub(lambda m: m[1] + (link(m[2]) or m[2]) + (m[3] or "") + m[4], cell.source)
+    notebook.cells.insert(0, _cell("markdown", text))
+    return stable_cell_ids(notebook)
 
 
-def page_notebook(text: str, base: Path = Path("."), link=None, wheel: str | None = None):
+def page_notebook(text: str, base: Path = Path(".")):
     """A reference page (its Markdown, snippets included from ``base``) as an nbformat v4 notebook.
 
-    The first cell says what to install (``wheel``: where dlref's wheel is, for pages that import
-    it). Each code cell holds consecutive examples up to one that shows an output or raises, so
-    every cell ends with what the page shows; its metadata ``dlref`` keeps that output for the
-    checks. An example that raises on purpose prints its error instead, so "Run all" goes on.
-    ``link`` maps a relative link of the page (``../linalg/norms.md#x``) to its address on the site.
+    Each code cell holds consecutive examples up to one that shows an output or raises, so every
+    cell ends with what the page shows; its metadata ``dlref`` keeps that output for the checks. An
+    example that raises on purpose prints its error instead, so "Run all" goes on.
     """
     import nbformat
 
-    text = re.sub(r"\A---\n.*?\n---\n", "", text, flags=re.DOTALL)
-    if link is not None:
-        text = _LINK.sub(lambda m: m[1] + (link(m[2]) or m[2]) + (m[3] or "") + m[4], text)
-    page = parse(text, "page", [base])
+    page = parse(re.sub(r"\A---\n.*?\n---\n", "", text, flags=re.DOTALL), "page", [base])
     lines = page.text.split("\n")
     examples = iter(page.examples)
     cells, start = [], 0
@@ -120,8 +122,7 @@ def page_notebook(text: str, base: Path = Path("."), link=None, wheel: str | Non
             cells.append(_cell("code", "\n".join(sources)))
     cells = [cell for cell in [*cells, _prose(lines[start:])] if cell is not None]
     if any(cell.cell_type == "code" for cell in cells):
-        needs_dlref = any(re.search(r"^\s*(from|import) dlref\b", e.source, re.M) for e in page.examples)
-        cells[:0] = [_cell("markdown", _install(needs_dlref, wheel)), _cell("code", PLAIN_REPR)]
+        cells.insert(0, _cell("code", PLAIN_REPR))  # a kernel pretty-prints; the page shows repr
     notebook = nbformat.v4.new_notebook(cells=cells)
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     notebook.metadata["language_info"] = {"name": "python"}
@@ -292,4 +293,4 @@ def read_json(text: str):
     """A notebook from [`as_json`][dlref_site.notebooks.as_json]'s text."""
     import nbformat
 
-    return nbformat.from_dict(json.loads(text))
+    return nbformat.reads(text, as_version=4)

@@ -10,7 +10,7 @@ import pytest
 
 from dlref_site.check import check
 from dlref_site.examples import parse
-from dlref_site.notebooks import PLAIN_REPR, output_text, page_notebook
+from dlref_site.notebooks import PLAIN_REPR, for_readers, output_text, page_notebook
 from dlref_site.runner import Runner, run_notebook, submit
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -110,14 +110,25 @@ def test_a_downloaded_notebook_runs_all_its_cells_and_starts_with_what_to_instal
         "# P\n\nSee [norms](../linalg/norms.md#pitfalls).\n\n```pycon\n>>> {}['k']\n"
         "Traceback (most recent call last):\n  ...\nKeyError: 'k'\n>>> 1 + 1\n2\n```\n"
     )
-    notebook = page_notebook(page, link=lambda target: f"https://example.org/{target[3:-3]}/", wheel="W.whl")
+    notebook = for_readers(page_notebook(page), lambda target: f"https://example.org/{target[3:-3]}/", "W.whl")
     assert notebook.cells[0].cell_type == "markdown"
     assert "pip install torch" in notebook.cells[0].source
+    assert "dlref" not in notebook.cells[0].source
     assert "(https://example.org/linalg/norms/#pitfalls)" in notebook.cells[2].source
     (executed,) = execute_all([notebook], tmp_path)
     assert differences(executed, "p.md") == []
-    scratch = page_notebook("# P\n\n## From scratch\n\n```pycon\n>>> import dlref\n```\n", wheel="https://x/W.whl")
-    assert "pip install https://x/W.whl" in scratch.cells[0].source
+    scratch = page_notebook("# P\n\n## From scratch\n\n```pycon\n>>> import dlref\n```\n")
+    assert "pip install https://x/W.whl" in for_readers(scratch, wheel="https://x/W.whl").cells[0].source
+
+
+def test_every_download_starts_with_what_to_install_and_links_to_the_site(built_site: Path) -> None:
+    downloads = sorted(built_site.rglob("*.ipynb"))
+    assert len(downloads) > 20
+    for path in downloads:
+        notebook = nbformat.read(path, as_version=4)
+        assert "pip install torch" in notebook.cells[0].source, path
+        prose = "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "markdown")
+        assert not re.findall(r"\]\((?![a-z]+:)[^)]*\.(?:md|py)\b", prose), path
 
 
 def test_walkthrough_notebooks_are_offered_as_ipynb(built_site: Path) -> None:
@@ -137,4 +148,4 @@ def test_walkthrough_notebooks_are_offered_as_ipynb(built_site: Path) -> None:
     ],
 )
 def test_containers_become_plain_markdown(markdown: str, cells: list[str]) -> None:
-    assert [cell.source for cell in page_notebook(markdown).cells][1:] == [PLAIN_REPR, *cells]
+    assert [cell.source for cell in page_notebook(markdown).cells] == [PLAIN_REPR, *cells]
