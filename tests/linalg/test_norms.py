@@ -93,6 +93,32 @@ def test_integer_tensors_are_refused_like_torch(device: torch.device) -> None:
     assert vector_norm(x.float()).item() == 5
 
 
+@pytest.mark.parametrize(
+    ("entries", "dtype", "ord"),
+    [
+        ([1e30, 1e30], torch.float32, 2),  # the squares overflow float32, the norm would fit: inf
+        ([1e30, 0.0], torch.float32, 2),
+        ([3e38, 3e38], torch.float32, 1),  # the sum overflows
+        ([1e13, 1e13], torch.float32, 3),
+        ([1e30], torch.float32, 2),  # one entry: its absolute value, no power formed
+        ([1e-25, 1e-25], torch.float32, 2),  # the squares underflow: 0
+        ([1e-30, 1e-30], torch.float32, -1),
+        ([300.0, 400.0], torch.float16, 2),  # float16's squares are formed in float32: 500
+        ([6e4, 6e4], torch.float16, 3),  # the norm itself overflows float16
+        ([1e30 + 1e30j, 1.0], torch.complex64, 2),
+        ([1e200, 1e200], torch.float64, 2),
+    ],
+)
+def test_overflow_and_underflow_as_in_torch(entries: list, dtype: torch.dtype, ord: float, device) -> None:
+    """torch forms the powers and their sum in float32 for 32- and 16-bit inputs: inf or 0 where those do."""
+    x = torch.tensor(entries, dtype=dtype, device=device)
+    expected = torch.linalg.vector_norm(x, ord=ord)
+    torch.testing.assert_close(vector_norm(x, ord=ord), expected, rtol=1e-5, atol=0, equal_nan=True)
+    if x.dim() == 1 and ord == 2:
+        A = x.reshape(1, -1)
+        torch.testing.assert_close(frobenius_norm(A), torch.linalg.matrix_norm(A), rtol=1e-5, atol=0)
+
+
 @pytest.mark.parametrize("ord", ["fro", None, True, math.nan])
 def test_vector_norm_refuses_ord_that_is_not_a_number(ord: object) -> None:
     """A string, None, a bool or NaN ord: TypeError naming it."""

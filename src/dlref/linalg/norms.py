@@ -7,8 +7,11 @@ with `dlref.linalg.reductions.sum`, a root); `frobenius_norm` is the 2-norm of a
 checked against torch on every available device in ``tests/linalg/test_norms.py``, together with
 the properties that make a norm a norm.
 
-The absolute values are raised to the power and summed in float64 (so squares do not overflow in
-float16 or float32) and the norm is rounded once to the input's real dtype.
+The absolute values are raised to the power and summed in float64, but each power and their sum
+are rounded to the precision torch computes them in (float32 for float16, bfloat16 and float32
+inputs, float64 for float64): where torch's squares overflow, so do these, and the norm is ``inf``
+as in torch even when it would fit in the result's dtype (``[1e30, 1e30]`` in float32). The norm
+is rounded once to the input's real dtype.
 """
 
 from __future__ import annotations
@@ -26,6 +29,11 @@ def _check_floating(function: str, x: torch.Tensor) -> None:
     """Refuse integer and boolean tensors, as torch's norms do, and say how to convert."""
     if not (x.dtype.is_floating_point or x.dtype.is_complex):
         raise TypeError(f"{function}: expected a floating-point or complex tensor, got {x.dtype}; try x.float()")
+
+
+def _power_dtype(dtype: torch.dtype) -> torch.dtype:
+    """The dtype torch raises ``|x_i|`` to the power and sums in: float64 for double precision, else float32."""
+    return torch.float64 if dtype in (torch.float64, torch.complex128) else torch.float32
 
 
 def _real_dtype(dtype: torch.dtype) -> torch.dtype:
@@ -51,6 +59,11 @@ def vector_norm(x: torch.Tensor, ord: float = 2, dim: Dims = None, keepdim: bool
     nonzero entries; a negative or fractional ``ord`` is not a norm either (the triangle inequality
     fails) but is defined by the same formula, as in torch.
 
+    As in torch, the powers $|x_i|^p$ and their sum are computed in float32 for float16, bfloat16
+    and float32 inputs (float64 for float64): a sum beyond float32's range (about $3.4 \cdot 10^{38}$)
+    gives ``inf``, and powers below its smallest value count as 0. A norm over a single entry is
+    that entry's absolute value, with no power formed (torch's shortcut as well).
+
     Args:
         x: a floating-point or complex tensor. Integer tensors are refused, as by torch: use
             ``x.float()``.
@@ -60,6 +73,7 @@ def vector_norm(x: torch.Tensor, ord: float = 2, dim: Dims = None, keepdim: bool
 
     Returns:
         The norms, in the real dtype of ``x`` (``float32`` for ``complex64``), on ``x``'s device.
+        ``inf`` where the sum of powers overflows, as in torch.
 
     Raises:
         TypeError: ``x`` is an integer or boolean tensor, or ``ord`` is not a real number.
@@ -71,6 +85,10 @@ def vector_norm(x: torch.Tensor, ord: float = 2, dim: Dims = None, keepdim: bool
         >>> x = torch.tensor([3.0, -4.0, 0.0])
         >>> vector_norm(x), vector_norm(x, ord=1), vector_norm(x, ord=math.inf), vector_norm(x, ord=0)
         (tensor(5.), tensor(7.), tensor(4.), tensor(2.))
+        >>> vector_norm(torch.tensor([1e30, 1e30]))  # 1e60 does not fit in float32
+        tensor(inf)
+        >>> torch.linalg.vector_norm(torch.tensor([1e30, 1e30]))
+        tensor(inf)
         >>> vector_norm(torch.tensor([3, 4]))
         Traceback (most recent call last):
           ...
@@ -87,14 +105,20 @@ def vector_norm(x: torch.Tensor, ord: float = 2, dim: Dims = None, keepdim: bool
                     f"vector_norm: the {ord} norm of nothing is undefined, and dim {axis} of shape {_shape(x)} is empty"
                 )
     a = x.abs().to(torch.float64)  # |x_i|, real even for complex x
+    terms = math.prod(x.shape[axis] for axis in axes)  # entries per norm
     if ord == math.inf:
         norm = a.amax(dim=axes, keepdim=keepdim) if axes else a
     elif ord == -math.inf:
         norm = a.amin(dim=axes, keepdim=keepdim) if axes else a
     elif ord == 0:
         norm = sum((a != 0).to(torch.float64), axes, keepdim)
+    elif terms == 1:  # (|x|^p)^(1/p) = |x|, without a power that could overflow
+        norm = sum(a, axes, keepdim)
     else:
-        norm = sum(a**ord, axes, keepdim) ** (1 / ord)
+        # each power, and their sum, rounded to torch's precision: inf where torch's overflow
+        power = _power_dtype(x.dtype)
+        powers = (a**ord).to(power).to(torch.float64)
+        norm = sum(powers, axes, keepdim).to(power).to(torch.float64) ** (1 / ord)
     return norm.to(_real_dtype(x.dtype))
 
 
@@ -113,7 +137,9 @@ def frobenius_norm(A: torch.Tensor) -> torch.Tensor:
         A: a floating-point or complex tensor of shape ``(..., m, n)``.
 
     Returns:
-        The norms, of shape ``A.shape[:-2]``.
+        The norms, of shape ``A.shape[:-2]``, in ``A``'s real dtype: ``inf`` where the sum of
+        squares overflows float32 (for float16, bfloat16 and float32 ``A``), as in torch (see
+        [`vector_norm`][dlref.linalg.norms.vector_norm]).
 
     Raises:
         TypeError: ``A`` is an integer or boolean tensor.
@@ -122,6 +148,8 @@ def frobenius_norm(A: torch.Tensor) -> torch.Tensor:
     Examples:
         >>> frobenius_norm(torch.tensor([[1.0, 2.0], [3.0, 4.0]]))
         tensor(5.4772)
+        >>> frobenius_norm(torch.tensor([[1e30, 1e30]])), torch.linalg.matrix_norm(torch.tensor([[1e30, 1e30]]))
+        (tensor(inf), tensor(inf))
     """
     _check_floating("frobenius_norm", A)
     if A.dim() < 2:
