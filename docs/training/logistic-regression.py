@@ -46,16 +46,17 @@ device = default_device()
 # ## Compute the loss from the logits
 #
 # Written as above, the loss goes through $\sigma(z)$, which in float32 is exactly 1 for
-# $z > 17$; a confident wrong answer then costs $-\log(1 - 1) = \infty$. The same loss written in
-# terms of $z$, $\max(z, 0) - z y + \log(1 + e^{-|z|})$, never takes the log of 0: that is
-# `binary_cross_entropy_with_logits`, and `nn.BCEWithLogitsLoss`. (`nn.BCELoss` takes
-# probabilities and clamps the log at −100, which hides the problem instead of removing it.)
+# $z > 17$; a confident wrong answer then costs $-\log(1 - 1) = \infty$. `nn.BCELoss`, which takes
+# probabilities, clamps the log at −100, and so does `binary_cross_entropy_naive`: the loss is
+# finite but wrong, 100 for $z = 20$ and for $z = 40$ alike, which hides the problem instead of
+# removing it. The same loss written in terms of $z$, $\max(z, 0) - z y + \log(1 + e^{-|z|})$,
+# never takes the log of 0: that is `binary_cross_entropy_with_logits`, and `nn.BCEWithLogitsLoss`.
 
 # %%
 z = torch.tensor([[2.0], [20.0], [40.0]])
 y = torch.tensor([[1.0], [0.0], [0.0]])
 print("sigmoid:", sigmoid(z).flatten())
-print("naive BCE:", binary_cross_entropy_naive(z, y))
+print("naive BCE:", binary_cross_entropy_naive(z, y), " nn.BCELoss:", nn.functional.binary_cross_entropy(sigmoid(z), y))
 print("BCE with logits:", binary_cross_entropy_with_logits(z, y))
 print("torch:", nn.functional.binary_cross_entropy_with_logits(z, y))
 
