@@ -79,7 +79,8 @@ class Value:
         name: an optional label, shown by ``repr``.
 
     Raises:
-        TypeError: ``data`` is not floating-point.
+        TypeError: ``data`` is not floating-point (an integer or boolean tensor: use ``.float()``),
+            or is not a tensor, a number or a nested list of numbers (a string, say).
 
     Examples:
         >>> a = Value([[1.0, 2.0], [3.0, 4.0]], name="a")
@@ -90,6 +91,10 @@ class Value:
         >>> loss.backward()
         >>> b.grad
         tensor([4., 6.])
+        >>> Value("a")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+          ...
+        TypeError: Value: data must be a tensor, a real number or a rectangular nested list of them, got str 'a' (...)
     """
 
     def __init__(
@@ -101,9 +106,15 @@ class Value:
         name: str = "",
     ) -> None:
         if not isinstance(data, torch.Tensor):
-            data = torch.tensor(data, dtype=torch.get_default_dtype())
+            try:
+                data = torch.tensor(data, dtype=torch.get_default_dtype())
+            except (TypeError, ValueError, RuntimeError) as error:
+                raise TypeError(
+                    "Value: data must be a tensor, a real number or a rectangular nested list of them,"
+                    f" got {type(data).__name__} {data!r:.60} ({error})"
+                ) from None
         if not data.is_floating_point():
-            raise TypeError(f"Value needs floating-point data to differentiate, got dtype={data.dtype}")
+            raise TypeError(f"Value needs floating-point data to differentiate, got dtype={data.dtype}; use .float()")
         self.data = data.detach()
         self.grad: torch.Tensor | None = None
         self.parents = parents
