@@ -88,7 +88,7 @@ def test_integer_tensors_are_refused_like_torch(device: torch.device) -> None:
     with pytest.raises(TypeError, match=r"^vector_norm: .* got torch\.int64; try x\.float\(\)$"):
         vector_norm(x)
     for function in (frobenius_norm, spectral_norm):
-        with pytest.raises(TypeError, match=r"got torch\.int64; try x\.float\(\)$"):
+        with pytest.raises(TypeError, match=r"got torch\.int64; try A\.float\(\)$"):
             function(x.reshape(1, 2))
     assert vector_norm(x.float()).item() == 5
 
@@ -192,7 +192,7 @@ def test_frobenius_equals_torch(shape: list[int], dtype: torch.dtype, seed: int,
 
 def test_frobenius_refuses_a_vector() -> None:
     with pytest.raises(
-        ValueError, match=r"^frobenius_norm: expected a matrix \(at least 2 dimensions\), got shape \(3,\)$"
+        ValueError, match=r"^frobenius_norm: A must be a matrix \(at least 2 dimensions\), got shape \(3,\)$"
     ):
         frobenius_norm(torch.ones(3))
 
@@ -278,19 +278,24 @@ def test_spectral_norm_estimates_rise_with_iterations() -> None:
 @pytest.mark.parametrize(
     ("args", "kwargs", "error", "message"),
     [
-        (((3,),), {}, ValueError, r"^spectral_norm: expected a matrix \(2 dimensions\), got shape \(3,\)$"),
+        (((3,),), {}, ValueError, r"^spectral_norm: A must be a matrix \(2 dimensions\), got shape \(3,\)$"),
         (((2, 2, 2),), {}, ValueError, r"got shape \(2, 2, 2\)$"),
         (((2, 2),), {"iterations": 0}, ValueError, r"iterations must be an int of at least 1, got 0$"),
         (((2, 2),), {"tol": -1.0}, ValueError, r"tol must be at least 0, got -1\.0$"),
+        (((2, 2), math.nan), {}, ValueError, r"^spectral_norm: A has NaN or infinite entries"),
+        (((2, 2), math.inf), {}, ValueError, r"^spectral_norm: A has NaN or infinite entries"),
     ],
 )
 def test_spectral_norm_bad_arguments(args, kwargs, error, message) -> None:
+    A = torch.ones(*args[0])
+    if len(args) > 1:
+        A[0, 0] = args[1]
     with pytest.raises(error, match=message):
-        spectral_norm(torch.ones(*args[0]), **kwargs)
+        spectral_norm(A, **kwargs)
 
 
 def test_spectral_norm_refuses_complex() -> None:
     with pytest.raises(
-        TypeError, match=r"^spectral_norm: expected a real floating-point matrix, got torch\.complex64$"
+        TypeError, match=r"^spectral_norm: A must be a real floating-point matrix, got torch\.complex64$"
     ):
         spectral_norm(torch.ones(2, 2, dtype=torch.complex64))

@@ -25,10 +25,12 @@ from dlref.linalg.reductions import Dims, _shape, normalize_dims, sum
 __all__ = ["frobenius_norm", "spectral_norm", "vector_norm"]
 
 
-def _check_floating(function: str, x: torch.Tensor) -> None:
+def _check_floating(function: str, x: torch.Tensor, name: str = "x") -> None:
     """Refuse integer and boolean tensors, as torch's norms do, and say how to convert."""
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"{function}: {name} must be a tensor, got {type(x).__name__}")
     if not (x.dtype.is_floating_point or x.dtype.is_complex):
-        raise TypeError(f"{function}: expected a floating-point or complex tensor, got {x.dtype}; try x.float()")
+        raise TypeError(f"{function}: expected a floating-point or complex tensor, got {x.dtype}; try {name}.float()")
 
 
 def _power_dtype(dtype: torch.dtype) -> torch.dtype:
@@ -151,9 +153,9 @@ def frobenius_norm(A: torch.Tensor) -> torch.Tensor:
         >>> frobenius_norm(torch.tensor([[1e30, 1e30]])), torch.linalg.matrix_norm(torch.tensor([[1e30, 1e30]]))
         (tensor(inf), tensor(inf))
     """
-    _check_floating("frobenius_norm", A)
+    _check_floating("frobenius_norm", A, "A")
     if A.dim() < 2:
-        raise ValueError(f"frobenius_norm: expected a matrix (at least 2 dimensions), got shape {_shape(A)}")
+        raise ValueError(f"frobenius_norm: A must be a matrix (at least 2 dimensions), got shape {_shape(A)}")
     return vector_norm(A, ord=2, dim=(-2, -1))
 
 
@@ -205,7 +207,8 @@ def spectral_norm(A: torch.Tensor, *, iterations: int = 1000, tol: float = 1e-7,
 
     Raises:
         TypeError: ``A`` is an integer, boolean or complex tensor.
-        ValueError: ``A`` is not 2-D, ``iterations`` is less than 1 or ``tol`` is negative.
+        ValueError: ``A`` is not 2-D or has a NaN or infinite entry (torch's SVD refuses NaN, and
+            answers NaN for inf), ``iterations`` is less than 1 or ``tol`` is negative.
 
     Examples:
         >>> A = torch.tensor([[1.0, 2.0], [3.0, 4.0]])
@@ -214,17 +217,21 @@ def spectral_norm(A: torch.Tensor, *, iterations: int = 1000, tol: float = 1e-7,
         >>> torch.linalg.matrix_norm(A, ord=2)
         tensor(5.4650)
     """
-    _check_floating("spectral_norm", A)
+    _check_floating("spectral_norm", A, "A")
     if A.dtype.is_complex:
-        raise TypeError(f"spectral_norm: expected a real floating-point matrix, got {A.dtype}")
+        raise TypeError(f"spectral_norm: A must be a real floating-point matrix, got {A.dtype}")
     if A.dim() != 2:
-        raise ValueError(f"spectral_norm: expected a matrix (2 dimensions), got shape {_shape(A)}")
+        raise ValueError(f"spectral_norm: A must be a matrix (2 dimensions), got shape {_shape(A)}")
     if isinstance(iterations, bool) or not isinstance(iterations, int) or iterations < 1:
         raise ValueError(f"spectral_norm: iterations must be an int of at least 1, got {iterations!r}")
     if not tol >= 0:
         raise ValueError(f"spectral_norm: tol must be at least 0, got {tol!r}")
     if A.numel() == 0:
         return torch.zeros((), dtype=A.dtype, device=A.device)
+    if not A.isfinite().all():
+        raise ValueError(
+            "spectral_norm: A has NaN or infinite entries, which have no singular values; clean them first"
+        )
     M = A.to(torch.float64)
     generator = torch.Generator().manual_seed(seed)
     v = torch.randn(M.shape[1], generator=generator, dtype=torch.float64).to(M.device)
