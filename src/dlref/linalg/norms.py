@@ -194,7 +194,9 @@ def spectral_norm(A: torch.Tensor, *, iterations: int = 1000, tol: float = 1e-7,
     to $\sigma_1$ it converges slowly; stopped by ``iterations``, the estimate lies between
     $\sigma_2$ and $\sigma_1$.
 
-    The iteration runs in float64 and the result is rounded once to ``A.dtype``.
+    The iteration runs in float64 on $A / s$, with $s = \max_{ij} |a_{ij}|$ (the norm scales:
+    $\|A\|_2 = s \|A / s\|_2$), so that $\sigma^2$ neither overflows nor underflows even for
+    entries of $10^{300}$; the result $s \sigma$ is rounded once to ``A.dtype``.
 
     Args:
         A: a real floating-point matrix of shape ``(m, n)``.
@@ -232,7 +234,10 @@ def spectral_norm(A: torch.Tensor, *, iterations: int = 1000, tol: float = 1e-7,
         raise ValueError(
             "spectral_norm: A has NaN or infinite entries, which have no singular values; clean them first"
         )
-    M = A.to(torch.float64)
+    scale = A.abs().max().to(torch.float64)
+    if scale == 0:
+        return torch.zeros((), dtype=A.dtype, device=A.device)
+    M = A.to(torch.float64) / scale
     generator = torch.Generator().manual_seed(seed)
     v = torch.randn(M.shape[1], generator=generator, dtype=torch.float64).to(M.device)
     v = v / vector_norm(v)
@@ -245,7 +250,7 @@ def spectral_norm(A: torch.Tensor, *, iterations: int = 1000, tol: float = 1e-7,
         v = w / vector_norm(w)
         Av = M @ v
         sigma = vector_norm(Av)
-    return sigma.to(A.dtype)
+    return (scale * sigma).to(A.dtype)
 
 
 # --8<-- [end:spectral_norm]
