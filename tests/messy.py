@@ -86,18 +86,29 @@ def tensors(
     return wide.reshape(shape).to(dtype).to(device)
 
 
-def same(got: Any, expected: Any) -> None:
+def same(got: Any, expected: Any, *, rtol: float | None = None, atol: float | None = None) -> None:
     """Equal results: tensors of the same shape, dtype and device with equal values (NaN matching
-    NaN, within torch.testing's tolerance for the dtype); anything else by ``==``."""
+    NaN, within torch.testing's tolerance for the dtype, or ``rtol`` and ``atol``); anything else by ``==``."""
     if isinstance(expected, torch.Tensor):
         assert isinstance(got, torch.Tensor), f"expected a tensor, got {got!r}"
         assert (got.shape, got.dtype, got.device) == (expected.shape, expected.dtype, expected.device), (
             f"got {tuple(got.shape)} {got.dtype} on {got.device},"
             f" torch {tuple(expected.shape)} {expected.dtype} on {expected.device}"
         )
-        torch.testing.assert_close(got, expected, equal_nan=True)
+        torch.testing.assert_close(got, expected, equal_nan=True, rtol=rtol, atol=atol)
     else:
         assert got == expected, f"got {got!r}, torch {expected!r}"
+
+
+def to_the_precision_of(*inputs: torch.Tensor) -> Callable[[Any, Any], None]:
+    """`same`, to the precision of the least precise floating input: a float16 operand in a float32
+    result rounds where torch's kernel may not (or the other way round)."""
+    tolerance = {torch.float16: (1e-3, 1e-5), torch.bfloat16: (1.6e-2, 1e-5)}
+    for dtype in tolerance:
+        if any(x.dtype == dtype for x in inputs):
+            rtol, atol = tolerance[dtype]
+            return lambda got, expected: same(got, expected, rtol=rtol, atol=atol)
+    return same
 
 
 def check(

@@ -55,9 +55,15 @@ def _check_same_device(name: str, first: str, x: torch.Tensor, y: torch.Tensor) 
         raise ValueError(f"{name}: {first} is on {x.device} but y is on {y.device}; move y with y.to({first}.device)")
 
 
-def _check_binary_targets(name: str, logits: torch.Tensor, y: torch.Tensor) -> None:
-    """Same shape and device, floating-point, and every target a probability in [0, 1] (NaN is not)."""
+def _check_binary(name: str, logits: torch.Tensor, y: torch.Tensor) -> None:
+    """Same shape, device and floating dtype, and every target a probability in [0, 1] (NaN is not).
+
+    One dtype, as ``nn.BCELoss`` demands: torch's with-logits loss of float64 logits and float32
+    targets is float32, computed in float32.
+    """
     _check_same_shape(name, logits, y, first="logits")
+    if logits.dtype != y.dtype:
+        raise TypeError(f"{name}: logits are {logits.dtype} but y is {y.dtype}; convert y with y.to(logits.dtype)")
     outside = ~((y >= 0) & (y <= 1))
     if outside.any():
         bad = y[outside][0].item()
@@ -142,7 +148,8 @@ def binary_cross_entropy_naive(logits: torch.Tensor, y: torch.Tensor) -> torch.T
     finite, and wrong (the stable form gives $z$ for a large $z$ with target 0).
 
     Raises:
-        TypeError: ``logits`` or ``y`` is not a floating-point tensor (``y.float()`` for labels).
+        TypeError: ``logits`` or ``y`` is not a floating-point tensor (``y.float()`` for labels),
+            or their dtypes differ.
         ValueError: they differ in shape or device, or ``y`` holds a value outside $[0, 1]$ (or NaN).
 
     Examples:
@@ -152,7 +159,7 @@ def binary_cross_entropy_naive(logits: torch.Tensor, y: torch.Tensor) -> torch.T
         >>> torch.nn.functional.binary_cross_entropy(torch.sigmoid(z), y)
         tensor(50.0635)
     """
-    _check_binary_targets("binary_cross_entropy_naive", logits, y)
+    _check_binary("binary_cross_entropy_naive", logits, y)
     p = sigmoid(logits)
     return -(y * torch.log(p).clamp_min(-100) + (1 - y) * torch.log(1 - p).clamp_min(-100)).mean()
 
@@ -164,11 +171,15 @@ def binary_cross_entropy_with_logits(logits: torch.Tensor, y: torch.Tensor) -> t
 
     $$ \ell_i = \max(z_i, 0) - z_i y_i + \log\left(1 + e^{-|z_i|}\right), $$
 
-    in which the exponential is at most 1 and the log never sees 0.
+    in which the exponential is at most 1 and the log never sees 0. For infinite logits it is
+    NaN where $0 \cdot \infty$ or $\infty - \infty$ appears, as torch's is, except at
+    $z = -\infty$ with $y = 1$: there it gives the true loss, $\infty$, and torch NaN.
 
     Raises:
         TypeError: ``logits`` or ``y`` is not a floating-point tensor: integer or boolean labels
-            are refused (use ``y.float()``), where torch fails on them with a message about casting.
+            are refused (use ``y.float()``), where torch fails on them with a message about
+            casting; or their dtypes differ (torch computes float64 logits with float32 targets
+            in float32, as ``nn.BCELoss`` refuses them).
         ValueError: ``logits`` and ``y`` differ in shape or device, or ``y`` holds a value outside
             $[0, 1]$ or NaN (torch computes a meaningless loss for a target of 2; labels coded
             -1/1 or 1/2 must be mapped to 0/1).
@@ -184,7 +195,7 @@ def binary_cross_entropy_with_logits(logits: torch.Tensor, y: torch.Tensor) -> t
           ...
         ValueError: binary_cross_entropy_with_logits: y must hold probabilities in [0, 1] ..., got 2.0; ...
     """
-    _check_binary_targets("binary_cross_entropy_with_logits", logits, y)
+    _check_binary("binary_cross_entropy_with_logits", logits, y)
     return (logits.clamp_min(0) - logits * y + torch.log1p(torch.exp(-logits.abs()))).mean()
 
 
@@ -317,8 +328,10 @@ def _check_labels(name: str, logits: torch.Tensor, y: torch.Tensor) -> None:
     if outside.any():
         bad = y[outside][0].item()
         raise ValueError(
-            f"{name}: y holds the class index {bad}, but logits has {classes} columns (classes 0 to {classes - 1});"
-            " number the classes from 0, or give logits one column per class"
+            f"{name}: y holds the class index {bad}, but logits has {classes} columns"
+            + (f" (classes 0 to {classes - 1})" if classes else "")
+            + "; number the classes from 0, or give logits one column per class"
+            + (" (dlref's cross-entropy has no ignore_index)" if bad == -100 else "")
         )
 
 
