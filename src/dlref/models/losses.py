@@ -169,11 +169,12 @@ def binary_cross_entropy_with_logits(logits: torch.Tensor, y: torch.Tensor) -> t
 
     Since $-\log \sigma(z) = \log(1 + e^{-z})$ and $-\log(1 - \sigma(z)) = z + \log(1 + e^{-z})$,
 
-    $$ \ell_i = \max(z_i, 0) - z_i y_i + \log\left(1 + e^{-|z_i|}\right), $$
+    $$ \ell_i = \max(z_i, 0) - z_i y_i + \log\left(1 + e^{-|z_i|}\right)
+             = (1 - y_i) z_i + \max(-z_i, 0) + \log\left(1 + e^{-|z_i|}\right), $$
 
-    in which the exponential is at most 1 and the log never sees 0. For infinite logits it is
-    NaN where $0 \cdot \infty$ or $\infty - \infty$ appears, as torch's is, except at
-    $z = -\infty$ with $y = 1$: there it gives the true loss, $\infty$, and torch NaN.
+    in which the exponential is at most 1 and the log never sees 0. It is computed in the second
+    form, torch's order, so that infinite logits give torch's answers: $\infty$ for $z = \infty$
+    with $y = 0$, and NaN where $(1 - y) z$ is $0 \cdot \infty$ or the sum is $\infty - \infty$.
 
     Raises:
         TypeError: ``logits`` or ``y`` is not a floating-point tensor: integer or boolean labels
@@ -196,7 +197,7 @@ def binary_cross_entropy_with_logits(logits: torch.Tensor, y: torch.Tensor) -> t
         ValueError: binary_cross_entropy_with_logits: y must hold probabilities in [0, 1] ..., got 2.0; ...
     """
     _check_binary("binary_cross_entropy_with_logits", logits, y)
-    return (logits.clamp_min(0) - logits * y + torch.log1p(torch.exp(-logits.abs()))).mean()
+    return ((1 - y) * logits + (-logits).clamp_min(0) + torch.log1p(torch.exp(-logits.abs()))).mean()
 
 
 # --8<-- [end:bce]
