@@ -190,7 +190,8 @@ def linspace(
     Raises:
         TypeError: ``start`` or ``end`` is not an int or a float, ``steps`` is not an int (a bool
             is refused), or ``dtype`` is bool or complex.
-        ValueError: ``steps`` is negative.
+        ValueError: ``steps`` is negative, or ``dtype`` is an integer type and a value the result
+            needs (``start`` for 1 step, both for more) is infinite or NaN (torch: an overflow error).
 
     Examples:
         >>> linspace(0, 1, 5)
@@ -214,7 +215,10 @@ def linspace(
         dtype = torch.get_default_dtype()
     _check_real_dtype("linspace", dtype)
     if not dtype.is_floating_point:
-        start, end = math.trunc(start), math.trunc(end)
+        for name, value in (("start", start), ("end", end))[: min(steps, 2)]:  # the values the result needs
+            if not math.isfinite(value):
+                raise ValueError(f"linspace: {name} must be finite for the integer dtype {dtype}, got {name}={value}")
+        start, end = (math.trunc(v) if math.isfinite(v) else 0 for v in (start, end))
 
     if steps == 1:  # delta is 0 / 0 here; the definition is simply [start]
         return torch.full((1,), float(start), dtype=torch.float64, device=device).to(dtype)
