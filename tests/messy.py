@@ -96,6 +96,9 @@ def same(got: Any, expected: Any, *, rtol: float | None = None, atol: float | No
             f" torch {tuple(expected.shape)} {expected.dtype} on {expected.device}"
         )
         torch.testing.assert_close(got, expected, equal_nan=True, rtol=rtol, atol=atol)
+    elif isinstance(expected, float) and math.isnan(expected):
+        assert isinstance(got, float), f"got {got!r}, torch nan"
+        assert math.isnan(got), f"got {got!r}, torch nan"
     else:
         assert got == expected, f"got {got!r}, torch {expected!r}"
 

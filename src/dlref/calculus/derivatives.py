@@ -173,7 +173,7 @@ def numerical_jacobian(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tenso
         step[i] = h
         column = (f((flat + step).reshape(x.shape)) - f((flat - step).reshape(x.shape))) / (2 * h)
         columns.append(column.reshape(-1))
-    return torch.stack(columns, dim=1).reshape(*value.shape, *x.shape)
+    return torch.stack(columns, dim=1).reshape((*value.shape, *x.shape))
 
 
 # --8<-- [end:numerical_jacobian]
