@@ -3,7 +3,8 @@
 torch has no difference quotients: the reference is the formula written with torch operations and
 no checks (vectorised where dlref loops), so a check of dlref's that refuses what the bare formula
 would compute shows as ``refused`` in the counts. `verify` is checked on a true and a false claim
-with messy shapes, orders, domains, point counts and devices. See ``tests/messy.py``.
+with messy shapes, orders, domains, point counts and devices; the catalog functions with pages
+and catalogs of the wrong kind. See ``tests/messy.py``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dlref.calculus.derivatives import central_difference, difference_quotient, numerical_gradient, numerical_jacobian
+from dlref.calculus.identities import (
+    CATALOG,
+    FALSE_IDENTITIES,
+    MARK_END,
+    MARK_START,
+    catalog_markdown,
+    render_into,
+    verify_catalog,
+)
 from dlref.calculus.verify import verify
 from dlref.device import DeviceError
 from messy import check, shapes, tensors
@@ -141,4 +151,72 @@ def test_verify(
         reference,
         raises=(TypeError, ValueError, DeviceError),
         names=("shapes", "wrt", "order", "domain", "domains", "points", "devices"),
+    )
+
+
+text = st.text(alphabet="ab\n<-", max_size=8)
+
+
+@settings(max_examples=20)
+@given(before=text, inside=text, after=text, layout=st.sampled_from(["in order", "reversed", "no end", "bytes"]))
+def test_render_into(before: str, inside: str, after: str, layout: str) -> None:
+    """The generated tables replace what lies between the markers, and only that."""
+    if layout == "in order":
+        page = f"{before}{MARK_START}{inside}{MARK_END}{after}"
+    elif layout == "reversed":
+        page = f"{before}{MARK_END}{inside}{MARK_START}{after}"
+    else:
+        page = f"{before}{MARK_START}{inside}"
+    page = page.encode() if layout == "bytes" else page
+
+    def reference() -> str:
+        if layout != "in order":
+            raise ValueError(layout)
+        return f"{before}{MARK_START}\n\n{catalog_markdown()}\n{MARK_END}{after}"
+
+    check(
+        "render_into", lambda: render_into(page), reference, raises=(TypeError, ValueError), names=("page", "markers")
+    )
+
+
+@settings(max_examples=10)
+@given(
+    catalog=st.sampled_from(["identities", "one", "not identities", "a string"]),
+    devices=st.sampled_from([None, ["cpu"], ["gpu"]]),
+)
+def test_catalog_functions(catalog: str, devices: object) -> None:
+    identities = {
+        "identities": CATALOG[:1],
+        "one": CATALOG[0],
+        "not identities": [CATALOG[0], "linear-map"],
+        "a string": "linear-map",
+    }[catalog]
+
+    def valid() -> None:
+        if catalog != "identities":
+            raise TypeError(catalog)
+
+    def reference_rows() -> int:
+        valid()
+        return 1 + len(FALSE_IDENTITIES)  # one row per identity, true and false
+
+    def reference_marks() -> list[str]:
+        valid()
+        if devices == ["gpu"]:
+            raise ValueError("not a device")
+        return ["✓ ✓ ✓"]
+
+    check(
+        "catalog_markdown",
+        lambda: sum(line.startswith(("| 1 |", "| F")) for line in catalog_markdown(identities).splitlines()),
+        reference_rows,
+        raises=(TypeError,),
+        names=("catalog",),
+    )
+    check(
+        "verify_catalog",
+        lambda: [result.marks() for result in verify_catalog(identities, devices=devices)],
+        reference_marks,
+        raises=(TypeError, DeviceError),
+        names=("identities", "devices"),
     )
