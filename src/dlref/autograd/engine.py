@@ -40,6 +40,9 @@ def unbroadcast(grad: torch.Tensor, shape: Sequence[int]) -> torch.Tensor:
     $\bar{x}_j = \sum_{i \text{ a copy of } j} \bar{y}_i$.
 
     Raises:
+        TypeError: ``grad`` is not a floating-point or complex tensor (a gradient is one; torch's
+            ``sum_to_size`` of a bool tensor is int64, or bool when nothing is summed), or
+            ``shape`` is not a sequence of ints.
         ValueError: ``shape`` does not broadcast to the gradient's shape.
 
     Examples:
@@ -49,6 +52,11 @@ def unbroadcast(grad: torch.Tensor, shape: Sequence[int]) -> torch.Tensor:
         tensor([[3.],
                 [3.]])
     """
+    if not isinstance(grad, torch.Tensor) or not (grad.is_floating_point() or grad.is_complex()):
+        got = grad.dtype if isinstance(grad, torch.Tensor) else type(grad).__name__
+        raise TypeError(f"unbroadcast: grad must be a floating-point or complex tensor, got {got}")
+    if isinstance(shape, (str, bytes)) or not all(isinstance(n, int) and not isinstance(n, bool) for n in shape):
+        raise TypeError(f"unbroadcast: shape must be a sequence of ints, got {shape!r}")
     shape = tuple(shape)
     extra = grad.dim() - len(shape)
     if extra < 0 or any(n not in (1, m) for n, m in zip(shape, grad.shape[extra:], strict=True)):
@@ -235,9 +243,14 @@ class Value:
         return self._node("log", a.log(), (self,), lambda g: (g / a,))
 
     def relu(self) -> Value:
-        r"""max(a, 0); gradient $\bar{y} [a > 0]$ (0 at a = 0, as in torch)."""
+        r"""max(a, 0); gradient $\bar{y} [a > 0]$ (0 at a = 0, as in torch).
+
+        Written as torch does, $\bar{y}$ where the output is not $\le 0$: at a NaN input (NaN out)
+        the gradient passes through, where $[a > 0]$ would give 0.
+        """
         a = self.data
-        return self._node("relu", a.clamp(min=0), (self,), lambda g: (g * (a > 0),))
+        out = a.clamp(min=0)
+        return self._node("relu", out, (self,), lambda g: (torch.where(out <= 0, torch.zeros_like(g), g),))
 
     def sigmoid(self) -> Value:
         r"""$s = 1 / (1 + e^{-a})$; gradient $\bar{y}\, s (1 - s)$."""
