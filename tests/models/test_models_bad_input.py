@@ -3,6 +3,9 @@
 Losses and softmax get logits and targets of every dtype and shape, with NaN, infinities, targets
 outside [0, 1] and class indices out of range; the models get sizes and ``sigma`` of every kind.
 See ``tests/messy.py`` for the verdicts.
+
+Target values out of range are drawn on the CPU only: on CUDA the losses check them asynchronously,
+and a failed check ends the process with a device-side assert (the module's docstring says why).
 """
 
 from __future__ import annotations
@@ -70,6 +73,8 @@ def test_binary_cross_entropy(device: torch.device, data: st.DataObject) -> None
     y = data.draw(binary_targets(device))
     if logits.dtype.is_floating_point and y.dtype.is_floating_point and data.draw(st.booleans()):
         y = y.to(logits.dtype)  # most targets come in the logits' dtype
+    if device.type != "cpu" and y.dtype.is_floating_point:
+        y = y.nan_to_num(0.0).clamp(0, 1)
     for ours, reference in (
         (losses.binary_cross_entropy_with_logits, F.binary_cross_entropy_with_logits),
         (losses.binary_cross_entropy_naive, _bce_through_probabilities),
@@ -126,7 +131,7 @@ def _torch_cross_entropy(logits: torch.Tensor, y: torch.Tensor, naive: bool) -> 
 def test_cross_entropy(device: torch.device, data: st.DataObject, n: int, k: int) -> None:
     logits = data.draw(st.one_of(*[tensors(device, dtypes=FLOATS, shape=(n, k))] * 3, tensors(device)))
     good = st.integers(0, max(k - 1, 0))
-    index = st.one_of(*[good] * 8, st.integers(-1, k), st.just(-100))
+    index = st.one_of(*[good] * 8, st.integers(-1, k), st.just(-100)) if device.type == "cpu" else good
     indices = st.lists(index, min_size=n, max_size=n).map(lambda v: torch.tensor(v, dtype=torch.int64).to(device))
     y = data.draw(st.one_of(indices, indices, indices, tensors(device, shape=(n,))))
     for ours, naive in ((losses.cross_entropy, False), (losses.cross_entropy_naive, True)):

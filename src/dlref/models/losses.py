@@ -8,12 +8,16 @@ on large logits they overflow to ``inf`` or ``nan`` (or, for the binary loss, to
 log-sum-exp trick, stay right.
 
 Inputs are checked on shapes, dtypes and devices, and the targets on their values too: class
-indices in range, binary targets in $[0, 1]$. That check copies one boolean from the GPU to the
-host per call, a small price next to the alternative: an index out of range on CUDA stops the
-process with a device-side assert, and a target of 2 trains on a wrong loss without a word.
+indices in range, binary targets in $[0, 1]$ (a target of 2 would train on a wrong loss without
+a word). The value check never makes a training step wait for the GPU: on the CPU it is
+immediate and raises a `ValueError` naming the bad value; on CUDA it is queued with the
+computation (`torch._assert_async`), and a bad value stops the process with a device-side assert
+at the next synchronisation, as torch's own out-of-range index does there.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import torch
 
@@ -64,13 +68,33 @@ def _check_binary(name: str, logits: torch.Tensor, y: torch.Tensor) -> None:
     _check_same_shape(name, logits, y, first="logits")
     if logits.dtype != y.dtype:
         raise TypeError(f"{name}: logits are {logits.dtype} but y is {y.dtype}; convert y with y.to(logits.dtype)")
-    outside = ~((y >= 0) & (y <= 1))
-    if outside.any():
-        bad = y[outside][0].item()
-        raise ValueError(
+    inside = (y >= 0) & (y <= 1)  # false for NaN too
+
+    def error() -> str:
+        bad = y[~inside][0].item()
+        return (
             f"{name}: y must hold probabilities in [0, 1] (0 or 1 for hard labels), got {bad};"
             " map labels such as -1/1 or 1/2 to 0/1 first"
         )
+
+    _require(inside, error)
+
+
+def _require(ok: torch.Tensor, error: Callable[[], str]) -> None:
+    """Raise ``ValueError(error())`` unless every entry of ``ok`` is true, without waiting for a GPU.
+
+    `torch._assert_async` reads the tensor at once on the CPU and raises; on CUDA it queues the
+    check with the computation, so a training step never copies a result to the host for it (a
+    failed check stops the process with a device-side assert). ``error`` builds the message only
+    once the check has failed.
+    """
+    if ok.device.type != "cpu":
+        torch._assert_async(ok.all(), "dlref.models.losses: a target value is out of range; run on the CPU to see it")
+        return
+    try:
+        torch._assert_async(ok.all())
+    except RuntimeError:
+        raise ValueError(error()) from None
 
 
 def _check_logits(name: str, logits: torch.Tensor) -> None:
@@ -150,7 +174,8 @@ def binary_cross_entropy_naive(logits: torch.Tensor, y: torch.Tensor) -> torch.T
     Raises:
         TypeError: ``logits`` or ``y`` is not a floating-point tensor (``y.float()`` for labels),
             or their dtypes differ.
-        ValueError: they differ in shape or device, or ``y`` holds a value outside $[0, 1]$ (or NaN).
+        ValueError: they differ in shape or device, or ``y`` holds a value outside $[0, 1]$ (or
+            NaN); on CUDA that check is asynchronous (see the module).
 
     Examples:
         >>> z, y = torch.tensor([[2.0], [40.0]]), torch.tensor([[1.0], [0.0]])
@@ -183,7 +208,8 @@ def binary_cross_entropy_with_logits(logits: torch.Tensor, y: torch.Tensor) -> t
             in float32, as ``nn.BCELoss`` refuses them).
         ValueError: ``logits`` and ``y`` differ in shape or device, or ``y`` holds a value outside
             $[0, 1]$ or NaN (torch computes a meaningless loss for a target of 2; labels coded
-            -1/1 or 1/2 must be mapped to 0/1).
+            -1/1 or 1/2 must be mapped to 0/1). On CUDA the value check is asynchronous, with no
+            copy to the host: a bad target stops the process with a device-side assert.
 
     Examples:
         >>> logits, y = torch.tensor([[2.0], [40.0]]), torch.tensor([[1.0], [0.0]])
@@ -325,15 +351,18 @@ def _check_labels(name: str, logits: torch.Tensor, y: torch.Tensor) -> None:
         raise ValueError(f"{name}: y must be int64 class indices of shape ({logits.shape[0]},), got {got}")
     _check_same_device(name, "logits", logits, y)
     classes = logits.shape[1]
-    outside = (y < 0) | (y >= classes)
-    if outside.any():
-        bad = y[outside][0].item()
-        raise ValueError(
+    inside = (y >= 0) & (y < classes)
+
+    def error() -> str:
+        bad = y[~inside][0].item()
+        return (
             f"{name}: y holds the class index {bad}, but logits has {classes} columns"
             + (f" (classes 0 to {classes - 1})" if classes else "")
             + "; number the classes from 0, or give logits one column per class"
             + (" (dlref's cross-entropy has no ignore_index)" if bad == -100 else "")
         )
+
+    _require(inside, error)
 
 
 def cross_entropy_naive(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -367,7 +396,8 @@ def cross_entropy(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         ValueError: ``logits`` is not 2-D, ``y`` is not int64 of shape ``(n,)`` (a one-hot ``y`` or
             float labels are refused, with their dtype and shape in the message), ``y`` is on
             another device, or a class index is outside ``[0, classes)`` (the message names it;
-            torch raises ``IndexError`` on the CPU and a device-side assert on CUDA).
+            torch raises ``IndexError``). On CUDA that last check is asynchronous, with no copy
+            to the host: a bad index stops the process with a device-side assert (see the module).
 
     Examples:
         >>> cross_entropy(torch.tensor([[1.0, 2.0, 100.0]]), torch.tensor([0]))
