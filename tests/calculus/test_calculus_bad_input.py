@@ -48,7 +48,7 @@ def _columns(f, x: torch.Tensor, h: float) -> torch.Tensor:
         if isinstance(value, torch.Tensor) and value.numel() == 0:
             return value.new_zeros((*value.shape, *x.shape))
         return torch.autograd.functional.jacobian(f, x)
-    E = torch.eye(flat.numel(), dtype=flat.dtype, device=flat.device) * h
+    E = torch.zeros(flat.numel(), flat.numel(), dtype=flat.dtype, device=flat.device).fill_diagonal_(h)
     return torch.stack(
         [(f((flat + e).reshape(x.shape)) - f((flat - e).reshape(x.shape))).reshape(-1) / (2 * h) for e in E], dim=1
     )

@@ -11,12 +11,16 @@ import functools
 import math
 
 import numpy as np
+import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dlref.tensors import attributes, broadcasting, creation, indexing, interop, joining, memory, operators, reshaping
 from messy import DTYPES, check, shapes, tensors
+
+# torch's deprecation warning for a uint8 condition in torch.where, which the test draws on purpose
+pytestmark = pytest.mark.filterwarnings("ignore:where received a uint8 condition tensor:UserWarning")
 
 messy = settings(max_examples=30)
 

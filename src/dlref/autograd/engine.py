@@ -188,10 +188,14 @@ class Value:
         return self._node("mul", a * b, (self, other), lambda g: (g * b, g * a))
 
     def __truediv__(self, other: Value | Number) -> Value:
-        r"""a / b elementwise (broadcasting); gradients $\bar{y} / b$ and $-\bar{y} a / b^2$."""
+        r"""a / b elementwise (broadcasting); gradients $\bar{y} / b$ and $-\bar{y} a / b^2$.
+
+        $a / b^2$ is computed as $(a / b) / b$, as torch does: $b^2$ alone would underflow to 0
+        (or overflow) for $|b|$ below $10^{-154}$ (above $10^{154}$) in float64.
+        """
         other = self._operand("div", other)
         a, b = self.data, other.data
-        return self._node("div", a / b, (self, other), lambda g: (g / b, -g * a / (b * b)))
+        return self._node("div", a / b, (self, other), lambda g: (g / b, -g * (a / b) / b))
 
     def __neg__(self) -> Value:
         r"""-a; gradient $-\bar{y}$."""

@@ -15,6 +15,7 @@ quotients in the dtype of their input, so both effects can be seen; the tests in
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import torch
@@ -23,8 +24,8 @@ __all__ = ["central_difference", "difference_quotient", "numerical_gradient", "n
 
 
 def _check_step(h: float) -> None:
-    if isinstance(h, bool) or not isinstance(h, (int, float)) or not h > 0:
-        raise ValueError(f"h must be a positive number, got h={h!r}")
+    if isinstance(h, bool) or not isinstance(h, (int, float)) or not 0 < h < math.inf:
+        raise ValueError(f"h must be a positive number, got h={h!r}; try 1e-6 in float64")
 
 
 def _check_floating(name: str, x: torch.Tensor) -> None:
@@ -59,7 +60,7 @@ def difference_quotient(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tens
 
     Raises:
         TypeError: ``x`` is not a floating-point tensor.
-        ValueError: ``h`` is not positive.
+        ValueError: ``h`` is not a positive finite number.
 
     Examples:
         >>> x = torch.tensor([1.0], dtype=torch.float64)
@@ -68,7 +69,7 @@ def difference_quotient(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tens
         >>> difference_quotient(torch.exp, x, 0)
         Traceback (most recent call last):
           ...
-        ValueError: h must be a positive number, got h=0
+        ValueError: h must be a positive number, got h=0; try 1e-6 in float64
     """
     _check_floating("difference_quotient", x)
     _check_step(h)

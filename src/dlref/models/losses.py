@@ -136,7 +136,8 @@ def sigmoid(z: torch.Tensor) -> torch.Tensor:
     r"""The logistic function $\sigma(z) = \frac{1}{1 + e^{-z}}$, element-wise.
 
     Written as $e^{z} / (1 + e^{z})$ for negative $z$, so that $e^{-z}$ never overflows. Integer
-    and boolean ``z`` give the default float dtype, as `torch.sigmoid`.
+    and boolean ``z`` give the default float dtype, as `torch.sigmoid`; float16 and bfloat16 are
+    computed in float32 and rounded once, as torch does (each step in half precision would round).
 
     Raises:
         TypeError: ``z`` is complex (`torch.sigmoid` accepts it; this reference is for real logits).
@@ -151,8 +152,11 @@ def sigmoid(z: torch.Tensor) -> torch.Tensor:
         raise TypeError(f"sigmoid: z must be real, got {z.dtype}; use z.real")
     if not z.dtype.is_floating_point:
         z = z.to(torch.get_default_dtype())
+    dtype = z.dtype
+    if dtype in (torch.float16, torch.bfloat16):
+        z = z.float()
     e = torch.exp(-z.abs())  # in (0, 1]: cannot overflow
-    return torch.where(z >= 0, 1 / (1 + e), e / (1 + e))
+    return torch.where(z >= 0, 1 / (1 + e), e / (1 + e)).to(dtype)
 
 
 # --8<-- [end:sigmoid]
