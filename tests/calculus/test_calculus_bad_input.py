@@ -34,7 +34,7 @@ messy = settings(max_examples=30)
 FUNCTIONS = {
     "sum of squares": lambda v: (v**2).sum(),
     "sin": torch.sin,
-    "python float": lambda v: float(v.sum()),
+    "python float": lambda v: float(v.detach().sum()),
     "doubled": lambda v: 2 * v,
 }
 steps = st.sampled_from([1e-3, 1e-6, 1e-3, 0, -1e-3, math.nan, math.inf, True, "0.1"])
