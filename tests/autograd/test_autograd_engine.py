@@ -305,6 +305,10 @@ def test_reshape_and_dim_errors_name_the_shape() -> None:
 def test_data_and_operands_of_the_wrong_kind() -> None:
     with pytest.raises(TypeError, match=r"floating-point data .* got dtype=torch\.int64"):
         Value(torch.arange(3))
+    with pytest.raises(TypeError, match=r"^Value: data must be a tensor, a real number .* got str 'a' \(new"):
+        Value("a")
+    with pytest.raises(TypeError, match=r"rectangular nested list .* got list \[\[1\.0\], \[2\.0, 3\.0\]\]"):
+        Value([[1.0], [2.0, 3.0]])
     with pytest.raises(TypeError, match="the exponent must be an int or a float, got Value"):
         Value(2.0) ** Value(3.0)
     with pytest.raises(

@@ -72,3 +72,19 @@ def test_bad_inputs_are_named() -> None:
         central_difference(torch.sin, [1.0], 0.1)
     with pytest.raises(ValueError, match=r"f\(x\) must be a scalar, got shape \(3,\)"):
         numerical_gradient(torch.sin, x.double())
+
+
+def test_f_returning_a_python_number_is_named() -> None:
+    x = torch.tensor([1.0, 2.0], dtype=torch.float64)
+    for function in (numerical_gradient, numerical_jacobian):
+        with pytest.raises(TypeError, match=rf"^{function.__name__}: f must return a tensor, got float 5\.0; make f"):
+            function(lambda v: float((v**2).sum()), x)
+
+
+@pytest.mark.parametrize(("shape", "f"), [((0,), lambda v: 2 * v), ((0, 2), lambda v: v.sum().reshape(1))])
+def test_the_jacobian_at_an_empty_input_is_empty_as_torch(shape: tuple[int, ...], f, device: torch.device) -> None:
+    x = torch.empty(shape, dtype=torch.float64, device=device)
+    expected = torch.autograd.functional.jacobian(f, x) if shape != (0,) else torch.empty(0, 0, dtype=x.dtype)
+    ours = numerical_jacobian(f, x)
+    assert ours.shape == expected.shape
+    assert (ours.dtype, ours.device) == (x.dtype, x.device)

@@ -88,9 +88,35 @@ def test_integer_tensors_are_refused_like_torch(device: torch.device) -> None:
     with pytest.raises(TypeError, match=r"^vector_norm: .* got torch\.int64; try x\.float\(\)$"):
         vector_norm(x)
     for function in (frobenius_norm, spectral_norm):
-        with pytest.raises(TypeError, match=r"got torch\.int64; try x\.float\(\)$"):
+        with pytest.raises(TypeError, match=r"got torch\.int64; try A\.float\(\)$"):
             function(x.reshape(1, 2))
     assert vector_norm(x.float()).item() == 5
+
+
+@pytest.mark.parametrize(
+    ("entries", "dtype", "ord"),
+    [
+        ([1e30, 1e30], torch.float32, 2),  # the squares overflow float32, the norm would fit: inf
+        ([1e30, 0.0], torch.float32, 2),
+        ([3e38, 3e38], torch.float32, 1),  # the sum overflows
+        ([1e13, 1e13], torch.float32, 3),
+        ([1e30], torch.float32, 2),  # one entry: its absolute value, no power formed
+        ([1e-25, 1e-25], torch.float32, 2),  # the squares underflow: 0
+        ([1e-30, 1e-30], torch.float32, -1),
+        ([300.0, 400.0], torch.float16, 2),  # float16's squares are formed in float32: 500
+        ([6e4, 6e4], torch.float16, 3),  # the norm itself overflows float16
+        ([1e30 + 1e30j, 1.0], torch.complex64, 2),
+        ([1e200, 1e200], torch.float64, 2),
+    ],
+)
+def test_overflow_and_underflow_as_in_torch(entries: list, dtype: torch.dtype, ord: float, device) -> None:
+    """torch forms the powers and their sum in float32 for 32- and 16-bit inputs: inf or 0 where those do."""
+    x = torch.tensor(entries, dtype=dtype, device=device)
+    expected = torch.linalg.vector_norm(x, ord=ord)
+    torch.testing.assert_close(vector_norm(x, ord=ord), expected, rtol=1e-5, atol=0, equal_nan=True)
+    if x.dim() == 1 and ord == 2:
+        A = x.reshape(1, -1)
+        torch.testing.assert_close(frobenius_norm(A), torch.linalg.matrix_norm(A), rtol=1e-5, atol=0)
 
 
 @pytest.mark.parametrize("ord", ["fro", None, True, math.nan])
@@ -166,7 +192,7 @@ def test_frobenius_equals_torch(shape: list[int], dtype: torch.dtype, seed: int,
 
 def test_frobenius_refuses_a_vector() -> None:
     with pytest.raises(
-        ValueError, match=r"^frobenius_norm: expected a matrix \(at least 2 dimensions\), got shape \(3,\)$"
+        ValueError, match=r"^frobenius_norm: A must be a matrix \(at least 2 dimensions\), got shape \(3,\)$"
     ):
         frobenius_norm(torch.ones(3))
 
@@ -252,19 +278,24 @@ def test_spectral_norm_estimates_rise_with_iterations() -> None:
 @pytest.mark.parametrize(
     ("args", "kwargs", "error", "message"),
     [
-        (((3,),), {}, ValueError, r"^spectral_norm: expected a matrix \(2 dimensions\), got shape \(3,\)$"),
+        (((3,),), {}, ValueError, r"^spectral_norm: A must be a matrix \(2 dimensions\), got shape \(3,\)$"),
         (((2, 2, 2),), {}, ValueError, r"got shape \(2, 2, 2\)$"),
         (((2, 2),), {"iterations": 0}, ValueError, r"iterations must be an int of at least 1, got 0$"),
         (((2, 2),), {"tol": -1.0}, ValueError, r"tol must be at least 0, got -1\.0$"),
+        (((2, 2), math.nan), {}, ValueError, r"^spectral_norm: A has NaN or infinite entries"),
+        (((2, 2), math.inf), {}, ValueError, r"^spectral_norm: A has NaN or infinite entries"),
     ],
 )
 def test_spectral_norm_bad_arguments(args, kwargs, error, message) -> None:
+    A = torch.ones(*args[0])
+    if len(args) > 1:
+        A[0, 0] = args[1]
     with pytest.raises(error, match=message):
-        spectral_norm(torch.ones(*args[0]), **kwargs)
+        spectral_norm(A, **kwargs)
 
 
 def test_spectral_norm_refuses_complex() -> None:
     with pytest.raises(
-        TypeError, match=r"^spectral_norm: expected a real floating-point matrix, got torch\.complex64$"
+        TypeError, match=r"^spectral_norm: A must be a real floating-point matrix, got torch\.complex64$"
     ):
         spectral_norm(torch.ones(2, 2, dtype=torch.complex64))

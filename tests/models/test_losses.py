@@ -1,4 +1,4 @@
-"""Checks `dlref.models.losses` against torch.nn.functional on every device, and the naive forms' overflow."""
+"""Checks `dlref.models.losses` against torch.nn.functional on every device, the naive forms' overflow, bad input."""
 
 from __future__ import annotations
 
@@ -52,7 +52,9 @@ def test_the_naive_forms_agree_on_small_logits_and_overflow_on_large(device: tor
     assert not losses.cross_entropy_naive(big, y).isfinite()
     torch.testing.assert_close(losses.cross_entropy(big, y), losses.cross_entropy(Z, y))  # shift-invariant
     z, t = torch.tensor([[40.0]], device=device), torch.tensor([[0.0]], device=device)
-    assert losses.binary_cross_entropy_naive(z, t).isinf()
+    # sigma(40) is 1 in float32: log(1 - 1) = -inf, clamped at -100 as nn.BCELoss does
+    torch.testing.assert_close(losses.binary_cross_entropy_naive(z, t), torch.tensor(100.0, device=device))
+    torch.testing.assert_close(losses.binary_cross_entropy_naive(z, t), F.binary_cross_entropy(torch.sigmoid(z), t))
     torch.testing.assert_close(losses.binary_cross_entropy_with_logits(z, t), torch.tensor(40.0, device=device))
 
 
@@ -82,4 +84,61 @@ def test_gradients_stay_finite_on_huge_logits(device: torch.device) -> None:
 )
 def test_bad_input(call, match: str) -> None:
     with pytest.raises(ValueError, match=match):
+        call()
+
+
+INF = float("inf")
+
+
+def test_infinite_logits_give_torchs_answers(device: torch.device) -> None:
+    """A row of -inf: logsumexp -inf; a +inf: inf (the shift is 0 there); softmax and log_softmax shift by
+    the maximum regardless, so inf - inf gives NaN where torch's do."""
+    Z = torch.tensor([[-INF, -INF], [INF, 1.0], [INF, -INF], [-INF, 1.0]], device=device)
+    torch.testing.assert_close(losses.logsumexp(Z), torch.logsumexp(Z, dim=-1))
+    torch.testing.assert_close(losses.softmax(Z), torch.softmax(Z, dim=-1), equal_nan=True)
+    torch.testing.assert_close(losses.log_softmax(Z), torch.log_softmax(Z, dim=-1), equal_nan=True)
+    empty = torch.empty(2, 0, device=device)
+    torch.testing.assert_close(losses.logsumexp(empty), torch.logsumexp(empty, dim=-1))
+    assert losses.softmax(empty).shape == (2, 0)
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "match"),
+    [
+        (lambda: losses.softmax(torch.tensor([[1, 2]])), TypeError, r"^softmax: logits .*torch\.int64; use logits"),
+        (lambda: losses.log_softmax(torch.tensor([[True]])), TypeError, r"^log_softmax: logits .* torch\.bool"),
+        (lambda: losses.cross_entropy(torch.tensor([[1, 2]]), torch.tensor([0])), TypeError, r"logits .*int64"),
+        (lambda: losses.squared_loss(torch.tensor([1]), torch.tensor([1.0])), TypeError, r"y_hat .*int64; use y_hat"),
+        (
+            lambda: losses.binary_cross_entropy_with_logits(torch.zeros(2), torch.tensor([0, 1])),
+            TypeError,
+            r"^binary_cross_entropy_with_logits: y must be a floating-point tensor, got torch\.int64; use y\.float\(\)",
+        ),
+        (
+            lambda: losses.binary_cross_entropy_with_logits(torch.zeros(2), torch.tensor([0.0, 2.0])),
+            ValueError,
+            r"y must hold probabilities in \[0, 1\] .*got 2\.0",
+        ),
+        (
+            lambda: losses.binary_cross_entropy_naive(torch.zeros(2), torch.tensor([-1.0, 1.0])),
+            ValueError,
+            r"^binary_cross_entropy_naive: y must hold probabilities .*got -1\.0",
+        ),
+        (
+            lambda: losses.binary_cross_entropy_with_logits(torch.zeros(1), torch.tensor([float("nan")])),
+            ValueError,
+            r"got nan",
+        ),
+        (
+            lambda: losses.cross_entropy(torch.zeros(2, 3), torch.tensor([0, 5])),
+            ValueError,
+            r"^cross_entropy: y holds the class index 5, but logits has 3 columns \(classes 0 to 2\)",
+        ),
+        (lambda: losses.cross_entropy_naive(torch.zeros(2, 3), torch.tensor([-1, 0])), ValueError, r"class index -1"),
+        (lambda: losses.sigmoid(torch.tensor([1j])), TypeError, r"^sigmoid: z must be real"),
+        (lambda: losses.logsumexp(torch.tensor([1j])), TypeError, r"^logsumexp: logits must be real"),
+    ],
+)
+def test_bad_dtypes_and_values_name_the_argument(call, error: type, match: str) -> None:
+    with pytest.raises(error, match=match):
         call()

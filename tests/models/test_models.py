@@ -63,3 +63,48 @@ def test_bad_input() -> None:
         LinearRegressionScratch(3)(torch.ones(4, 2))
     with pytest.raises(ValueError, match="first has 4 outputs but second has 5 inputs"):
         collapse_linear(nn.Linear(2, 4), nn.Linear(5, 1))
+    with pytest.raises(TypeError, match=r"first is torch\.float32 but second is torch\.float64"):
+        collapse_linear(nn.Linear(2, 4), nn.Linear(4, 1).double())
+    with pytest.raises(TypeError, match=r"second must be an nn\.Linear, got ReLU"):
+        collapse_linear(nn.Linear(2, 4), nn.ReLU())
+
+
+@pytest.mark.parametrize(
+    ("make", "error", "match"),
+    [
+        (
+            lambda: LinearRegressionScratch(0),
+            ValueError,
+            r"^LinearRegressionScratch: num_inputs must be at least 1 .*got 0$",
+        ),
+        (lambda: LinearRegressionScratch(2, sigma=-0.01), ValueError, r"sigma is the standard deviation .* got -0\.01"),
+        (lambda: LinearRegressionScratch(2, sigma=float("nan")), ValueError, r"sigma .* got nan"),
+        (lambda: LinearRegressionScratch(2.0), TypeError, r"num_inputs must be an int .* got 2\.0"),
+        (lambda: SoftmaxRegressionScratch(2, 0), ValueError, r"^SoftmaxRegressionScratch: num_outputs .* got 0$"),
+        (lambda: MLP(2, -1, 3), ValueError, r"^MLP: num_hiddens must be at least 1 \(the width .* got -1$"),
+        (lambda: MLPScratch(2, 3, 0), ValueError, r"^MLPScratch: num_outputs"),
+        (lambda: MLPScratch(2, 3, 1, sigma=-1.0), ValueError, r"^MLPScratch: sigma"),
+        (lambda: mlp_sequential(True, 3, 1), TypeError, r"^mlp_sequential: num_inputs must be an int"),
+        (lambda: relu(torch.tensor([True])), TypeError, r"^relu: X must be a real number tensor, got torch\.bool"),
+        (
+            lambda: linreg(torch.ones(2, 1, dtype=torch.int64), torch.ones(1, 1), torch.zeros(1)),
+            TypeError,
+            r"X is torch\.int64",
+        ),
+    ],
+)
+def test_bad_sizes_and_sigmas_are_refused_before_any_weight_is_drawn(make, error: type, match: str) -> None:
+    torch.manual_seed(0)
+    state = torch.get_rng_state()
+    with pytest.raises(error, match=match):
+        make()
+    assert torch.equal(torch.get_rng_state(), state)
+
+
+def test_collapse_linear_of_layers_without_bias() -> None:
+    torch.manual_seed(0)
+    first, second = nn.Linear(3, 4, bias=False), nn.Linear(4, 2)
+    x = torch.randn(5, 3)
+    torch.testing.assert_close(collapse_linear(first, second)(x), second(first(x)), atol=1e-6, rtol=1e-5)
+    first, second = nn.Linear(3, 4), nn.Linear(4, 2, bias=False)
+    torch.testing.assert_close(collapse_linear(first, second)(x), second(first(x)), atol=1e-6, rtol=1e-5)

@@ -40,6 +40,9 @@ def unbroadcast(grad: torch.Tensor, shape: Sequence[int]) -> torch.Tensor:
     $\bar{x}_j = \sum_{i \text{ a copy of } j} \bar{y}_i$.
 
     Raises:
+        TypeError: ``grad`` is not a floating-point or complex tensor (a gradient is one; torch's
+            ``sum_to_size`` of a bool tensor is int64, or bool when nothing is summed), or
+            ``shape`` is not a sequence of ints.
         ValueError: ``shape`` does not broadcast to the gradient's shape.
 
     Examples:
@@ -49,6 +52,11 @@ def unbroadcast(grad: torch.Tensor, shape: Sequence[int]) -> torch.Tensor:
         tensor([[3.],
                 [3.]])
     """
+    if not isinstance(grad, torch.Tensor) or not (grad.is_floating_point() or grad.is_complex()):
+        got = grad.dtype if isinstance(grad, torch.Tensor) else type(grad).__name__
+        raise TypeError(f"unbroadcast: grad must be a floating-point or complex tensor, got {got}")
+    if isinstance(shape, (str, bytes)) or not all(isinstance(n, int) and not isinstance(n, bool) for n in shape):
+        raise TypeError(f"unbroadcast: shape must be a sequence of ints, got {shape!r}")
     shape = tuple(shape)
     extra = grad.dim() - len(shape)
     if extra < 0 or any(n not in (1, m) for n, m in zip(shape, grad.shape[extra:], strict=True)):
@@ -79,7 +87,8 @@ class Value:
         name: an optional label, shown by ``repr``.
 
     Raises:
-        TypeError: ``data`` is not floating-point.
+        TypeError: ``data`` is not floating-point (an integer or boolean tensor: use ``.float()``),
+            or is not a tensor, a number or a nested list of numbers (a string, say).
 
     Examples:
         >>> a = Value([[1.0, 2.0], [3.0, 4.0]], name="a")
@@ -90,6 +99,10 @@ class Value:
         >>> loss.backward()
         >>> b.grad
         tensor([4., 6.])
+        >>> Value("a")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+          ...
+        TypeError: Value: data must be a tensor, a real number or a rectangular nested list of them, got str 'a' (...)
     """
 
     def __init__(
@@ -101,9 +114,15 @@ class Value:
         name: str = "",
     ) -> None:
         if not isinstance(data, torch.Tensor):
-            data = torch.tensor(data, dtype=torch.get_default_dtype())
+            try:
+                data = torch.tensor(data, dtype=torch.get_default_dtype())
+            except (TypeError, ValueError, RuntimeError) as error:
+                raise TypeError(
+                    "Value: data must be a tensor, a real number or a rectangular nested list of them,"
+                    f" got {type(data).__name__} {data!r:.60} ({error})"
+                ) from None
         if not data.is_floating_point():
-            raise TypeError(f"Value needs floating-point data to differentiate, got dtype={data.dtype}")
+            raise TypeError(f"Value needs floating-point data to differentiate, got dtype={data.dtype}; use .float()")
         self.data = data.detach()
         self.grad: torch.Tensor | None = None
         self.parents = parents
@@ -169,10 +188,14 @@ class Value:
         return self._node("mul", a * b, (self, other), lambda g: (g * b, g * a))
 
     def __truediv__(self, other: Value | Number) -> Value:
-        r"""a / b elementwise (broadcasting); gradients $\bar{y} / b$ and $-\bar{y} a / b^2$."""
+        r"""a / b elementwise (broadcasting); gradients $\bar{y} / b$ and $-\bar{y} a / b^2$.
+
+        $a / b^2$ is computed as $(a / b) / b$, as torch does: $b^2$ alone would underflow to 0
+        (or overflow) for $|b|$ below $10^{-154}$ (above $10^{154}$) in float64.
+        """
         other = self._operand("div", other)
         a, b = self.data, other.data
-        return self._node("div", a / b, (self, other), lambda g: (g / b, -g * a / (b * b)))
+        return self._node("div", a / b, (self, other), lambda g: (g / b, -g * (a / b) / b))
 
     def __neg__(self) -> Value:
         r"""-a; gradient $-\bar{y}$."""
@@ -224,9 +247,14 @@ class Value:
         return self._node("log", a.log(), (self,), lambda g: (g / a,))
 
     def relu(self) -> Value:
-        r"""max(a, 0); gradient $\bar{y} [a > 0]$ (0 at a = 0, as in torch)."""
+        r"""max(a, 0); gradient $\bar{y} [a > 0]$ (0 at a = 0, as in torch).
+
+        Written as torch does, $\bar{y}$ where the output is not $\le 0$: at a NaN input (NaN out)
+        the gradient passes through, where $[a > 0]$ would give 0.
+        """
         a = self.data
-        return self._node("relu", a.clamp(min=0), (self,), lambda g: (g * (a > 0),))
+        out = a.clamp(min=0)
+        return self._node("relu", out, (self,), lambda g: (torch.where(out <= 0, torch.zeros_like(g), g),))
 
     def sigmoid(self) -> Value:
         r"""$s = 1 / (1 + e^{-a})$; gradient $\bar{y}\, s (1 - s)$."""

@@ -15,6 +15,7 @@ quotients in the dtype of their input, so both effects can be seen; the tests in
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import torch
@@ -23,8 +24,8 @@ __all__ = ["central_difference", "difference_quotient", "numerical_gradient", "n
 
 
 def _check_step(h: float) -> None:
-    if isinstance(h, bool) or not isinstance(h, (int, float)) or not h > 0:
-        raise ValueError(f"h must be a positive number, got h={h!r}")
+    if isinstance(h, bool) or not isinstance(h, (int, float)) or not 0 < h < math.inf:
+        raise ValueError(f"h must be a positive number, got h={h!r}; try 1e-6 in float64")
 
 
 def _check_floating(name: str, x: torch.Tensor) -> None:
@@ -32,6 +33,17 @@ def _check_floating(name: str, x: torch.Tensor) -> None:
         raise TypeError(f"{name}: x must be a tensor, got {type(x).__name__}")
     if not x.dtype.is_floating_point:
         raise TypeError(f"{name}: x must have a floating-point dtype, got dtype={x.dtype}")
+
+
+def _value(name: str, f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor) -> torch.Tensor:
+    """``f(x)``, refused unless it is a tensor: the quotients subtract and reshape what ``f`` returns."""
+    value = f(x)
+    if not isinstance(value, torch.Tensor):
+        raise TypeError(
+            f"{name}: f must return a tensor, got {type(value).__name__} {value!r:.40};"
+            " make f return one, e.g. torch.as_tensor(value, dtype=x.dtype)"
+        )
+    return value
 
 
 # --8<-- [start:quotients]
@@ -48,7 +60,7 @@ def difference_quotient(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tens
 
     Raises:
         TypeError: ``x`` is not a floating-point tensor.
-        ValueError: ``h`` is not positive.
+        ValueError: ``h`` is not a positive finite number.
 
     Examples:
         >>> x = torch.tensor([1.0], dtype=torch.float64)
@@ -57,7 +69,7 @@ def difference_quotient(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tens
         >>> difference_quotient(torch.exp, x, 0)
         Traceback (most recent call last):
           ...
-        ValueError: h must be a positive number, got h=0
+        ValueError: h must be a positive number, got h=0; try 1e-6 in float64
     """
     _check_floating("difference_quotient", x)
     _check_step(h)
@@ -95,7 +107,8 @@ def numerical_gradient(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tenso
     swamps a step this small.
 
     Raises:
-        TypeError: ``x`` is not a floating-point tensor.
+        TypeError: ``x`` is not a floating-point tensor, or ``f`` returns something other than a
+            tensor (a Python float, say).
         ValueError: ``h`` is not positive, or ``f(x)`` is not a scalar.
 
     Examples:
@@ -106,10 +119,14 @@ def numerical_gradient(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tenso
         Traceback (most recent call last):
           ...
         ValueError: numerical_gradient: f(x) must be a scalar, got shape (3,); use numerical_jacobian
+        >>> numerical_gradient(lambda v: float((v**2).sum()), x)  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+          ...
+        TypeError: numerical_gradient: f must return a tensor, got float 14.0; make f return one, ...
     """
     _check_floating("numerical_gradient", x)
     _check_step(h)
-    value = f(x)
+    value = _value("numerical_gradient", f, x)
     if value.dim() != 0:
         raise ValueError(
             f"numerical_gradient: f(x) must be a scalar, got shape {tuple(value.shape)}; use numerical_jacobian"
@@ -132,7 +149,12 @@ def numerical_jacobian(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tenso
 
     For $f: \mathbb{R}^n \to \mathbb{R}^m$ the result is $m \times n$ (numerator layout, as
     ``torch.autograd.functional.jacobian`` returns it); in general its shape is
-    ``f(x).shape + x.shape``. The denominator-layout derivative is its transpose.
+    ``f(x).shape + x.shape``. The denominator-layout derivative is its transpose. An empty ``x``
+    gives an empty Jacobian of that shape, in ``f(x)``'s dtype.
+
+    Raises:
+        TypeError: ``x`` is not a floating-point tensor, or ``f`` returns something other than a tensor.
+        ValueError: ``h`` is not positive.
 
     Examples:
         >>> A = torch.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], dtype=torch.float64)
@@ -142,15 +164,17 @@ def numerical_jacobian(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tenso
     """
     _check_floating("numerical_jacobian", x)
     _check_step(h)
-    out_shape = f(x).shape
+    value = _value("numerical_jacobian", f, x)
     flat = x.detach().reshape(-1)
+    if flat.numel() == 0:  # no columns to stack
+        return value.new_zeros((*value.shape, *x.shape))
     columns = []
     for i in range(flat.numel()):
         step = torch.zeros_like(flat)
         step[i] = h
         column = (f((flat + step).reshape(x.shape)) - f((flat - step).reshape(x.shape))) / (2 * h)
         columns.append(column.reshape(-1))
-    return torch.stack(columns, dim=1).reshape(*out_shape, *x.shape)
+    return torch.stack(columns, dim=1).reshape((*value.shape, *x.shape))
 
 
 # --8<-- [end:numerical_jacobian]

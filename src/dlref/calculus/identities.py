@@ -698,12 +698,26 @@ def verify_catalog(
 ) -> list[Verification]:
     """Verify each identity three ways; return the results in catalog order.
 
+    Raises:
+        TypeError: ``identities`` is not a sequence of `Identity`.
+        dlref.device.DeviceError: an entry of ``devices`` is not a device of this machine.
+
     Examples:
         >>> results = verify_catalog(CATALOG[:2])
         >>> [(r.name, r.marks()) for r in results]
         [('linear-map', '✓ ✓ ✓'), ('row-vector-map', '✓ ✓ ✓')]
     """
+    _check_identities("verify_catalog", "identities", identities)
     return [identity.verify(devices=devices) for identity in identities]
+
+
+def _check_identities(function: str, name: str, identities: object) -> None:
+    """Refuse anything but a list or tuple of `Identity`, naming the argument and the first bad item."""
+    if not isinstance(identities, (list, tuple)):
+        raise TypeError(f"{function}: {name} must be a tuple or list of Identity, got {type(identities).__name__}")
+    for i, identity in enumerate(identities):
+        if not isinstance(identity, Identity):
+            raise TypeError(f"{function}: {name}[{i}] must be an Identity, got {type(identity).__name__}")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -724,6 +738,9 @@ def _row(number: int, identity: Identity) -> str:
 def catalog_markdown(catalog: tuple[Identity, ...] = CATALOG, false: tuple[Identity, ...] = FALSE_IDENTITIES) -> str:
     r"""Render the catalog as Markdown: one table per group, LaTeX in both layouts, then the false ones.
 
+    Raises:
+        TypeError: ``catalog`` or ``false`` is not a tuple or list of `Identity`.
+
     Examples:
         >>> table = catalog_markdown().splitlines()
         >>> table[0], table[2].split(" | ")[1:4]
@@ -732,6 +749,8 @@ def catalog_markdown(catalog: tuple[Identity, ...] = CATALOG, false: tuple[Ident
         | 1 | `linear-map` | $\frac{\partial\, \mathbf{A}\mathbf{x}}{\partial
 
     """
+    _check_identities("catalog_markdown", "catalog", catalog)
+    _check_identities("catalog_markdown", "false", false)
     header = (
         "| # | name | derivative | denominator layout (d2l, torch `.grad`) | numerator layout | shapes "
         "| source and notes |\n|---|---|---|---|---|---|---|"
@@ -752,7 +771,14 @@ def catalog_markdown(catalog: tuple[Identity, ...] = CATALOG, false: tuple[Ident
 
 
 def render_into(page: str) -> str:
-    """Return ``page`` with the text between the catalog markers replaced by `catalog_markdown`."""
+    """Return ``page`` with the text between the catalog markers replaced by `catalog_markdown`.
+
+    Raises:
+        TypeError: ``page`` is not a string.
+        ValueError: ``page`` lacks a marker, or has the end marker before the start marker.
+    """
+    if not isinstance(page, str):
+        raise TypeError(f"render_into: page must be a str (the page's text), got {type(page).__name__}")
     start, end = page.find(MARK_START), page.find(MARK_END)
     if start < 0 or end < start:
         raise ValueError(f"render_into: the page needs the markers {MARK_START!r} and {MARK_END!r}")

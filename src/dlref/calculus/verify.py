@@ -47,7 +47,7 @@ from typing import Any
 import sympy
 import torch
 
-from dlref.device import available_devices, resolve_device
+from dlref.device import DeviceError, available_devices, resolve_device
 
 __all__ = ["DOMAINS", "Check", "Verification", "verify"]
 
@@ -611,8 +611,12 @@ def verify(
         A `Verification` with one `Check` per method; ``.passed`` is true when all three passed.
 
     Raises:
-        ValueError: an unknown input name, domain, symbolic mode or order, or only one of the
-            two sympy forms.
+        TypeError: a shape in ``shapes`` is not a sequence of ints, ``points`` is not an int, or
+            ``devices`` is one device rather than a list of them.
+        ValueError: an unknown input name, domain, symbolic mode or order, only one of the two
+            sympy forms, a size less than 1, or ``points`` less than 1 (an empty input or no point
+            would check nothing, and pass).
+        dlref.device.DeviceError: an entry of ``devices`` is not a device of this machine.
 
     Examples:
         >>> import torch
@@ -647,9 +651,28 @@ def verify(
         raise ValueError(f"verify: symbolic must be one of {SYMBOLIC_MODES}, got {symbolic!r}")
     if (sympy_f is None) != (sympy_claim is None):
         raise ValueError("verify: give both sympy_f and sympy_claim, or neither")
-    shapes = {k: tuple(int(d) for d in v) for k, v in shapes.items()}
+    for key, shape in shapes.items():
+        if isinstance(shape, (str, bytes)) or not isinstance(shape, Sequence):
+            raise TypeError(f"verify: shapes[{key!r}] must be a sequence of ints, got {shape!r}")
+        for size in shape:
+            if isinstance(size, bool) or not isinstance(size, int):
+                raise TypeError(f"verify: shapes[{key!r}] must hold ints, got {size!r} in {shape!r}")
+            if size < 1:
+                raise ValueError(
+                    f"verify: shapes[{key!r}] has the size {size}: {shape!r}; an empty input has no entries to check"
+                )
+    if isinstance(points, bool) or not isinstance(points, int):
+        raise TypeError(f"verify: points must be an int, got {points!r}")
+    if points < 1:
+        raise ValueError(f"verify: points must be at least 1, got {points}; no point would check nothing")
+    shapes = {k: tuple(v) for k, v in shapes.items()}
     index = names.index(wrt)
-    devices = [resolve_device(d) for d in (devices if devices is not None else available_devices())]
+    if isinstance(devices, (str, torch.device)):
+        raise TypeError(f"verify: devices must be a list of devices, got {devices!r}; use [{devices!r}]")
+    try:
+        devices = [resolve_device(d) for d in (devices if devices is not None else available_devices())]
+    except DeviceError as error:
+        raise DeviceError(f"verify: devices: {error}") from None
 
     if sympy_f is None:
         symbolic_check = Check("symbolic", None, detail="no sympy forms given")

@@ -7,8 +7,11 @@ with `dlref.linalg.reductions.sum`, a root); `frobenius_norm` is the 2-norm of a
 checked against torch on every available device in ``tests/linalg/test_norms.py``, together with
 the properties that make a norm a norm.
 
-The absolute values are raised to the power and summed in float64 (so squares do not overflow in
-float16 or float32) and the norm is rounded once to the input's real dtype.
+The absolute values are raised to the power and summed in float64, but each power and their sum
+are rounded to the precision torch computes them in (float32 for float16, bfloat16 and float32
+inputs, float64 for float64): where torch's squares overflow, so do these, and the norm is ``inf``
+as in torch even when it would fit in the result's dtype (``[1e30, 1e30]`` in float32). The norm
+is rounded once to the input's real dtype.
 """
 
 from __future__ import annotations
@@ -22,10 +25,17 @@ from dlref.linalg.reductions import Dims, _shape, normalize_dims, sum
 __all__ = ["frobenius_norm", "spectral_norm", "vector_norm"]
 
 
-def _check_floating(function: str, x: torch.Tensor) -> None:
+def _check_floating(function: str, x: torch.Tensor, name: str = "x") -> None:
     """Refuse integer and boolean tensors, as torch's norms do, and say how to convert."""
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"{function}: {name} must be a tensor, got {type(x).__name__}")
     if not (x.dtype.is_floating_point or x.dtype.is_complex):
-        raise TypeError(f"{function}: expected a floating-point or complex tensor, got {x.dtype}; try x.float()")
+        raise TypeError(f"{function}: expected a floating-point or complex tensor, got {x.dtype}; try {name}.float()")
+
+
+def _power_dtype(dtype: torch.dtype) -> torch.dtype:
+    """The dtype torch raises ``|x_i|`` to the power and sums in: float64 for double precision, else float32."""
+    return torch.float64 if dtype in (torch.float64, torch.complex128) else torch.float32
 
 
 def _real_dtype(dtype: torch.dtype) -> torch.dtype:
@@ -51,6 +61,11 @@ def vector_norm(x: torch.Tensor, ord: float = 2, dim: Dims = None, keepdim: bool
     nonzero entries; a negative or fractional ``ord`` is not a norm either (the triangle inequality
     fails) but is defined by the same formula, as in torch.
 
+    As in torch, the powers $|x_i|^p$ and their sum are computed in float32 for float16, bfloat16
+    and float32 inputs (float64 for float64): a sum beyond float32's range (about $3.4 \cdot 10^{38}$)
+    gives ``inf``, and powers below its smallest value count as 0. A norm over a single entry is
+    that entry's absolute value, with no power formed (torch's shortcut as well).
+
     Args:
         x: a floating-point or complex tensor. Integer tensors are refused, as by torch: use
             ``x.float()``.
@@ -60,6 +75,7 @@ def vector_norm(x: torch.Tensor, ord: float = 2, dim: Dims = None, keepdim: bool
 
     Returns:
         The norms, in the real dtype of ``x`` (``float32`` for ``complex64``), on ``x``'s device.
+        ``inf`` where the sum of powers overflows, as in torch.
 
     Raises:
         TypeError: ``x`` is an integer or boolean tensor, or ``ord`` is not a real number.
@@ -71,6 +87,10 @@ def vector_norm(x: torch.Tensor, ord: float = 2, dim: Dims = None, keepdim: bool
         >>> x = torch.tensor([3.0, -4.0, 0.0])
         >>> vector_norm(x), vector_norm(x, ord=1), vector_norm(x, ord=math.inf), vector_norm(x, ord=0)
         (tensor(5.), tensor(7.), tensor(4.), tensor(2.))
+        >>> vector_norm(torch.tensor([1e30, 1e30]))  # 1e60 does not fit in float32
+        tensor(inf)
+        >>> torch.linalg.vector_norm(torch.tensor([1e30, 1e30]))
+        tensor(inf)
         >>> vector_norm(torch.tensor([3, 4]))
         Traceback (most recent call last):
           ...
@@ -87,14 +107,20 @@ def vector_norm(x: torch.Tensor, ord: float = 2, dim: Dims = None, keepdim: bool
                     f"vector_norm: the {ord} norm of nothing is undefined, and dim {axis} of shape {_shape(x)} is empty"
                 )
     a = x.abs().to(torch.float64)  # |x_i|, real even for complex x
+    terms = math.prod(x.shape[axis] for axis in axes)  # entries per norm
     if ord == math.inf:
         norm = a.amax(dim=axes, keepdim=keepdim) if axes else a
     elif ord == -math.inf:
         norm = a.amin(dim=axes, keepdim=keepdim) if axes else a
     elif ord == 0:
         norm = sum((a != 0).to(torch.float64), axes, keepdim)
+    elif terms == 1:  # (|x|^p)^(1/p) = |x|, without a power that could overflow
+        norm = sum(a, axes, keepdim)
     else:
-        norm = sum(a**ord, axes, keepdim) ** (1 / ord)
+        # each power, and their sum, rounded to torch's precision: inf where torch's overflow
+        power = _power_dtype(x.dtype)
+        powers = (a**ord).to(power).to(torch.float64)
+        norm = sum(powers, axes, keepdim).to(power).to(torch.float64) ** (1 / ord)
     return norm.to(_real_dtype(x.dtype))
 
 
@@ -113,7 +139,9 @@ def frobenius_norm(A: torch.Tensor) -> torch.Tensor:
         A: a floating-point or complex tensor of shape ``(..., m, n)``.
 
     Returns:
-        The norms, of shape ``A.shape[:-2]``.
+        The norms, of shape ``A.shape[:-2]``, in ``A``'s real dtype: ``inf`` where the sum of
+        squares overflows float32 (for float16, bfloat16 and float32 ``A``), as in torch (see
+        [`vector_norm`][dlref.linalg.norms.vector_norm]).
 
     Raises:
         TypeError: ``A`` is an integer or boolean tensor.
@@ -122,10 +150,12 @@ def frobenius_norm(A: torch.Tensor) -> torch.Tensor:
     Examples:
         >>> frobenius_norm(torch.tensor([[1.0, 2.0], [3.0, 4.0]]))
         tensor(5.4772)
+        >>> frobenius_norm(torch.tensor([[1e30, 1e30]])), torch.linalg.matrix_norm(torch.tensor([[1e30, 1e30]]))
+        (tensor(inf), tensor(inf))
     """
-    _check_floating("frobenius_norm", A)
+    _check_floating("frobenius_norm", A, "A")
     if A.dim() < 2:
-        raise ValueError(f"frobenius_norm: expected a matrix (at least 2 dimensions), got shape {_shape(A)}")
+        raise ValueError(f"frobenius_norm: A must be a matrix (at least 2 dimensions), got shape {_shape(A)}")
     return vector_norm(A, ord=2, dim=(-2, -1))
 
 
@@ -164,7 +194,9 @@ def spectral_norm(A: torch.Tensor, *, iterations: int = 1000, tol: float = 1e-7,
     to $\sigma_1$ it converges slowly; stopped by ``iterations``, the estimate lies between
     $\sigma_2$ and $\sigma_1$.
 
-    The iteration runs in float64 and the result is rounded once to ``A.dtype``.
+    The iteration runs in float64 on $A / s$, with $s = \max_{ij} |a_{ij}|$ (the norm scales:
+    $\|A\|_2 = s \|A / s\|_2$), so that $\sigma^2$ neither overflows nor underflows even for
+    entries of $10^{300}$; the result $s \sigma$ is rounded once to ``A.dtype``.
 
     Args:
         A: a real floating-point matrix of shape ``(m, n)``.
@@ -177,7 +209,8 @@ def spectral_norm(A: torch.Tensor, *, iterations: int = 1000, tol: float = 1e-7,
 
     Raises:
         TypeError: ``A`` is an integer, boolean or complex tensor.
-        ValueError: ``A`` is not 2-D, ``iterations`` is less than 1 or ``tol`` is negative.
+        ValueError: ``A`` is not 2-D or has a NaN or infinite entry (torch's SVD refuses NaN, and
+            answers NaN for inf), ``iterations`` is less than 1 or ``tol`` is negative.
 
     Examples:
         >>> A = torch.tensor([[1.0, 2.0], [3.0, 4.0]])
@@ -186,18 +219,25 @@ def spectral_norm(A: torch.Tensor, *, iterations: int = 1000, tol: float = 1e-7,
         >>> torch.linalg.matrix_norm(A, ord=2)
         tensor(5.4650)
     """
-    _check_floating("spectral_norm", A)
+    _check_floating("spectral_norm", A, "A")
     if A.dtype.is_complex:
-        raise TypeError(f"spectral_norm: expected a real floating-point matrix, got {A.dtype}")
+        raise TypeError(f"spectral_norm: A must be a real floating-point matrix, got {A.dtype}")
     if A.dim() != 2:
-        raise ValueError(f"spectral_norm: expected a matrix (2 dimensions), got shape {_shape(A)}")
+        raise ValueError(f"spectral_norm: A must be a matrix (2 dimensions), got shape {_shape(A)}")
     if isinstance(iterations, bool) or not isinstance(iterations, int) or iterations < 1:
         raise ValueError(f"spectral_norm: iterations must be an int of at least 1, got {iterations!r}")
     if not tol >= 0:
         raise ValueError(f"spectral_norm: tol must be at least 0, got {tol!r}")
     if A.numel() == 0:
         return torch.zeros((), dtype=A.dtype, device=A.device)
-    M = A.to(torch.float64)
+    if not A.isfinite().all():
+        raise ValueError(
+            "spectral_norm: A has NaN or infinite entries, which have no singular values; clean them first"
+        )
+    scale = A.abs().max().to(torch.float64)
+    if scale == 0:
+        return torch.zeros((), dtype=A.dtype, device=A.device)
+    M = A.to(torch.float64) / scale
     generator = torch.Generator().manual_seed(seed)
     v = torch.randn(M.shape[1], generator=generator, dtype=torch.float64).to(M.device)
     v = v / vector_norm(v)
@@ -210,7 +250,7 @@ def spectral_norm(A: torch.Tensor, *, iterations: int = 1000, tol: float = 1e-7,
         v = w / vector_norm(w)
         Av = M @ v
         sigma = vector_norm(Av)
-    return sigma.to(A.dtype)
+    return (scale * sigma).to(A.dtype)
 
 
 # --8<-- [end:spectral_norm]

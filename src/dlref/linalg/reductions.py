@@ -160,7 +160,13 @@ def sum(x: torch.Tensor, dim: Dims = None, keepdim: bool = False) -> torch.Tenso
 
 
 def _sum_axis(x: torch.Tensor, axis: int) -> torch.Tensor:
-    """Add the slices ``x.select(axis, j)``, for ``j = 0, 1, ...``, to a tensor of zeros."""
+    r"""Add the slices ``x.select(axis, j)``, for ``j = 0, 1, ...``, to a tensor of zeros.
+
+    Complex numbers are added part by part: torch's complex ``+`` multiplies its second operand by
+    ``alpha = 1 + 0j``, and $(1 + 0i)(\infty + 0i)$ has the imaginary part $0 \cdot \infty$ = NaN.
+    """
+    if x.dtype.is_complex:
+        return torch.complex(_sum_axis(x.real, axis), _sum_axis(x.imag, axis))
     total = torch.zeros(x.shape[:axis] + x.shape[axis + 1 :], dtype=x.dtype, device=x.device)
     for j in range(x.shape[axis]):
         total = total + x.select(axis, j)
@@ -254,6 +260,8 @@ def cumsum(x: torch.Tensor, dim: int) -> torch.Tensor:
         return x.to(result_dtype)
     axis = dim % x.dim()
     wide = x.to(_accumulator(x.dtype))
+    if wide.is_complex():  # part by part, as in sum: complex + would turn inf + 0j into inf + nanj
+        return torch.complex(cumsum(wide.real, dim), cumsum(wide.imag, dim)).to(result_dtype)
     running = torch.zeros(wide.shape[:axis] + wide.shape[axis + 1 :], dtype=wide.dtype, device=x.device)
     sums = []
     for i in range(x.shape[axis]):

@@ -44,12 +44,12 @@ def category(dtype: torch.dtype) -> int:
 # --8<-- [end:category]
 
 
-def _check_known(dtype: torch.dtype) -> None:
+def _check_known(dtype: torch.dtype, name: str = "dtype") -> None:
     if not isinstance(dtype, torch.dtype):
-        raise TypeError(f"expected a torch.dtype, got {dtype!r} ({type(dtype).__name__})")
+        raise TypeError(f"{name} must be a torch.dtype, got {dtype!r} ({type(dtype).__name__})")
     if dtype not in _KNOWN:
         raise TypeError(
-            f"no promotion rule for {dtype}: only bool, uint8, int8..int64, float16, bfloat16, "
+            f"{name}: no promotion rule for {dtype}: only bool, uint8, int8..int64, float16, bfloat16, "
             "float32, float64 and complex32..complex128 take part in promotion"
         )
 
@@ -89,8 +89,8 @@ def promote_types(a: torch.dtype, b: torch.dtype) -> torch.dtype:
         torch.complex128
 
     """
-    _check_known(a)
-    _check_known(b)
+    _check_known(a, "a")
+    _check_known(b, "b")
     if a == b or b == torch.bool:
         return a
     if a == torch.bool:

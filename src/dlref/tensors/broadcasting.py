@@ -106,10 +106,14 @@ def broadcast_strides(x: torch.Tensor, shape: Sequence[int]) -> tuple[int, ...]:
 
     Args:
         x: the tensor to broadcast.
-        shape: the target shape, already checked to be one ``x`` broadcasts to.
+        shape: the target shape, or an int for a 1-D target; ``-1`` keeps the size of ``x``.
 
     Returns:
         One stride per axis of ``shape``.
+
+    Raises:
+        TypeError, RuntimeError: as [`broadcast_to`][dlref.tensors.broadcasting.broadcast_to],
+            when ``x`` does not broadcast to ``shape``.
 
     Examples:
         >>> broadcast_strides(torch.zeros(3), (2, 3))
@@ -117,6 +121,7 @@ def broadcast_strides(x: torch.Tensor, shape: Sequence[int]) -> tuple[int, ...]:
         >>> broadcast_strides(torch.zeros(3, 1), (3, 4))
         (1, 0)
     """
+    shape = _target("broadcast_strides", x, shape)
     lead = len(shape) - x.dim()
     strides = [0] * lead  # new axes on the left: the whole of x repeats
     for size, stride, target in zip(x.shape, x.stride(), shape[lead:], strict=True):
@@ -161,8 +166,17 @@ def broadcast_to(x: torch.Tensor, shape: int | Sequence[int]) -> torch.Tensor:
           ...
         RuntimeError: cannot broadcast shape (3,) to (2, 4): at dimension 1 the size is 3, and it is ...
     """
+    target = _target("broadcast_to", x, shape)
+    return x.as_strided(target, broadcast_strides(x, target), x.storage_offset())
+
+
+# --8<-- [end:broadcast_to]
+
+
+def _target(function: str, x: torch.Tensor, shape: int | Sequence[int]) -> list[int]:
+    """The target ``shape`` with each ``-1`` replaced by the size of ``x``, checked to be one ``x`` broadcasts to."""
     if not isinstance(x, torch.Tensor):
-        raise TypeError(f"broadcast_to: x must be a tensor, got {type(x).__name__}")
+        raise TypeError(f"{function}: x must be a tensor, got {type(x).__name__}")
     target = list(_as_shape("shape", shape))
     lead = len(target) - x.dim()
     if lead < 0:
@@ -187,7 +201,4 @@ def broadcast_to(x: torch.Tensor, shape: int | Sequence[int]) -> torch.Tensor:
                 f"cannot broadcast shape {tuple(x.shape)} to {tuple(target)}: "
                 f"at dimension {j} the size is {own}, and it is neither 1 nor {target[j]}"
             )
-    return x.as_strided(target, broadcast_strides(x, target), x.storage_offset())
-
-
-# --8<-- [end:broadcast_to]
+    return target

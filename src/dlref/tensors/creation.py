@@ -89,6 +89,7 @@ def arange(
             away from ``end``, or ``dtype`` is an integer type and one of ``start``, ``end``,
             ``step`` is not a whole number. (torch truncates them in that case, by a rule that
             differs between int64 and the other integer types; this reference refuses instead.)
+            Or the range has more than $2^{63} - 1$ elements (a tiny ``step``).
 
     Examples:
         >>> arange(5)
@@ -132,6 +133,7 @@ def arange(
         # each one as start + i * step (not by adding step repeatedly, which would let the rounding
         # errors accumulate), and one rounding to the requested dtype at the end.
         n = math.ceil((float(end) - float(start)) / float(step))
+        _check_size(n, start, end, step)
         i = _indices(n, torch.float64, device)
         return (float(start) + i * float(step)).to(dtype)
 
@@ -142,11 +144,21 @@ def arange(
     # With integers, n is an exact ceiling division (torch's int64 path is exact too), and the
     # values are exact in int64 before the cast to the requested integer type.
     n = -((start - end) // step)
+    _check_size(n, start, end, step)
     i = _indices(n, torch.int64, device)
     return (start + i * step).to(dtype)
 
 
 # --8<-- [end:arange]
+
+
+def _check_size(n: int, start: float, end: float, step: float) -> None:
+    """Refuse a range of more elements than a tensor's size can count (torch: "invalid size, possible overflow?")."""
+    if n > 2**63 - 1:
+        raise ValueError(
+            f"arange: {start} to {end} in steps of step={step} is {n:.3g} elements, more than a tensor can hold"
+            " (2**63 - 1); use a larger step"
+        )
 
 
 # --8<-- [start:linspace]
@@ -190,7 +202,8 @@ def linspace(
     Raises:
         TypeError: ``start`` or ``end`` is not an int or a float, ``steps`` is not an int (a bool
             is refused), or ``dtype`` is bool or complex.
-        ValueError: ``steps`` is negative.
+        ValueError: ``steps`` is negative, or ``dtype`` is an integer type and a value the result
+            needs (``start`` for 1 step, both for more) is infinite or NaN (torch: an overflow error).
 
     Examples:
         >>> linspace(0, 1, 5)
@@ -214,7 +227,10 @@ def linspace(
         dtype = torch.get_default_dtype()
     _check_real_dtype("linspace", dtype)
     if not dtype.is_floating_point:
-        start, end = math.trunc(start), math.trunc(end)
+        for name, value in (("start", start), ("end", end))[: min(steps, 2)]:  # the values the result needs
+            if not math.isfinite(value):
+                raise ValueError(f"linspace: {name} must be finite for the integer dtype {dtype}, got {name}={value}")
+        start, end = (math.trunc(v) if math.isfinite(v) else 0 for v in (start, end))
 
     if steps == 1:  # delta is 0 / 0 here; the definition is simply [start]
         return torch.full((1,), float(start), dtype=torch.float64, device=device).to(dtype)

@@ -125,6 +125,8 @@ def cat(tensors: Sequence[torch.Tensor], dim: int = 0) -> torch.Tensor:
         ValueError: cat: tensors must match in every dimension except dim=1, ... (dimension 0: 2 vs 3)
     """
     tensors = _check_tensors("cat", tensors)
+    if isinstance(dim, bool) or not isinstance(dim, int):  # checked here too: legacy empty tensors skip the range check
+        raise TypeError(f"cat: dim must be an int, got {dim!r} ({type(dim).__name__})")
     dtype = result_dtype(tensors)
     for i, t in enumerate(tensors):
         if t.dim() == 0:

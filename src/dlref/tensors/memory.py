@@ -91,6 +91,10 @@ def element_addresses(t: torch.Tensor) -> torch.Tensor:
     Returns:
         A 1-D int64 tensor of ``t.numel()`` addresses (repeats where ``t`` has stride 0).
 
+    Raises:
+        TypeError: ``t`` is not a tensor.
+        ValueError: ``t`` is not strided (sparse, say) or is on the meta device.
+
     Examples:
         >>> x = torch.zeros(2, 3)  # 4 bytes an element
         >>> element_addresses(x.T) - x.data_ptr()

@@ -35,16 +35,23 @@ def _as_tensors(function: str, a: Operand, b: Operand) -> tuple[torch.Tensor, to
         )
     dtype = result_type(a, b)
     if dtype == torch.bool or dtype.is_complex:
-        raise TypeError(f"{function}: needs real integer or floating-point operands, got dtype {dtype}")
+        raise TypeError(
+            f"{function}: needs real integer or floating-point operands, got dtype {dtype} for a and b;"
+            " convert them with .long() or .float()"
+        )
     device = tensors[0].device
     for x in tensors:
         if x.device != device and x.dim() > 0:
-            raise ValueError(f"{function}: operands are on different devices, {tensors[0].device} and {x.device}")
+            raise ValueError(
+                f"{function}: operands a and b are on different devices, {tensors[0].device} and {x.device}"
+            )
     a, b = (_convert(x, dtype, device) for x in (a, b))
     try:
         a, b = torch.broadcast_tensors(a, b)  # views of one shape (stride 0 along the broadcast axes)
     except RuntimeError:
-        raise ValueError(f"{function}: shapes {tuple(a.shape)} and {tuple(b.shape)} do not broadcast") from None
+        raise ValueError(
+            f"{function}: shapes {tuple(a.shape)} and {tuple(b.shape)} do not broadcast, so a and b cannot be paired"
+        ) from None
     return a, b
 
 

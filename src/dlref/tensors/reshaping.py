@@ -150,6 +150,8 @@ def view_strides(shape: Sequence[int], stride: Sequence[int], new_shape: Sequenc
     if len(stride) != len(shape):
         raise ValueError(f"stride {stride} has {len(stride)} entries for shape {shape} of {len(shape)} dims")
     numel = _product(shape)
+    if -1 in new_shape:
+        raise ValueError(f"new_shape {new_shape} has a -1; resolve it first with infer_shape(new_shape, {numel})")
     if _product(new_shape) != numel or any(size < 0 for size in new_shape):
         raise ValueError(f"new_shape {new_shape} does not hold the {numel} elements of shape {shape}")
     if not shape:  # a scalar: every new axis has size 1

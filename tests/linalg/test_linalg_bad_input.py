@@ -1,0 +1,142 @@
+"""Messy input to `dlref.linalg`'s norms and reductions: torch's result, or the documented error naming the argument.
+
+Every dtype, empty and 0-d tensors, NaN, infinities and values whose powers overflow float32, with
+any ``ord``, ``dim`` (out of range, repeated, of the wrong type) and ``keepdim``; see ``tests/messy.py``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dlref.linalg.norms import frobenius_norm, spectral_norm, vector_norm
+from dlref.linalg.reductions import cumsum, mean, normalize_dims, sum
+from messy import check, shapes, tensors
+
+# torch's vector_norm warns from inside its kernel for a complex tensor with ord=0 (see test_norms.py)
+pytestmark = pytest.mark.filterwarnings("ignore:Casting complex values to real discards the imaginary part:UserWarning")
+
+messy = settings(max_examples=60)
+
+ORDS = st.sampled_from([2, 1, 3, 0.5, 0, -1, math.inf, -math.inf, math.nan, "fro", True])
+
+
+def dims(x_dims: int) -> st.SearchStrategy:
+    """``dim`` as users write it: None, an axis, a tuple or list of distinct axes, and now and then
+    one out of range, repeated, or not an axis at all."""
+    n = max(x_dims, 1)
+    axis = st.integers(-n, n - 1)
+    bad = st.lists(st.integers(-n - 1, n), min_size=1, max_size=3).map(tuple) | st.just(1.0) | st.just(True)
+    return st.one_of(st.none(), axis, st.lists(axis, max_size=3, unique_by=lambda d: d % n).map(tuple), bad)
+
+
+@messy
+@given(data=st.data(), ord=ORDS, keepdim=st.booleans())
+def test_vector_norm(device: torch.device, data: st.DataObject, ord: object, keepdim: bool) -> None:
+    x = data.draw(tensors(device))
+    dim = data.draw(dims(x.dim()))
+    check(
+        "vector_norm",
+        lambda: vector_norm(x, ord=ord, dim=dim, keepdim=keepdim),
+        lambda: torch.linalg.vector_norm(x, ord=ord, dim=dim, keepdim=keepdim),
+        raises=(TypeError, ValueError, IndexError),
+        names=("x", "ord", "dim"),
+    )
+
+
+@messy
+@given(data=st.data())
+def test_frobenius_norm(device: torch.device, data: st.DataObject) -> None:
+    A = data.draw(tensors(device, shape=shapes(min_dims=1)))
+    check(
+        "frobenius_norm",
+        lambda: frobenius_norm(A),
+        lambda: torch.linalg.matrix_norm(A),
+        raises=(TypeError, ValueError),
+        names=("A",),
+    )
+
+
+def _spectral_reference(A: torch.Tensor) -> torch.Tensor:
+    """torch's 2-norm; for float16 and bfloat16, which torch's SVD refuses, computed in float32."""
+    if A.dtype in (torch.float16, torch.bfloat16):
+        return torch.linalg.matrix_norm(A.float(), ord=2).to(A.dtype)
+    return torch.linalg.matrix_norm(A, ord=2)
+
+
+def _close_to_top_singular_value(got: torch.Tensor, expected: torch.Tensor, A: torch.Tensor) -> None:
+    """Power iteration's estimate: torch's sigma_1 to a relative 1e-3, or, where the top singular
+    values are within 1% of each other (its docstring: it converges too slowly to separate them),
+    between the lowest of those and the top one."""
+    assert (got.shape, got.dtype, got.device) == (expected.shape, expected.dtype, expected.device)
+    if math.isclose(got.item(), expected.item(), rel_tol=1e-3, abs_tol=1e-30):
+        return
+    sigma = torch.linalg.svdvals(A.double()).tolist()
+    cluster = [s for s in sigma if s >= 0.99 * sigma[0]]
+    assert cluster[-1] * (1 - 1e-3) <= got.item() <= sigma[0] * (1 + 1e-3), f"{got.item()} for singular values {sigma}"
+
+
+@settings(max_examples=30)
+@given(data=st.data())
+def test_spectral_norm(device: torch.device, data: st.DataObject) -> None:
+    A = data.draw(tensors(device, shape=shapes(min_dims=2, max_dims=2, max_side=4) | shapes(min_dims=1)))
+    check(
+        "spectral_norm",
+        lambda: spectral_norm(A),
+        lambda: _spectral_reference(A),
+        raises=(TypeError, ValueError),
+        names=("A",),
+        compare=lambda got, expected: _close_to_top_singular_value(got, expected, A),
+    )
+
+
+@messy
+@given(data=st.data(), keepdim=st.booleans())
+def test_sum_and_mean(device: torch.device, data: st.DataObject, keepdim: bool) -> None:
+    x = data.draw(tensors(device))
+    dim = data.draw(dims(x.dim()))
+    for ours, theirs in ((sum, torch.sum), (mean, torch.mean)):
+        check(
+            ours.__name__,
+            lambda ours=ours: ours(x, dim=dim, keepdim=keepdim),
+            lambda theirs=theirs: theirs(x, dim=dim, keepdim=keepdim),
+            raises=(TypeError, ValueError, IndexError),
+            names=("x", "dim"),
+        )
+
+
+@messy
+@given(data=st.data())
+def test_cumsum(device: torch.device, data: st.DataObject) -> None:
+    x = data.draw(tensors(device))
+    n = max(x.dim(), 1)
+    dim = data.draw(st.integers(-n, n - 1) | st.integers(-n - 1, n) | st.none() | st.just(0.0))
+    check(
+        "cumsum", lambda: cumsum(x, dim), lambda: torch.cumsum(x, dim), raises=(TypeError, IndexError), names=("dim",)
+    )
+
+
+def _reduced_axes(x: torch.Tensor, dim: object) -> tuple[int, ...]:
+    """The axes torch.sum reduces for ``dim``: those that keepdim shrinks to 1 in a tensor of x's rank
+    whose sizes are all 2 or more (so each reduced axis shows)."""
+    probe = torch.empty([2 + i for i in range(x.dim())])
+    kept = torch.sum(probe, dim=dim, keepdim=True).shape
+    return tuple(i for i, (before, after) in enumerate(zip(probe.shape, kept, strict=True)) if before != after)
+
+
+@messy
+@given(data=st.data())
+def test_normalize_dims(data: st.DataObject) -> None:
+    x = torch.empty(data.draw(shapes()))
+    dim = data.draw(dims(x.dim()))
+    check(
+        "normalize_dims",
+        lambda: normalize_dims("sum", x, dim),
+        lambda: _reduced_axes(x, dim),
+        raises=(TypeError, ValueError, IndexError),
+        names=("dim",),
+    )
