@@ -4,8 +4,8 @@ Losses and softmax get logits and targets of every dtype and shape, with NaN, in
 outside [0, 1] and class indices out of range; the models get sizes and ``sigma`` of every kind.
 See ``tests/messy.py`` for the verdicts.
 
-Target values out of range are drawn on the CPU only: on CUDA the losses check them asynchronously,
-and a failed check ends the process with a device-side assert (the module's docstring says why).
+Target values out of range are drawn on the CPU only: on CUDA the losses do not read values (that
+would make each training step wait for the GPU; the module's docstring says so).
 """
 
 from __future__ import annotations

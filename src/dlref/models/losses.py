@@ -7,12 +7,11 @@ on large logits they overflow to ``inf`` or ``nan`` (or, for the binary loss, to
 ``100`` per example), where the stable versions, written with $\log(1 + e^{-|z|})$ and the
 log-sum-exp trick, stay right.
 
-Inputs are checked on shapes, dtypes and devices, and the targets on their values too: class
-indices in range, binary targets in $[0, 1]$ (a target of 2 would train on a wrong loss without
-a word). The value check never makes a training step wait for the GPU: on the CPU it is
-immediate and raises a `ValueError` naming the bad value; on CUDA it is queued with the
-computation (`torch._assert_async`), and a bad value stops the process with a device-side assert
-at the next synchronisation, as torch's own out-of-range index does there.
+Inputs are checked on shapes, dtypes and devices, and, on the CPU, the targets on their values
+too: class indices in range, binary targets in $[0, 1]$ (a target of 2 would train on a wrong loss
+without a word), with a `ValueError` naming the bad value. On a GPU the values are not read: that
+would make every training step wait for the GPU (torch's own cross-entropy stops there with a
+device-side assert on an out-of-range class; check binary targets before moving them).
 """
 
 from __future__ import annotations
@@ -81,20 +80,10 @@ def _check_binary(name: str, logits: torch.Tensor, y: torch.Tensor) -> None:
 
 
 def _require(ok: torch.Tensor, error: Callable[[], str]) -> None:
-    """Raise ``ValueError(error())`` unless every entry of ``ok`` is true, without waiting for a GPU.
-
-    `torch._assert_async` reads the tensor at once on the CPU and raises; on CUDA it queues the
-    check with the computation, so a training step never copies a result to the host for it (a
-    failed check stops the process with a device-side assert). ``error`` builds the message only
-    once the check has failed.
-    """
-    if ok.device.type != "cpu":
-        torch._assert_async(ok.all(), "dlref.models.losses: a target value is out of range; run on the CPU to see it")
-        return
-    try:
-        torch._assert_async(ok.all())
-    except RuntimeError:
-        raise ValueError(error()) from None
+    """Raise ``ValueError(error())`` unless every entry of ``ok`` is true; on the CPU only, where
+    reading the values costs no wait (``error`` builds the message once the check has failed)."""
+    if ok.device.type == "cpu" and not ok.all().numpy():
+        raise ValueError(error())
 
 
 def _check_logits(name: str, logits: torch.Tensor) -> None:
@@ -217,8 +206,7 @@ def binary_cross_entropy_with_logits(logits: torch.Tensor, y: torch.Tensor) -> t
             in float32, as ``nn.BCELoss`` refuses them).
         ValueError: ``logits`` and ``y`` differ in shape or device, or ``y`` holds a value outside
             $[0, 1]$ or NaN (torch computes a meaningless loss for a target of 2; labels coded
-            -1/1 or 1/2 must be mapped to 0/1). On CUDA the value check is asynchronous, with no
-            copy to the host: a bad target stops the process with a device-side assert.
+            -1/1 or 1/2 must be mapped to 0/1). Values are checked on the CPU only (see the module).
 
     Examples:
         >>> logits, y = torch.tensor([[2.0], [40.0]]), torch.tensor([[1.0], [0.0]])
@@ -405,8 +393,7 @@ def cross_entropy(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         ValueError: ``logits`` is not 2-D, ``y`` is not int64 of shape ``(n,)`` (a one-hot ``y`` or
             float labels are refused, with their dtype and shape in the message), ``y`` is on
             another device, or a class index is outside ``[0, classes)`` (the message names it;
-            torch raises ``IndexError``). On CUDA that last check is asynchronous, with no copy
-            to the host: a bad index stops the process with a device-side assert (see the module).
+            torch raises ``IndexError``). Values are checked on the CPU only (see the module).
 
     Examples:
         >>> cross_entropy(torch.tensor([[1.0, 2.0, 100.0]]), torch.tensor([0]))
