@@ -9,9 +9,9 @@
     single (a) timed before everything once gave b/a = 0.86, and a single pair 1.25 and 1.52 for
     the same code in two runs minutes apart;
 (c) a warm ``mkdocs build`` with nothing changed, as a new process (``mkdocs build``) and as a
-    rebuild inside a running process (what ``mkdocs serve`` does after a change);
+    rebuild inside a running process (what ``scripts/docs``, ``mkdocs serve --dirty``, does);
 (d) a build after editing one page (a blank line appended, then removed again): only that page runs;
-    as a new process, and as a rebuild inside a running process (``mkdocs serve``);
+    as a new process, and as a rebuild inside a running process (``scripts/docs``);
 (e) a build after editing a ``dlref`` source file (a comment appended, then removed): every page runs;
 (f) the README's test command (``scripts/test``), with an empty execution cache, as in CI.
 
@@ -116,15 +116,19 @@ def appended(path: Path, text: str):
 
 
 def in_process_rebuilds(out: str, env: dict[str, str]) -> tuple[float, float, float]:
-    """Rebuilds inside one process, as ``mkdocs serve`` does after a change: with nothing changed,
-    and after editing one page twice (the first edit starts the fork server, the second finds it)."""
+    """Rebuilds inside one process, as ``scripts/docs`` (``mkdocs serve --dirty``) does after a
+    change: with nothing changed, and after editing one page twice."""
     code = (
         "import pathlib, sys, time\n"
         "from mkdocs.commands.build import build\n"
         "from mkdocs.config import load_config\n"
-        "build(load_config(site_dir=sys.argv[1]))\n"
+        "def serve_build(dirty):\n"
+        "    config = load_config(site_dir=sys.argv[1], strict=False)\n"
+        "    config.plugins.on_startup(command='serve', dirty=dirty)\n"
+        "    build(config, dirty=dirty)\n"
+        "serve_build(False)\n"
         "start = time.perf_counter()\n"
-        "build(load_config(site_dir=sys.argv[1]))\n"
+        "serve_build(True)\n"
         "print(time.perf_counter() - start)\n"
         "page = pathlib.Path('docs/tensors/creation.md')\n"
         "original = page.read_bytes()\n"
@@ -132,7 +136,7 @@ def in_process_rebuilds(out: str, env: dict[str, str]) -> tuple[float, float, fl
         "    for blank in (b'\\n\\n', b'\\n\\n\\n'):\n"
         "        page.write_bytes(original + blank)\n"
         "        start = time.perf_counter()\n"
-        "        build(load_config(site_dir=sys.argv[1]))\n"
+        "        serve_build(True)\n"
         "        print(time.perf_counter() - start)\n"
         "finally:\n"
         "    page.write_bytes(original)\n"

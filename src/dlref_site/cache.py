@@ -1,24 +1,19 @@
 r"""What a run's outcome depends on, and where passing outcomes are kept.
 
-A key is a hash of everything that can change what a page prints: the page's expanded source (so
-every file its snippets include, at any depth), the sources of the library (``dlref``) and of this
-machinery (``dlref_site``), every installed distribution's version, Python's, the device, and the
-environment variables that change output (thread counts, hash seeds, ``DLREF_*``...; pages run
-without ``COLUMNS`` and ``LINES``, see [`page_environment`][dlref_site.runner.page_environment]). Outcomes are
-JSON files written atomically; an unreadable one is a miss; entries unused for 14 days are pruned.
-
-[`platform`][dlref_site.cache.platform] decides how outputs are compared: exactly on the reference
-platform (the CPU and every version ``constraints.txt`` pins), with tolerances elsewhere.
+A key hashes all that can change what a page prints: its expanded source (every file its snippets
+include, at any depth), the sources of ``dlref`` and ``dlref_site``, every installed version,
+Python's, the device, and the environment variables that change output (pages run without
+``COLUMNS`` and ``LINES``: see [`page_environment`][dlref_site.runner.page_environment]). Entries
+are JSON written atomically; an unreadable one is a miss; unused ones are pruned after 14 days.
+[`platform`][dlref_site.cache.platform] says whether outputs are compared exactly.
 
 Examples:
     >>> import pathlib, tempfile
     >>> folder = tempfile.TemporaryDirectory()
     >>> store = Store(pathlib.Path(folder.name))
-    >>> store.get("k") is None
-    True
     >>> store.put("k", {"passed": True, "shown": "x"})
-    >>> store.get("k")["shown"]
-    'x'
+    >>> store.get("k")["shown"], store.get("missing")
+    ('x', None)
     >>> folder.cleanup()
 """
 

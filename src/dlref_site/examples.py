@@ -1,23 +1,16 @@
 r"""One parser for what a page runs, and the running of it.
 
-A page is Markdown. Its **source** is the page with every pymdown snippet (``--8<-- "file"``,
-``"file:section"``, ``"file:3:9"``, the block form) replaced by what it includes, at any depth,
-exactly as the ``pymdownx.snippets`` extension will include it; each line remembers the file and
-line it came from. Its **examples** are the doctest examples (``>>>``) of every fenced block that
-the Markdown extensions render with the Python console lexer: backtick or tilde fences, any
-indentation (admonitions, tabs), ``pycon`` or ``python-console`` as the language, with or without
-attributes (``pycon title="x"``, ``{.pycon}``, ``{ .pycon #id }``). Nothing else decides that:
-the build, pytest, the update command and the page notebooks all call [`parse`][dlref_site.examples.parse].
-
-Running is top to bottom in one namespace, after resetting the global state a page could have
-changed; each example's output is checked with [`dlref_site.check`][dlref_site.check].
+A page's **source** is its Markdown with every pymdown snippet (``--8<-- "file"``, ``"file:name"``,
+``"file:3:9"``, the block form) replaced, at any depth, as ``pymdownx.snippets`` includes it; each
+line remembers its file and line. Its **examples** are the ``>>>`` examples of every fence the
+Markdown extensions render with the Python console lexer (backticks or tildes, any indentation,
+``pycon`` or ``python-console``, with attributes or in braces). The build, pytest, the update
+command and the page notebooks all call [`parse`][dlref_site.examples.parse].
 
 Examples:
     >>> page = parse("Text\n\n~~~{.pycon}\n>>> 6 * 7\n42\n~~~\n", "demo.md")
-    >>> [(e.path, e.line, e.want) for e in page.examples]
-    [('demo.md', 4, '42\n')]
-    >>> run(page).passed
-    True
+    >>> [(e.path, e.line, e.want) for e in page.examples], run(page).passed
+    ([('demo.md', 4, '42\n')], True)
 """
 
 from __future__ import annotations

@@ -1,27 +1,17 @@
 r"""A fork server that every process of a run can share: fresh processes in milliseconds.
 
-One *server* imports the heavy libraries once (torch, pandas, matplotlib, IPython: seconds), then
-forks a new process for each call: [`call`][dlref_site.forkserver.call] sends a function and its
-arguments, the forked process runs it as a process the caller had just started would (the caller's
-working directory, ``sys.path``, environment, stdout and stderr), sends the result back and exits.
-
-``multiprocessing``'s ``forkserver`` does much the same, but its server belongs to the process that
-started it and cannot be replaced. Here the address is handed on in ``$DLREF_FORK_SERVER``, so
-pytest's workers and the site build they start share one server; and each server carries a *tag*
-(the caller's [`fingerprint`][dlref_site.cache.fingerprint] of the sources and versions it
-imported), so a caller whose fingerprint has changed since (a library file edited while
-``mkdocs serve`` runs, a package upgraded) never gets a process forked from old code:
-[`start`][dlref_site.forkserver.start] replaces such a server with a new one.
-
-The server listens on a Unix socket in a folder only its user can open (a request is a pickle), and
-exits when the process that started it exits.
+One server imports the heavy libraries once, then forks a process for each
+[`call`][dlref_site.forkserver.call], which runs the function as a process the caller had just
+started would, sends the result back and exits. Unlike ``multiprocessing``'s ``forkserver``, its
+address is handed on (``$DLREF_FORK_SERVER``), so pytest's workers and the site build share one;
+and it carries a *tag*, the [`fingerprint`][dlref_site.cache.fingerprint] of what it imported, so
+that [`start`][dlref_site.forkserver.start] replaces a server whose code is older than the
+caller's. It listens on a Unix socket only its user can open, and exits with its starter.
 
 Examples:
     >>> import os
-    >>> call(os.getpid) != os.getpid()  # a new process each time
-    True
-    >>> call(divmod, 7, 2)
-    (3, 1)
+    >>> call(os.getpid) != os.getpid(), call(divmod, 7, 2)
+    (True, (3, 1))
 """
 
 from __future__ import annotations
@@ -103,20 +93,9 @@ def address() -> str | None:
 
 @functools.cache  # once per process
 def freeze_at_exit() -> None:
-    """Have this process's exit skip collecting what it made: ``gc.freeze`` at exit.
-
-    Python runs the cyclic garbage collector over every tracked object again as it shuts down,
-    after the ``atexit`` functions: 0.3-0.4 s after a cold build of this site, and 0.16-0.18 s for
-    pytest's first process after the tensor tests, the last thing each does, alone on one core;
-    with everything moved to the collector's permanent generation first, 0.03 s. Objects outside
-    reference cycles are still freed as the modules are cleared, their ``__del__`` run; cyclic
-    garbage left at exit stays uncollected, which Python does not promise to collect at exit
-    either, and the operating system takes the process's memory back. Nothing changes before the
-    exit (``mkdocs serve``'s rebuilds, a test run's tests). As the server freezes what it imported.
-
-    Examples:
-        >>> freeze_at_exit()  # gc.freeze registered with atexit
-        >>> freeze_at_exit()  # a second call does nothing
+    """Have this process's exit skip collecting what it made (``gc.freeze`` at exit), as the server
+    freezes what it imported: Python's final collections walked everything a build made, alone on
+    one core. Nothing changes before the exit.
     """
     atexit.register(gc.freeze)
 
@@ -131,14 +110,10 @@ def call(
 ) -> _T:
     """Run ``function(*args)`` in a process forked from the server; return what it returns.
 
-    The process starts as one this process started would: in its working directory, with its
-    ``sys.path`` and environment, writing to its stdout and stderr (file descriptors 1 and 2). The
-    function and arguments are pickled, so the function must be importable by name; so must the
-    result. ``started`` gets the new process's id as soon as it exists (to stop it, for instance).
-    Without a server, one is started with ``preload`` and ``tag`` (see [`start`][dlref_site.forkserver.start]).
-    With ``stdin``, it also reads this process's standard input (file descriptor 0; ``sys.stdin``
-    is opened on it anew); otherwise its input is empty (``/dev/null``), so that it cannot take
-    what this process reads.
+    The process starts as one this process started would: its working directory, ``sys.path``,
+    environment, stdout and stderr; its stdin is empty unless ``stdin``. The function, arguments and
+    result are pickled. ``started`` gets the new process's id at once. Without a server, one is
+    started with ``preload`` and ``tag``.
 
     Raises:
         Crashed: the process ended without a result.

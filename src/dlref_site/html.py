@@ -1,16 +1,10 @@
 r"""HTML rewrites of built pages: light notebook pages, and ``pycon`` blocks that copy as code.
 
-mkdocs-jupyter renders a notebook with about 590 KB of inline CSS, its own copy buttons (whose
-"Copied!" notices land in the search index, and whose hidden copy of each cell's source put every
-cell in the search index twice), ``In [1]:`` prompts, MathJax and mermaid loaders
-(mermaid from a CDN), and images inlined as base64. [`slim_notebook`][dlref_site.html.slim_notebook]
-moves the styles out (the site serves them once, as a cached file), turns code cells into Material
-code blocks (Material's copy button and colours, light and dark), drops the prompts and the
-scripts, writes images as files and gives headings the anchors the table of contents links to.
-
-[`mark_pycon_outputs`][dlref_site.html.mark_pycon_outputs] wraps every line of a ``pycon`` block
-that is not code (output, traceback, the exception's message) in ``<span class="dlref-out">``,
-which the site's stylesheet hides while Material copies a block.
+[`slim_notebook`][dlref_site.html.slim_notebook] takes out of a page mkdocs-jupyter rendered its
+inline CSS (served once instead), scripts (MathJax, mermaid from a CDN), prompts and copy widgets,
+makes its code cells Material code blocks and writes its images as files.
+[`mark_pycon_outputs`][dlref_site.html.mark_pycon_outputs] wraps every line of a console block
+that is not code in ``<span class="dlref-out">``, which the stylesheet hides while Material copies.
 
 Examples:
     >>> block = (
@@ -75,13 +69,8 @@ _EXCLUDED = _SOURCE_LISTING[:-1] + " data-search-exclude>"
 
 
 def exclude_sources_from_search(html: str) -> str:
-    """Mark mkdocstrings' "Source code in ..." listings ``data-search-exclude`` for Material's search.
-
-    The API page shows each object's docstring, then its whole source, docstring again included;
-    the reference pages' "From scratch" sections show the same source. Indexed, the listings were
-    more than half of the search index (230 of 830 KB), a copy of text indexed elsewhere, and every
-    page load makes the search worker index all of it. Excluded, a search for a function still finds
-    its API entry, its docstring and its page.
+    """Mark mkdocstrings' "Source code in ..." listings ``data-search-exclude``: the docstrings
+    and the reference pages already index that text.
 
     Examples:
         >>> exclude_sources_from_search('<details class="mkdocstrings-source"><summary>Source')
@@ -132,18 +121,10 @@ _IMAGE = re.compile(r"data:image/(png|jpeg|gif|svg\+xml);base64,(.*)", re.DOTALL
 
 
 def slim_notebook(html: str, slugify: Callable[[str, str], str], image_prefix: str = "figure") -> SlimNotebook:
-    """Take the inline styles, scripts, prompts, copy widgets and inlined images out of a notebook page.
-
-    A figure that nbconvert left without a description ("No description has been provided for this
-    image") gets ``Figure <n>``.
-
-    Args:
-        html: the content mkdocs-jupyter rendered.
-        slugify: the site's ``toc`` slugify, so heading anchors match the table of contents.
-        image_prefix: file names of images are ``<prefix>-<n>.<ext>``.
-
-    Returns:
-        The [`SlimNotebook`][dlref_site.html.SlimNotebook].
+    """Take the inline styles, scripts, prompts, copy widgets and inlined images out of a notebook page
+    rendered by mkdocs-jupyter; a figure nbconvert left undescribed gets ``Figure <n>``. ``slugify``
+    is the site's ``toc`` slugify, so heading anchors match the table of contents; images are named
+    ``<image_prefix>-<n>.<ext>``.
     """
     from bs4 import BeautifulSoup, Comment
 

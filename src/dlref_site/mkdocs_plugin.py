@@ -28,7 +28,7 @@ from mkdocs.utils.meta import get_data
 from dlref_site import forkserver, wheel
 from dlref_site import html as publish
 from dlref_site.examples import SnippetError, parse
-from dlref_site.runner import Outcome, Runner
+from dlref_site.runner import Outcome, Runner, start_server
 
 log = logging.getLogger("mkdocs.plugins.dlref")
 _PROMPT = '<span class="gp">&gt;&gt;&gt; </span>'
@@ -61,6 +61,12 @@ class Options(base.Config):
 class DlrefPlugin(BasePlugin[Options]):
     """Run and check every page, notebook and docstring example; show the outputs of the run."""
 
+    dirty = serving = False
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        self.dirty = dirty  # mkdocs serve --dirty: MkDocs renders only the pages whose HTML is older
+        self.serving = command == "serve"
+
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         from dlref.device import DeviceError
 
@@ -70,6 +76,8 @@ class DlrefPlugin(BasePlugin[Options]):
             self.runner = Runner(root)
         except DeviceError as error:
             raise PluginError(str(error)) from None
+        if self.serving:  # the server imports torch while the author edits, not at the first change
+            start_server(self.runner.prefix)
         line = footer(self.runner.device)
         if self.runner.tolerance:
             line += f" Outputs were compared with tolerances ({self.runner.tolerance})."
@@ -117,6 +125,13 @@ class DlrefPlugin(BasePlugin[Options]):
                 self.results[name] = run.notebook(source)
                 file.abs_src_path = str(executed / Path(name).with_suffix(".ipynb"))
                 self.notebooks[file.src_uri] = name
+        if self.dirty:  # a page whose run is new (its source, an include, the library changed) renders again
+            ran = set(run.ran)
+            for file in files.documentation_pages():
+                name = self.notebooks.get(file.src_uri) or self.pages.get(file.src_uri, (None,))[0]
+                api = "dlref docstrings" in ran and "\n::: " in "\n" + Path(file.abs_src_path).read_text("utf-8")
+                if name in ran or api:
+                    Path(file.abs_dest_path).unlink(missing_ok=True)
         # MkDocs renders in file order, each page waiting for its run: render those that wait for
         # nothing (the API reference, the longest) first, while the runs go on. Put back in on_env.
         self.order = list(files)

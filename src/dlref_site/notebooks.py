@@ -1,18 +1,14 @@
 r"""Notebooks: run a walkthrough's cells as a Jupyter kernel would, and write a page as a notebook.
 
-[`execute`][dlref_site.notebooks.execute] runs a notebook's code cells in an IPython shell in this
-process and records what a kernel sends (streams, ``execute_result`` with every MIME type, inline
-figures as PNG ``display_data``, errors), so mkdocs-jupyter renders the executed notebook without a
-kernel. [`page_notebook`][dlref_site.notebooks.page_notebook] turns a reference page into the
-notebook readers download: prose as Markdown cells, each run of examples up to one that shows an
-output as a code cell, the page's expected output kept in the cell's metadata.
+[`execute`][dlref_site.notebooks.execute] records what a kernel sends (streams, results with every
+MIME type, inline figures, errors) from an IPython shell in this process;
+[`page_notebook`][dlref_site.notebooks.page_notebook] makes a reference page the notebook readers
+download, each cell ending with an output the page shows (kept in its metadata for the checks).
 
 Examples:
     >>> nb = page_notebook("# Title\n\n```pycon\n>>> x = 2\n>>> x + 1\n3\n```\n\nDone.\n")
-    >>> [(cell.cell_type, cell.source) for cell in nb.cells[1:]]
-    [('markdown', '# Title'), ('code', 'x = 2\nx + 1'), ('markdown', 'Done.')]
-    >>> nb.cells[2].metadata["dlref"]["want"]
-    '3\n'
+    >>> [(cell.cell_type, cell.source) for cell in nb.cells[1:]], nb.cells[2].metadata["dlref"]["want"]
+    ([('markdown', '# Title'), ('code', 'x = 2\nx + 1'), ('markdown', 'Done.')], '3\n')
 """
 
 from __future__ import annotations

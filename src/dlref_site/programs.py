@@ -35,19 +35,15 @@ def run_module(
     """``python -m module *args`` in a process forked from the server, its output captured.
 
     What ``subprocess.run([sys.executable, "-m", module, *args], capture_output=True, text=True)``
-    returns, without an interpreter's start-up and the server's imports (torch's among them):
-    the exit status as Python gives it (``SystemExit``'s code; 1 and the traceback on stderr for an
-    uncaught exception), and everything written to stdout and stderr, by Python or by anything
-    else on file descriptors 1 and 2. It runs in ``cwd`` (default: this process's) with ``env``
-    (default: this process's environment), and reads an empty stdin. After ``timeout`` seconds it
-    is killed and ``subprocess.TimeoutExpired`` is raised.
+    returns, without an interpreter's start-up and torch's import: the exit status as Python gives it,
+    and what was written to file descriptors 1 and 2. It runs in ``cwd`` with ``env`` (default: this
+    process's), reads an empty stdin, and after ``timeout`` seconds is killed
+    (``subprocess.TimeoutExpired``).
 
     Examples:
         >>> done = run_module("json.tool", ["--compact"])  # reads its empty stdin
         >>> done.returncode, done.stdout, done.stderr
         (1, '', 'Expecting value: line 1 column 1 (char 0)\\n')
-        >>> run_module("platform").returncode
-        0
         >>> run_module("not a module")
         Traceback (most recent call last):
           ...
@@ -111,24 +107,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     """``python -m dlref_site.forked ARGS``: ``python ARGS``, forked from the server in ``$DLREF_FORK_SERVER``.
 
     ``[-u] [-B] -c CODE [ARG ...]`` and ``[-u] [-B] -m MODULE [ARG ...]`` run as ``python`` would run
-    them (``sys.argv``, a fresh ``__main__``, ``sys.path`` with the program's folder and
-    ``$PYTHONPATH`` first, ``atexit``, the exit status), in a process forked from the server, with
-    this process's working directory, environment, and standard input, output and error; so in
-    milliseconds, with what the server imported (torch and the rest, in a test run). This process
-    waits and exits with its status, and passes SIGTERM (and SIGINT, when that process is not in
-    its process group) on to it.
-    Without a given server it starts one of its own that imports nothing; other options are run by
-    ``python ARGS`` itself, in a subprocess.
-
-    pytest-xdist starts its workers this way in a test run that shares a server
-    (``--tx popen//python="python -m dlref_site.forked"``, which ``tests/conftest.py`` sets): each
-    worker used to import torch, sympy and pandas for itself, 4 s of CPU apiece.
+    them (``sys.argv``, a fresh ``__main__``, ``sys.path``, ``atexit``, the exit status), with this
+    process's folder, environment and standard streams, and with what the server imported. SIGTERM
+    (and SIGINT, outside its process group) is passed on. Other options run in a real ``python``.
+    pytest-xdist starts its workers this way (``tests/conftest.py``), so none imports torch itself.
 
     Examples:
         >>> run_module("dlref_site.forked", ["-c", "import sys; print(sys.argv); sys.exit(3)", "x"]).stdout
         "['-c', 'x']\\n"
-        >>> run_module("dlref_site.forked", ["-c", "import sys; sys.exit(3)"]).returncode
-        3
     """
     given = list(sys.argv[1:] if argv is None else argv)
     args = list(given)

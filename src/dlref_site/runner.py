@@ -1,15 +1,11 @@
 r"""Run pages, notebooks and docstrings: each in a fresh process, in parallel, cached by what it depends on.
 
-This is the one execution path. The site build, pytest, ``scripts/update-outputs`` and
-``mkdocs serve`` all call [`Runner.page`][dlref_site.runner.Runner.page] (and its siblings for
-notebooks and docstrings), which looks the run up in the cache or runs it in a new process forked
-from the warm server ([`dlref_site.forkserver`][dlref_site.forkserver]), as many at once as the
-machine has cores (``DLREF_JOBS`` to change it).
-
-The server is tagged with the [`fingerprint`][dlref_site.cache.fingerprint] it was started under,
-and every run first checks that tag against the fingerprint now: a library or machinery source
-edited, or a package installed, since the server imported them starts a new server, so no stored
-result comes from code older than its key.
+The one execution path: the build, pytest, ``scripts/update-outputs`` and ``mkdocs serve`` all go
+through a [`Runner`][dlref_site.runner.Runner], which looks a run up in the cache or runs it in a
+new process forked from the warm server, as many at once as there are cores (``DLREF_JOBS``). The
+server is tagged with the [`fingerprint`][dlref_site.cache.fingerprint] it was started under; a
+run whose fingerprint differs (a source edited, a package installed since) gets a new server, so no
+stored result comes from code older than its key.
 
 Examples:
     >>> import pathlib, tempfile

@@ -1,23 +1,10 @@
-"""Work every page's and notebook's process would otherwise repeat, done once in the fork server.
+"""Work every page's process would otherwise repeat, done once in the fork server before it forks.
 
-[`dlref_site.runner`][dlref_site.runner]'s fork server imports this module after the libraries it preloads;
-each process forked from it then starts with:
-
-* nbformat's JSON-schema validator compiled (fastjsonschema writes and compiles Python for it:
-  about 80 ms), which jupytext's reader and nbformat's writer use in every notebook's process;
-* the modules such a process imports after the fork: the engine (with doctest and pdb), the page
-  notebook builder, IPython's magics (a page notebook's ``%config`` loads them all), the completer
-  and history (sqlite3) that an IPython shell loads, and PIL's image plugins, which saving the
-  first figure as PNG registers;
-* matplotlib's mathtext parser (a pyparsing grammar, built for the class on first use) and its
-  font lookups, by drawing one small figure with a ``$...$`` title to PNG in memory: 0.35-0.5 s of
-  CPU less over the site's 8 notebooks, each of which had built the parser for its own figures.
-
-A five-line notebook with a figure, run in a forked process: 0.27 s of CPU without this, 0.20 s with.
-Nothing here is state a page could see: no shell, no random number drawn, and no figure that pyplot
-knows of (its figure numbers start at 1 in every page, as before); what the drawing leaves is
-matplotlib's caches, whose contents depend only on what they are asked. A name missing from an
-installed version is skipped, as the fork server skips a preload module it cannot import.
+Imported by the server after the libraries it preloads: the modules a page's or notebook's process
+imports (doctest, IPython's magics, completer and history, PIL's image plugins), nbformat's
+compiled schema validator, and matplotlib's mathtext parser and font lookups (by drawing one small
+figure to PNG in memory). None of it is state a page could see: no shell, no random number drawn,
+no figure pyplot knows of. A name an installed version lacks is skipped.
 """
 
 from __future__ import annotations

@@ -1,17 +1,13 @@
 """The library as the wheel a reader installs: the very ``dlref`` the site's pages ran with.
 
-A wheel is a zip of the package and a ``.dist-info`` folder (``METADATA``, ``WHEEL``, ``RECORD``
-with each file's hash). Written here from the installed distribution's metadata and the package's
-files, with fixed timestamps, so one source gives one wheel, byte for byte; the build serves it at
-``downloads/`` (the plugin's ``on_files``), and page notebooks say how to install it.
+Its files and the installed distribution's metadata, zipped with fixed timestamps (one source, one
+wheel, byte for byte). The build serves it at ``downloads/``; page notebooks say how to install it.
 
 Examples:
     >>> import zipfile, io
     >>> name, data = build()
-    >>> name.startswith("dlref-") and name.endswith("-py3-none-any.whl")
-    True
-    >>> "dlref/device.py" in zipfile.ZipFile(io.BytesIO(data)).namelist()
-    True
+    >>> name.endswith("-py3-none-any.whl"), "dlref/device.py" in zipfile.ZipFile(io.BytesIO(data)).namelist()
+    (True, True)
 """
 
 from __future__ import annotations
