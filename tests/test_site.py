@@ -354,6 +354,27 @@ def test_a_library_edit_or_a_thread_count_between_builds_in_one_process_runs_pag
     assert "executed 2 of 2" in build_here(project, tmp_path / "site").log
 
 
+def test_serve_renders_again_a_page_whose_run_changed_though_its_source_did_not(tmp_path: Path) -> None:
+    """``scripts/docs`` serves with ``--dirty``: MkDocs renders only pages whose source is newer
+    than their HTML; the plugin removes the HTML of a page whose run is new (here: an included file
+    changed), so it is rendered again and shows the new output."""
+    project = with_snippets(small_project(tmp_path, {"index.md": '# Home\n\n--8<-- "part.md"\n', "other.md": "# O\n"}))
+    (project / "part.md").write_text("```pycon\n>>> 6 * 7\n42\n```\n", encoding="utf-8")
+    site = tmp_path / "site"
+
+    def serve_build(dirty: bool) -> None:
+        config = load_config(str(project / "mkdocs.yml"), site_dir=str(site), strict=False)
+        config.plugins.on_startup(command="serve", dirty=dirty)
+        build(config, dirty=dirty)
+
+    serve_build(False)
+    other = (site / "other/index.html").stat().st_mtime_ns
+    (project / "part.md").write_text("```pycon\n>>> 6 * 8\n48\n```\n", encoding="utf-8")
+    serve_build(True)
+    assert "48" in (site / "index.html").read_text(encoding="utf-8")
+    assert (site / "other/index.html").stat().st_mtime_ns == other  # not rendered again
+
+
 def test_notebook_pages_are_rendered_by_every_build() -> None:
     """mkdocs-jupyter's own cache is keyed on the notebook alone: a new nbconvert or Pygments would be
     served stale pages from it. It is off, and dlref keeps no rendered page between builds."""
