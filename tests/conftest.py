@@ -58,14 +58,14 @@ def pytest_configure(config: pytest.Config) -> None:
 def _fork_workers(config: pytest.Config) -> None:
     """pytest-xdist's workers start as processes forked from the run's fork server.
 
-    ``python -m dlref_site.forked`` (``dlref_site.forked.main``) runs a worker's bootstrap in a process
+    ``python tests/forked.py`` (``programs.main``) runs a worker's bootstrap in a process
     forked from the server, with torch, pandas, sympy and the rest already imported: each worker
     imported them for itself, 4-8 s of CPU apiece, while the server did the same. Only the default
     ``-n N`` workers (``popen``); an explicit ``--tx`` is left as given.
     """
     specs = config.getoption("tx", None)
     if specs and all(spec == "popen" for spec in specs):
-        python = f"{shlex.quote(sys.executable)} -m dlref_site.forked"
+        python = f"{shlex.quote(sys.executable)} {shlex.quote(str(ROOT / 'tests' / 'forked.py'))}"
         config.option.tx = [f"popen//python={python}"] * len(specs)
 
 

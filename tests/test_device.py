@@ -11,9 +11,9 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import programs
 from dlref import device as dev
 from dlref.device import DeviceError, available_devices, default_device, resolve_device
-from dlref_site import programs
 from outcomes import judge
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -92,7 +92,7 @@ def test_names_that_are_not_dlref_devices(spec: str, message: str) -> None:
 
 
 def test_test_command_stops_with_one_line_for_a_missing_device(missing_cuda: str) -> None:
-    """``python -m pytest`` as a new interpreter runs it (``dlref_site.programs.run_module``: forked from
+    """``python -m pytest`` as a new interpreter runs it (``programs.run_module``: forked from
     the run's warm server, so without importing torch again)."""
     env = {**os.environ, dev.ENV_VAR: missing_cuda}
     result = programs.run_module("pytest", ["--collect-only", "-q", "tests/test_device.py"], cwd=ROOT, env=env)

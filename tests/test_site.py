@@ -23,8 +23,9 @@ from mkdocs.config import load_config
 from mkdocs.exceptions import Abort, PluginError
 from mkdocs.utils import yaml_load
 
+import programs
 from dlref.device import ENV_VAR, default_device
-from dlref_site import cache, programs
+from dlref_site import cache
 from dlref_site.cache import CACHE_DIR_ENV_VAR, directory
 from dlref_site.examples import apply, parse, rewrite, run
 from dlref_site.runner import Outcome
@@ -36,7 +37,7 @@ ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
 def mkdocs_build(project: Path, site: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """``mkdocs build --strict`` as a maintainer runs it, as a new interpreter would run it.
 
-    ``dlref_site.programs.run_module``: ``python -m mkdocs`` in a process forked from the run's warm
+    ``programs.run_module``: ``python -m mkdocs`` in a process forked from the run's warm
     server, with its own environment, folder and captured output, without importing torch again.
     """
     args = ["build", "--strict", "-f", str(project / "mkdocs.yml"), "-d", str(site)]
@@ -408,7 +409,7 @@ def test_a_build_leaves_the_exit_nothing_to_walk(tmp_path: Path) -> None:
     project = small_project(tmp_path, {"index.md": "# Home\n\nText.\n"})
     args = ["build", "--strict", "-q", "-f", str(project / "mkdocs.yml"), "-d", str(tmp_path / "site")]
     env = {**ENV, CACHE_DIR_ENV_VAR: str(directory(ROOT))}  # dlref's docstrings as cached by the run
-    result = programs.run_module("dlref_site.forked", ["-c", _COUNT_AT_EXIT, *args], cwd=project, env=env, timeout=600)
+    result = programs.run_module("forked", ["-c", _COUNT_AT_EXIT, *args], cwd=project, env=env, timeout=600)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "site" / "index.html").is_file()
     left = int(re.search(r"collectable at exit: (\d+)", result.stdout).group(1))

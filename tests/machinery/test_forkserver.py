@@ -12,7 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from dlref_site import forkserver, programs
+import programs
+from dlref_site import forkserver
+
+FORKED = str(Path(__file__).resolve().parents[1] / "forked.py")  # python tests/forked.py
 
 HERE = Path(__file__).resolve().parent
 
@@ -96,13 +99,13 @@ def test_processes_started_after_a_shared_start_use_the_same_server() -> None:
     """The test run's server (tests/conftest.py) serves every worker and the site build."""
     server = forkserver.call(os.getppid)
     assert forkserver.address() == os.environ.get(forkserver.ENV_VAR, "").partition("@")[2]
-    code = "import os; from dlref_site import forkserver, programs; print(forkserver.call(os.getppid))"
+    code = "import os; from dlref_site import forkserver; print(forkserver.call(os.getppid))"
     assert int(_run(code, dict(os.environ))) == server
 
 
 def test_a_given_server_that_is_gone_is_replaced_by_one_of_its_own(tmp_path: Path) -> None:
     code = (
-        "import os, sys; from dlref_site import forkserver, programs\n"
+        "import os, sys; from dlref_site import forkserver\n"
         "pid = forkserver.call(os.getppid)\n"
         "print(pid != os.getpid(), forkserver.address() != os.environ.get('X_GIVEN'))\n"
     )
@@ -130,7 +133,7 @@ def test_a_server_tagged_with_older_sources_is_never_used() -> None:
 def test_the_server_stops_when_the_process_that_started_it_exits() -> None:
     env = {k: v for k, v in os.environ.items() if k != forkserver.ENV_VAR}
     code = (
-        "import os; from dlref_site import forkserver, programs\n"
+        "import os; from dlref_site import forkserver\n"
         "where = forkserver.start(share=True)\n"
         "print(where, forkserver.call(os.getppid))\n"
     )
@@ -164,8 +167,8 @@ def test_a_call_reads_the_callers_stdin_only_when_asked(tmp_path: Path) -> None:
     data = tmp_path / "input.txt"
     data.write_text("the caller's input\n", encoding="utf-8")
     code = (
-        f"import sys; sys.path.insert(0, {str(HERE)!r}); from test_forkserver import _read_stdin\n"
-        "from dlref_site import forkserver, programs\n"
+        f"import sys; sys.path[:0] = [{str(HERE)!r}, {str(HERE.parent)!r}]; from test_forkserver import _read_stdin\n"
+        "from dlref_site import forkserver\n"
         "print(repr(forkserver.call(_read_stdin)), repr(forkserver.call(_read_stdin, stdin=True)))\n"
     )
     with data.open("rb") as stdin:
@@ -181,8 +184,8 @@ def test_run_module_gives_what_a_new_interpreter_gives(tmp_path: Path) -> None:
         "os.write(2, b'raw fd 2\\n')\nsys.exit(int(sys.argv[1]))\n",
         encoding="utf-8",
     )
-    env = {**os.environ, "X_MARK": "given", "PYTHONPATH": str(tmp_path)}
-    for module in ("prog", "dlref_site.forked"):  # the second: python -m dlref_site.forked -m prog
+    env = {**os.environ, "X_MARK": "given", "PYTHONPATH": os.pathsep.join([str(tmp_path), str(HERE.parent)])}
+    for module in ("prog", "forked"):  # the second: python -m forked -m prog
         args = ["4", "x"] if module == "prog" else ["-m", "prog", "4", "x"]
         ours = programs.run_module(module, args, cwd=tmp_path, env=env)
         theirs = _python("-m", module, *args, cwd=tmp_path, env=env)
@@ -194,7 +197,7 @@ def test_run_module_gives_what_a_new_interpreter_gives(tmp_path: Path) -> None:
 
 def test_an_uncaught_exception_is_reported_as_python_reports_it(tmp_path: Path) -> None:
     code = "def f():\n    raise KeyError('k')\nf()\n"
-    ours = programs.run_module("dlref_site.forked", ["-c", code])
+    ours = programs.run_module("forked", ["-c", code])
     theirs = _python("-c", code)
     assert (ours.returncode, ours.stderr) == (theirs.returncode, theirs.stderr)
     assert ours.returncode == 1
@@ -204,7 +207,7 @@ def test_an_uncaught_exception_is_reported_as_python_reports_it(tmp_path: Path) 
 def test_run_module_kills_a_program_past_its_timeout() -> None:
     started = time.monotonic()
     with pytest.raises(subprocess.TimeoutExpired):
-        programs.run_module("dlref_site.forked", ["-c", "import time; time.sleep(30)"], timeout=0.5)
+        programs.run_module("forked", ["-c", "import time; time.sleep(30)"], timeout=0.5)
     assert time.monotonic() - started < 10
     with pytest.raises(ValueError, match="module must be a dotted module name, not 'a b'"):
         programs.run_module("a b")
@@ -213,13 +216,13 @@ def test_run_module_kills_a_program_past_its_timeout() -> None:
 
 
 def test_forked_python_runs_in_the_shared_server_with_this_processs_streams() -> None:
-    """``python -m dlref_site.forked -c CODE``, as pytest-xdist starts the workers (tests/conftest.py)."""
+    """``python tests/forked.py -c CODE``, as pytest-xdist starts the workers (tests/conftest.py)."""
     server = forkserver.call(os.getppid)
     code = "import os, sys; print(os.getppid(), sys.stdin.read().upper(), 'torch' in sys.modules); sys.exit(5)"
-    result = _python("-m", "dlref_site.forked", "-u", "-c", code, input="from stdin")
+    result = _python(FORKED, "-u", "-c", code, input="from stdin")
     assert (result.returncode, result.stderr) == (5, "")
     assert result.stdout.split() == [str(server), "FROM", "STDIN", "True"]
-    other = _python("-m", "dlref_site.forked", "-c", "print(1)", "-V")
+    other = _python(FORKED, "-c", "print(1)", "-V")
     assert other.stdout == "1\n"
-    version = _python("-m", "dlref_site.forked", "-V")
+    version = _python(FORKED, "-V")
     assert version.stdout.startswith("Python 3.")  # not -c or -m: python itself runs it

@@ -1,9 +1,10 @@
-r"""Whole programs in a process forked from the warm server: ``python -m module`` and ``python -c code``.
+r"""Test programs in a process forked from the run's warm server (``dlref_site.forkserver``).
 
-[`run_module`][dlref_site.programs.run_module] runs ``python -m module args`` there and returns its
-status and output; ``python -m dlref_site.forked -c CODE`` is a ``python -c`` whose code runs there
-with this process's standard streams ([`main`][dlref_site.programs.main]): pytest-xdist starts its
-workers that way in a test run that shares a server, so no worker imports torch for itself.
+``run_module`` runs ``python -m module args`` there and returns its status and output, as
+``subprocess.run`` would, without an interpreter's start-up and torch's import; ``python
+tests/forked.py -c CODE`` is a ``python -c`` whose code runs there with this process's standard
+streams (``main``): pytest-xdist starts its workers that way (``tests/conftest.py``), so no worker
+imports torch for itself. Both serve the tests only; ``tests/machinery/test_forkserver.py`` checks them.
 """
 
 from __future__ import annotations
@@ -39,15 +40,6 @@ def run_module(
     and what was written to file descriptors 1 and 2. It runs in ``cwd`` with ``env`` (default: this
     process's), reads an empty stdin, and after ``timeout`` seconds is killed
     (``subprocess.TimeoutExpired``).
-
-    Examples:
-        >>> done = run_module("json.tool", ["--compact"])  # reads its empty stdin
-        >>> done.returncode, done.stdout, done.stderr
-        (1, '', 'Expecting value: line 1 column 1 (char 0)\\n')
-        >>> run_module("not a module")
-        Traceback (most recent call last):
-          ...
-        ValueError: module must be a dotted module name, not 'not a module'
     """
     if not isinstance(module, str) or not all(part.isidentifier() for part in module.split(".")):
         raise ValueError(f"module must be a dotted module name, not {module!r}")
@@ -104,17 +96,13 @@ def _kill(pid: int) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m dlref_site.forked ARGS``: ``python ARGS``, forked from the server in ``$DLREF_FORK_SERVER``.
+    """``python tests/forked.py ARGS``: ``python ARGS``, forked from the server in ``$DLREF_FORK_SERVER``.
 
     ``[-u] [-B] -c CODE [ARG ...]`` and ``[-u] [-B] -m MODULE [ARG ...]`` run as ``python`` would run
     them (``sys.argv``, a fresh ``__main__``, ``sys.path``, ``atexit``, the exit status), with this
     process's folder, environment and standard streams, and with what the server imported. SIGTERM
     (and SIGINT, outside its process group) is passed on. Other options run in a real ``python``.
-    pytest-xdist starts its workers this way (``tests/conftest.py``), so none imports torch itself.
-
-    Examples:
-        >>> run_module("dlref_site.forked", ["-c", "import sys; print(sys.argv); sys.exit(3)", "x"]).stdout
-        "['-c', 'x']\\n"
+    pytest-xdist starts its workers this way (``tests/conftest.py``).
     """
     given = list(sys.argv[1:] if argv is None else argv)
     args = list(given)
