@@ -286,13 +286,15 @@ def test_a_changed_last_digit_fails_the_build_on_the_reference_platform(tmp_path
     assert "compared with tolerances" in (tmp_path / "site/index.html").read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("opening", ["~~~pycon", "``` pycon", "```{.pycon}", '``` { .pycon title="Example" }'])
-def test_every_console_fence_form_is_run_by_the_build(opening: str, tmp_path: Path, build_here) -> None:
-    closing = opening[:3]
-    page = f"# Page\n\n{opening}\n>>> 6 * 7\n41\n{closing}\n"
+def test_every_console_fence_form_is_run_by_the_build(tmp_path: Path, build_here) -> None:
+    """One page, each example in another form of fence; the build runs them all and names each."""
+    openings = ["~~~pycon", "``` pycon", "```{.pycon}", '``` { .pycon title="Example" }', "```python-console"]
+    page = "# Page\n" + "".join(f"\n{opening}\n>>> 6 * 7\n41\n{opening[:3]}\n" for opening in openings)
     result = build_here(small_project(tmp_path, {"index.md": page}), tmp_path / "site")
     assert not result.passed
-    assert "docs/index.md:4: example did not show what the page shows" in result.log
+    lines = [4 + 5 * n for n in range(len(openings))]
+    for line in lines:
+        assert f"docs/index.md:{line}: example did not show what the page shows" in result.log, line
 
 
 def test_a_console_block_that_did_not_run_fails_the_build(tmp_path: Path, build_here) -> None:
@@ -344,6 +346,7 @@ def test_a_library_edit_or_a_thread_count_between_builds_in_one_process_runs_pag
     monkeypatch.setattr(cache, "PACKAGES", tuple(copies))
     monkeypatch.setenv(CACHE_DIR_ENV_VAR, str(tmp_path / "cache"))
     monkeypatch.setattr("dlref_site.runner.run_docstrings", _docstrings_that_pass)  # not what is tested here
+    monkeypatch.setattr("dlref_site.runner.PRELOAD", [])  # its new servers start at once
     (tmp_path / "project").mkdir()
     project = small_project(tmp_path / "project", {"index.md": "# Home\n\n```pycon\n>>> 6 * 7\n42\n```\n"})
     assert build_here(project, tmp_path / "site").passed

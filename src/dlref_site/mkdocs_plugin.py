@@ -99,7 +99,7 @@ class DlrefPlugin(BasePlugin[Options]):
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
         """Start every run now; point each notebook at its executed copy, which mkdocs-jupyter renders."""
         run, root = self.runner, self.runner.project
-        self.results: dict[str, Future[Outcome]] = {"dlref docstrings": run.docstrings()}
+        self.results: dict[str, Future[Outcome]] = {}
         self.pages: dict[str, tuple[str, int]] = {}  # src_uri -> (name, number of examples)
         self.notebooks: dict[str, str] = {}
         self.images: dict[str, dict[str, bytes]] = {}
@@ -125,6 +125,8 @@ class DlrefPlugin(BasePlugin[Options]):
                 self.results[name] = run.notebook(source)
                 file.abs_src_path = str(executed / Path(name).with_suffix(".ipynb"))
                 self.notebooks[file.src_uri] = name
+        # last: no page waits for it (on_env does), while MkDocs renders each page as its run ends
+        self.results["dlref docstrings"] = run.docstrings()
         if self.dirty:  # a page whose run is new (its source, an include, the library changed) renders again
             ran = set(run.ran)
             for file in files.documentation_pages():

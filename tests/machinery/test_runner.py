@@ -260,6 +260,7 @@ def test_a_library_edit_in_a_long_lived_process_reruns_pages_on_a_new_server(
     imported the old sources (whose result would be stored under the new key)."""
     copies = _copy_of_the_packages(tmp_path, monkeypatch)
     monkeypatch.delenv(forkserver.ENV_VAR, raising=False)  # this process's own servers, as serve has
+    monkeypatch.setattr("dlref_site.runner.PRELOAD", [])  # servers that start at once: a page imports torch
     store = tmp_path / "cache"
     first = Runner(ROOT, device="cpu", cache_dir=store)
     assert first.page("docs/a.md", PAGE).result().passed
