@@ -462,4 +462,14 @@ def test_the_machinery_uses_no_private_name_of_another_package() -> None:
                 for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
                     if isinstance(target, ast.Attribute) and getattr(target.value, "id", "") in imported:
                         found.append(f"{path.name}:{node.lineno}: assigns {ast.unparse(target)}")
+                    if isinstance(target, ast.Subscript) and ast.unparse(target.value) == "sys.modules":
+                        found.append(f"{path.name}:{node.lineno}: replaces a module: {ast.unparse(target)}")
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "") in ("getattr", "setattr", "delattr"):
+                name = node.args[1] if len(node.args) > 1 else None
+                private = isinstance(name, ast.Constant) and str(name.value).startswith("_")
+                private = private and not str(name.value).endswith("__")
+                if private or node.func.id != "getattr":
+                    found.append(f"{path.name}:{node.lineno}: {ast.unparse(node)}")
+            if isinstance(node, ast.Call) and ast.unparse(node.func).endswith("MethodType"):
+                found.append(f"{path.name}:{node.lineno}: replaces a method: {ast.unparse(node)}")
     assert found == []
