@@ -95,14 +95,27 @@ def _naive_softmax(z: torch.Tensor) -> torch.Tensor:
     return e / e.sum(dim=-1, keepdim=True)
 
 
+def _rounded_once(function):
+    """torch's ``function`` for 16-bit floats as computed in float32 and rounded once: torch's own
+    half-precision kernels differ by several units in the last place (log_softmax of float16
+    ``[0.75, -2]`` on the CPU: -0.0616 where the rounded answer is -0.0620)."""
+
+    def reference(z: torch.Tensor) -> torch.Tensor:
+        if z.dtype in (torch.float16, torch.bfloat16):
+            return function(z.float()).to(z.dtype)
+        return function(z)
+
+    return reference
+
+
 @messy
 @given(data=st.data())
 def test_softmax_family(device: torch.device, data: st.DataObject) -> None:
     z = data.draw(tensors(device))
     for ours, reference in (
-        (losses.softmax, lambda z: torch.softmax(z, dim=-1)),
-        (losses.log_softmax, lambda z: torch.log_softmax(z, dim=-1)),
-        (losses.logsumexp, lambda z: torch.logsumexp(z, dim=-1)),
+        (losses.softmax, _rounded_once(lambda z: torch.softmax(z, dim=-1))),
+        (losses.log_softmax, _rounded_once(lambda z: torch.log_softmax(z, dim=-1))),
+        (losses.logsumexp, _rounded_once(lambda z: torch.logsumexp(z, dim=-1))),
         (losses.softmax_naive, _naive_softmax),
         (losses.sigmoid, torch.sigmoid),
     ):

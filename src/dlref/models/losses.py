@@ -245,6 +245,14 @@ def softmax_naive(logits: torch.Tensor) -> torch.Tensor:
     return e / e.sum(dim=-1, keepdim=True)
 
 
+def _in_float32(function: Callable[[torch.Tensor], torch.Tensor], logits: torch.Tensor) -> torch.Tensor:
+    """``function(logits)`` computed in float32 for 16-bit logits and rounded once, as torch does;
+    rounding each step to 8 bits of precision (bfloat16) moves the result by several percent."""
+    if logits.dtype in (torch.float16, torch.bfloat16):
+        return function(logits.float()).to(logits.dtype)
+    return function(logits)
+
+
 def _max(logits: torch.Tensor) -> torch.Tensor:
     r"""$m = \max_k z_k$ over the last dimension, kept with length 1 and detached; 0 for an empty one.
 
@@ -282,9 +290,13 @@ def logsumexp(logits: torch.Tensor) -> torch.Tensor:
         raise TypeError(f"logsumexp: logits must be real, got {logits.dtype}; use logits.real or logits.abs()")
     if not logits.dtype.is_floating_point:
         logits = logits.to(torch.get_default_dtype())
-    m = _max(logits)
-    m = torch.where(m.isinf(), torch.zeros_like(m), m)  # z - m would be inf - inf = nan
-    return (m + torch.log(torch.exp(logits - m).sum(dim=-1, keepdim=True))).squeeze(-1)
+
+    def stable(z: torch.Tensor) -> torch.Tensor:
+        m = _max(z)
+        m = torch.where(m.isinf(), torch.zeros_like(m), m)  # z - m would be inf - inf = nan
+        return (m + torch.log(torch.exp(z - m).sum(dim=-1, keepdim=True))).squeeze(-1)
+
+    return _in_float32(stable, logits)
 
 
 def log_softmax(logits: torch.Tensor) -> torch.Tensor:
@@ -309,8 +321,12 @@ def log_softmax(logits: torch.Tensor) -> torch.Tensor:
         tensor(-1.8477e-05)
     """
     _check_floating("log_softmax", "logits", logits)
-    shifted = logits - _max(logits)
-    return shifted - torch.log(torch.exp(shifted).sum(dim=-1, keepdim=True))
+
+    def stable(z: torch.Tensor) -> torch.Tensor:
+        shifted = z - _max(z)
+        return shifted - torch.log(torch.exp(shifted).sum(dim=-1, keepdim=True))
+
+    return _in_float32(stable, logits)
 
 
 def softmax(logits: torch.Tensor) -> torch.Tensor:
@@ -333,8 +349,12 @@ def softmax(logits: torch.Tensor) -> torch.Tensor:
         TypeError: softmax: logits must be a floating-point tensor, got torch.int64; use logits.float()
     """
     _check_floating("softmax", "logits", logits)
-    e = torch.exp(logits - _max(logits))
-    return e / e.sum(dim=-1, keepdim=True)
+
+    def stable(z: torch.Tensor) -> torch.Tensor:
+        e = torch.exp(z - _max(z))
+        return e / e.sum(dim=-1, keepdim=True)
+
+    return _in_float32(stable, logits)
 
 
 # --8<-- [end:softmax]
