@@ -1,8 +1,8 @@
 """Measure, in one run, how long the site and the tests take compared with the page code itself.
 
 (a) raw: every pycon example, every notebook cell and every docstring example (the API page's
-    examples, which the build runs too), run in one process (torch imported once before the clock
-    starts), each time in a new process;
+    examples, which the build runs too), run in one process with one torch thread (torch imported
+    once before the clock starts), each time in a new process;
 (b) a cold ``mkdocs build``: empty execution cache, new output directory. (a) and (b) alternate,
     a b a b a b a (``--pairs 3``): each b/a divides a build by the mean of the two (a) around it,
     and the median is reported, with every ratio. The machine's speed drifts within one run: a
@@ -48,7 +48,11 @@ def raw_execution() -> tuple[float, int, int, float]:
     import matplotlib
 
     matplotlib.use("Agg")
-    import torch  # noqa: F401 - imported once, before the clock starts
+    import torch  # imported once, before the clock starts
+
+    # One thread, as each page's process has in a build on two cores; and the distributed
+    # walkthrough forks its ranks, which can deadlock in a process whose OpenMP threads are running.
+    torch.set_num_threads(1)
 
     pages = [parse(p.read_text(encoding="utf-8"), str(p), [ROOT]) for p in sorted(DOCS.rglob("*.md"))]
     pages = [page for page in pages if page.examples]

@@ -297,6 +297,13 @@ def test_every_console_fence_form_is_run_by_the_build(tmp_path: Path, build_here
         assert f"docs/index.md:{line}: example did not show what the page shows" in result.log, line
 
 
+def test_a_page_the_parser_refuses_fails_the_build_with_its_reason(tmp_path: Path, build_here) -> None:
+    page = "# Page\n\n```pycon\n>>> 1  # dlref: rtol=lots\n1\n```\n"
+    result = build_here(small_project(tmp_path, {"index.md": page}), tmp_path / "site")
+    assert not result.passed
+    assert "docs/index.md:4: bad dlref directive 'rtol=lots'" in result.log
+
+
 def test_a_console_block_that_did_not_run_fails_the_build(tmp_path: Path, build_here) -> None:
     """Here a console block shown inside a ``markdown`` fence: Pygments highlights it as one, and no
     example of it ran."""

@@ -27,6 +27,7 @@ import json
 import os
 import re
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -133,9 +134,9 @@ class Store:
         if self.folder is None:
             return
         self.folder.mkdir(parents=True, exist_ok=True)
-        partial = self.folder / f"{key}.{os.getpid()}.tmp"
-        partial.write_text(json.dumps(entry), encoding="utf-8")
-        os.replace(partial, self.folder / f"{key}.json")
+        with tempfile.NamedTemporaryFile("w", dir=self.folder, suffix=".tmp", delete=False, encoding="utf-8") as part:
+            part.write(json.dumps(entry))
+        os.replace(part.name, self.folder / f"{key}.json")
 
     def prune(self, max_age_days: float = 14) -> int:
         """Delete entries (and stray partial files) unused for ``max_age_days``; return how many."""

@@ -43,7 +43,9 @@ _FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^
 _CONSOLE = re.compile(r"^(?:\{\s*\.(?:pycon|python-console)(?=[\s}])|(?:pycon|python-console)(?=[\s{]|$))")
 _SNIPPET = re.compile(r"""^(?P<indent>[ \t]*)(?P<escape>;*)-{1,}8<-{1,}[ \t]*(?P<rest>.*?)[ \t]*$""")
 _QUOTED = re.compile(r"""^(["'])(?P<name>.+)\1$""")
-_SECTION_MARK = re.compile(r"-{1,}8<-{1,}\s*\[(?:start|end):[^\]]*\]")
+_SECTION_MARK = re.compile(
+    r"(?P<escape>;*)-{1,}8<-{1,}[ \t]+\[[ \t]*(?P<kind>start|end)[ \t]*:[ \t]*(?P<name>[\w-]+)[ \t]*\]"
+)
 _DIRECTIVE = re.compile(r"#\s*dlref:\s*(?P<args>.*)$", re.MULTILINE)
 _PARSER = doctest.DocTestParser()
 _TRACEBACK = "Traceback (most recent call last):\n  ...\n"
@@ -135,9 +137,14 @@ def _included(name: str, bases: Sequence[Path]) -> tuple[Path, list[str], list[i
     lines = path.read_text(encoding="utf-8").splitlines()
     numbers = list(range(1, len(lines) + 1))
     if section:
-        marks = [i for i, s in enumerate(lines) if re.search(rf"-8<-+\s*\[(start|end):{re.escape(section)}\]", s)]
-        if len(marks) != 2:
-            raise SnippetError(f"snippet {name!r}: section {section!r} is not marked once in {path}")
+        marks = {}
+        for i, text in enumerate(lines):
+            mark = _SECTION_MARK.search(text)
+            if mark and not mark["escape"] and mark["name"] == section:
+                marks.setdefault(mark["kind"], i)
+        if set(marks) != {"start", "end"} or marks["start"] > marks["end"]:
+            raise SnippetError(f"snippet {name!r}: section {section!r} is not marked start then end in {path}")
+        marks = [marks["start"], marks["end"]]
         numbers = numbers[marks[0] + 1 : marks[1]]
     elif ranges:
         chosen: list[int] = []
@@ -145,8 +152,14 @@ def _included(name: str, bases: Sequence[Path]) -> tuple[Path, list[str], list[i
             start, _, stop = part.partition(":")
             chosen += range(int(start or 1), int(stop or len(lines)) + 1)
         numbers = [n for n in chosen if 1 <= n <= len(lines)]
-    numbers = [n for n in numbers if not _SECTION_MARK.search(lines[n - 1])]
-    return path, [lines[n - 1] for n in numbers], numbers
+    kept: list[tuple[str, int]] = []  # section markers go; an escaped one stays, less one ";"
+    for n in numbers:
+        mark = _SECTION_MARK.search(lines[n - 1])
+        if mark is None:
+            kept.append((lines[n - 1], n))
+        elif mark["escape"]:
+            kept.append((lines[n - 1][: mark.start()] + lines[n - 1][mark.start() + 1 :], n))
+    return path, [text for text, _ in kept], [n for _, n in kept]
 
 
 def _expand(path: str, lines: list[str], numbers: list[int], bases: Sequence[Path], depth: int) -> Iterator:
@@ -161,10 +174,10 @@ def _expand(path: str, lines: list[str], numbers: list[int], bases: Sequence[Pat
                 for name in names_block:
                     yield from _include(name, mark["indent"], bases, depth)
                 names_block = None
-            elif text.strip():
+            elif text.strip() and not text.strip().startswith(";"):  # ";name": left out, as pymdownx does
                 names_block.append(text.strip())
             continue
-        if mark is None or mark["escape"]:
+        if mark is None or mark["escape"] or _SECTION_MARK.search(text):  # not a snippet (a section marker)
             yield text, (path, number)
         elif not mark["rest"]:
             names_block = []
@@ -353,7 +366,9 @@ def rewrite(page: Page, only_failures: bool = False) -> tuple[dict[str, list[tup
             left.append(example)  # the output's lines are not consecutive in one file
             continue
         prompt = example.line if only_failures else example.at + 1
-        edits.setdefault(path, []).append((start, start + len(span), _display(example, only_failures), prompt))
+        edit = (start, start + len(span), _display(example, only_failures), prompt)
+        if edit not in edits.setdefault(path, []):  # an include shown twice is one place in its file
+            edits[path].append(edit)
     return edits, left
 
 

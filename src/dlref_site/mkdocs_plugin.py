@@ -27,7 +27,7 @@ from mkdocs.utils.meta import get_data
 
 from dlref_site import forkserver, wheel
 from dlref_site import html as publish
-from dlref_site.examples import SnippetError, parse
+from dlref_site.examples import parse
 from dlref_site.runner import Outcome, Runner, start_server
 
 log = logging.getLogger("mkdocs.plugins.dlref")
@@ -114,13 +114,14 @@ class DlrefPlugin(BasePlugin[Options]):
                 continue
             name = source.relative_to(root).as_posix()
             if file.src_uri.endswith(".md"):
-                try:
-                    found = parse(source.read_text(encoding="utf-8"), name, [root]).examples
-                except SnippetError as error:
+                text = source.read_text(encoding="utf-8")
+                try:  # a snippet that cannot be included, a +SKIP, a bad dlref directive
+                    found = parse(text, name, [root]).examples
+                    if found:
+                        self.results[name] = run.page(name, text)
+                        self.pages[file.src_uri] = name, len(found)
+                except ValueError as error:
                     raise PluginError(str(error)) from None
-                if found:
-                    self.results[name] = run.page(name, source.read_text(encoding="utf-8"))
-                    self.pages[file.src_uri] = name, len(found)
             elif type(file).__name__ == "NotebookFile":  # mkdocs-jupyter's
                 self.results[name] = run.notebook(source)
                 file.abs_src_path = str(executed / Path(name).with_suffix(".ipynb"))
@@ -131,7 +132,8 @@ class DlrefPlugin(BasePlugin[Options]):
             ran = set(run.ran)
             for file in files.documentation_pages():
                 name = self.notebooks.get(file.src_uri) or self.pages.get(file.src_uri, (None,))[0]
-                api = "dlref docstrings" in ran and "\n::: " in "\n" + Path(file.abs_src_path).read_text("utf-8")
+                markdown = file.src_uri.endswith(".md") and Path(file.abs_src_path).read_text("utf-8")
+                api = "dlref docstrings" in ran and bool(markdown) and "\n::: " in "\n" + markdown
                 if name in ran or api:
                     Path(file.abs_dest_path).unlink(missing_ok=True)
         # MkDocs renders in file order, each page waiting for its run: render those that wait for

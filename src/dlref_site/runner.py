@@ -136,13 +136,19 @@ def run_page(name: str, text: str, bases: list[str], exact: bool, update: bool =
     page = run(parse(text, name, [Path(b) for b in bases]), exact)
     edits, left = rewrite(page, only_failures=update)
     if update:
-        texts = {path: Path(path).read_text(encoding="utf-8") if path != name else text for path in edits}
+        texts = {path: _read(path) if path != name else text for path in edits}
         changed = {path: apply(texts[path], found) for path, found in edits.items()}
         reports = [e.report(exact) for e in left]
         return Outcome(page.passed, page.report(), examples=len(page.examples), rewrites=changed, left=reports)
     if not page.passed:
         return Outcome(False, page.report(), examples=len(page.examples))
     return Outcome(True, shown=apply(page.text, edits.get(name, [])), examples=len(page.examples))
+
+
+def _read(path: str) -> str:
+    """A file's text with its line endings as they are (``\\r\\n`` kept), for rewriting it."""
+    with open(path, encoding="utf-8", newline="") as file:
+        return file.read()
 
 
 def run_notebook(path: str, allow_errors: bool = False) -> Outcome:
@@ -243,9 +249,11 @@ class Runner:
             outer.set_exception(done.exception())
             return
         outcome = done.result()
-        if key and outcome.passed:
-            self.store.put(key, asdict(outcome))
-        outer.set_result(outcome)
+        try:
+            if key and outcome.passed:
+                self.store.put(key, asdict(outcome))
+        finally:  # a cache that cannot be written costs a run next time, never a caller left waiting
+            outer.set_result(outcome)
 
     def page(self, name: str, text: str) -> Future[Outcome]:
         """Run page ``name`` (its Markdown ``text``), or take its outcome from the cache."""

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from dlref_site.runner import Runner
+from dlref_site.runner import Runner, _read
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -27,9 +27,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     missing = [page for page in pages if not page.is_file()]
     for page in missing:
         print(f"{page}: no such page", file=sys.stderr)
-    futures = {
-        page: runner.update(page.as_posix(), page.read_text(encoding="utf-8")) for page in pages if page.is_file()
-    }
+    futures = {page: runner.update(page.as_posix(), _read(str(page))) for page in pages if page.is_file()}
     status = 2 if missing else 0
     for page, future in futures.items():
         outcome = future.result()

@@ -407,3 +407,31 @@ def test_the_site_renders_what_the_parser_finds(tmp_path: Path) -> None:
     html = md.convert(text)
     assert len(parse(text, "p.md", [tmp_path]).examples) == 3
     assert html.count('<span class="gp">&gt;&gt;&gt; </span>') == 4  # the three, and the one inside ````markdown
+
+
+def test_snippet_lines_pymdownx_leaves_alone_are_left_alone(tmp_path: Path) -> None:
+    """A ``;name`` in a block is left out, a section marker in a page is text, and an escaped marker
+    in an included file stays, less one ``;``."""
+    (tmp_path / "b.md").write_text("B\n", encoding="utf-8")
+    assert parse("--8<--\n;b.md\nb.md\n--8<--\n", "p.md", [tmp_path]).text == "B\n"
+    page = "--8<-- [start:k]\nhi\n--8<-- [end:k]\n"
+    assert parse(page, "p.md", [tmp_path]).text == page
+    (tmp_path / "inc.md").write_text(
+        "a\n--8<-- [start:s]\nin\n;--8<-- [start:t]\n--8<-- [end:s]\nz\n", encoding="utf-8"
+    )
+    assert parse('--8<-- "inc.md:s"\n', "p.md", [tmp_path]).text == "in\n--8<-- [start:t]\n"
+    (tmp_path / "bad.md").write_text("--8<-- [end:s]\nx\n--8<-- [start:s]\n", encoding="utf-8")
+    with pytest.raises(SnippetError, match="not marked start then end"):
+        parse('--8<-- "bad.md:s"\n', "p.md", [tmp_path])
+
+
+def test_an_ellipsis_next_to_a_number_works_with_tolerances() -> None:
+    assert check("[1, 2...]", "[1, 2, 3]", ellipsis=True, rtol=1e-4)
+    assert check("...5", "[3, 5", ellipsis=True, rtol=1e-4)
+
+
+def test_update_keeps_a_files_line_endings(tmp_path: Path) -> None:
+    target = tmp_path / "crlf.md"
+    target.write_bytes(b"Text.\r\n\r\n```pycon\r\n>>> 6 * 7\r\n41\r\n```\r\n")
+    assert main([str(target)]) == 0
+    assert target.read_bytes() == b"Text.\r\n\r\n```pycon\r\n>>> 6 * 7\r\n42\r\n```\r\n"

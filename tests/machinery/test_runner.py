@@ -415,3 +415,10 @@ def test_a_page_that_exits_fails_alone_with_a_report() -> None:
 
 def _exit_now(name: str) -> Outcome:
     raise SystemExit(4)
+
+
+def test_a_cache_that_cannot_be_written_leaves_no_caller_waiting(tmp_path: Path) -> None:
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the cache folder should be", encoding="utf-8")
+    runner = Runner(ROOT, device="cpu", cache_dir=blocked)
+    assert runner.page("docs/a.md", PAGE).result(timeout=120).passed
