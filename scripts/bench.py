@@ -50,9 +50,7 @@ def raw_execution() -> tuple[float, int, int, float]:
     matplotlib.use("Agg")
     import torch  # imported once, before the clock starts
 
-    # One thread, as each page's process has in a build on two cores; and the distributed
-    # walkthrough forks its ranks, which can deadlock in a process whose OpenMP threads are running.
-    torch.set_num_threads(1)
+    torch.set_num_threads(1)  # as each page's process has in a build on two cores
 
     pages = [parse(p.read_text(encoding="utf-8"), str(p), [ROOT]) for p in sorted(DOCS.rglob("*.md"))]
     pages = [page for page in pages if page.examples]
