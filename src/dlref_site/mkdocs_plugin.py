@@ -233,9 +233,7 @@ class DlrefPlugin(BasePlugin[Options]):
             wheel_url = f"{site}{self.config.downloads}/{self.wheel}" if site else None
 
             def link(target: str) -> str | None:  # a link of the page, as an address on the site
-                found = self.files.get_file_from_path(
-                    posixpath.normpath(posixpath.join(posixpath.dirname(uri), target))
-                )
+                found = _linked_file(self.files, page, target)
                 return None if found is None else (site + found.url if site else found.url_relative_to(page.file))
 
             (folder / name).write_text(as_json(for_readers(notebook, link, wheel_url)), encoding="utf-8")
@@ -254,13 +252,17 @@ class DlrefPlugin(BasePlugin[Options]):
         )
 
 
+def _linked_file(files: Files, page: Page, target: str) -> File | None:
+    """The file a relative link of ``page`` (``../linalg/norms.md``) names, if the site has it."""
+    return files.get_file_from_path(posixpath.normpath(posixpath.join(posixpath.dirname(page.file.src_uri), target)))
+
+
 def _resolve_links(html: str, page: Page, files: Files) -> str:
     """Point a notebook's links to other pages (``gradients.md``) at their URLs, as MkDocs does for
     Markdown pages: a notebook's page lives one folder deeper than its source."""
 
     def resolve(match: re.Match[str]) -> str:
-        uri = posixpath.normpath(posixpath.join(posixpath.dirname(page.file.src_uri), match[1]))
-        file = files.get_file_from_path(uri)
+        file = _linked_file(files, page, match[1])
         return match[0] if file is None else f'href="{file.url_relative_to(page.file)}{match[2] or ""}"'
 
     return _HREF.sub(resolve, html)
