@@ -187,8 +187,9 @@ print("seed 7:", run1, "\nseed 7:", run2, "\nseed 8:", run3)
 # CPU generator (the loader's `generator` above is a CPU one) and moved.
 
 # %%
-print("this page ran on:", device)
-print("model on:", next(model_c.parameters()).device, "| data on:", X_train.device)
+# the same text on every device, so this page's stored outputs hold on a GPU too
+print("model on this page's device:", next(model_c.parameters()).device.type == device)
+print("data on this page's device:", X_train.device.type == device)
 
 # %% [markdown]
 # ## The result

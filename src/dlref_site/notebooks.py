@@ -19,11 +19,25 @@ import hashlib
 import os
 import re
 import sys
+import traceback
 from pathlib import Path
 
 from dlref_site.examples import blocks, fresh_state, parse
 
-__all__ = ["PLAIN_REPR", "as_json", "execute", "for_readers", "output_text", "page_notebook", "stable_cell_ids"]
+__all__ = [
+    "PLAIN_REPR",
+    "as_json",
+    "cell_lines",
+    "check_outputs",
+    "execute",
+    "for_readers",
+    "format_outputs",
+    "output_text",
+    "outputs_file",
+    "page_notebook",
+    "read_outputs",
+    "stable_cell_ids",
+]
 
 PLAIN_REPR = (
     "# Show values as the page does: Python's repr, not IPython's pretty-printer.\n"
@@ -156,6 +170,107 @@ def output_text(cell) -> tuple[str, str | None]:
     return "".join(text), error
 
 
+# --- a walkthrough's printed outputs, stored beside it and checked like a page's --------------------
+
+_OUTPUT_HEADER = re.compile(r"^=== cell (\d+), line (\d+) ===$", re.MULTILINE)
+_MARKER = re.compile(r"^# %%")
+
+
+def outputs_file(path: Path) -> Path:
+    """Where the outputs of the walkthrough at ``path`` are stored: beside it, ``mlp.py`` ->
+    ``mlp.outputs.txt``."""
+    path = Path(path)
+    return path.with_name(f"{path.stem}.outputs.txt")
+
+
+def cell_lines(text: str) -> list[int]:
+    r"""The line of each cell's ``# %%`` marker in a jupytext percent notebook's ``text`` (1-based).
+
+    Examples:
+        >>> cell_lines("# ---\n# jupyter: {}\n# ---\n\n# %% [markdown]\n# Hi\n\n# %%\nx = 1\n")
+        [5, 8]
+    """
+    return [number for number, line in enumerate(text.splitlines(), 1) if _MARKER.match(line)]
+
+
+def read_outputs(text: str) -> dict[int, str]:
+    r"""The stored outputs, by code cell number, from [`format_outputs`][dlref_site.notebooks.format_outputs]'s text.
+
+    Examples:
+        >>> read_outputs("# note\n\n=== cell 2, line 9 ===\n0.5\nok\n\n=== cell 4, line 20 ===\ndone\n")
+        {2: '0.5\nok\n', 4: 'done\n'}
+    """
+    found, headers = {}, list(_OUTPUT_HEADER.finditer(text))
+    for index, header in enumerate(headers):
+        after = headers[index + 1] if index + 1 < len(headers) else None
+        body = text[header.end() + 1 : after.start() if after else len(text)]
+        found[int(header[1])] = body.removesuffix("\n") if after else body
+    return found
+
+
+def _shown(notebook) -> list[tuple[int, str]]:
+    """``(code cell number, what it printed)`` for each code cell that printed something."""
+    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    found = []
+    for number, cell in enumerate(code, 1):
+        printed, error = output_text(cell)
+        text = printed + (error or "")
+        if text.strip():
+            found.append((number, _ANSI.sub("", text)))
+    return found
+
+
+def format_outputs(name: str, notebook, lines: list[int] | None = None) -> str:
+    """The text stored beside walkthrough ``name``: what each of its executed code cells printed (its
+    stdout and ``text/plain`` results), under a header with the cell's number and line."""
+    code_lines = _code_lines(notebook, lines)
+    out = [
+        f"# What {name} prints, cell by cell: the build and the tests check each cell's",
+        "# output against this file (exactly on the reference platform). scripts/update-outputs",
+        "# rewrites it from a run of the notebook.",
+    ]
+    for number, text in _shown(notebook):
+        if _OUTPUT_HEADER.search(text):
+            raise ValueError(f"{name}, cell {number}: its output has a line that looks like this file's headers")
+        text = "\n".join(line.rstrip() for line in text.removesuffix("\n").split("\n"))  # as compared
+        out += ["", f"=== cell {number}, line {code_lines.get(number, 0)} ===", text]
+    return "\n".join(out) + "\n"
+
+
+def _code_lines(notebook, lines: list[int] | None) -> dict[int, int]:
+    """Code cell number -> the line of its marker, when ``lines`` has one line per cell."""
+    if lines is None or len(lines) != len(notebook.cells):
+        return {}
+    code = [line for cell, line in zip(notebook.cells, lines, strict=True) if cell.cell_type == "code"]
+    return {number: line for number, line in enumerate(code, 1)}
+
+
+def check_outputs(name: str, notebook, stored: str, exact: bool, lines: list[int] | None = None) -> list[str]:
+    """Reports, naming ``file:line``, of each code cell whose output differs from the ``stored`` text
+    (exactly on the reference platform, else numbers within tolerance, as a page's outputs)."""
+    from dlref_site.check import RTOL, check, first_difference
+
+    want, got = read_outputs(stored), dict(_shown(notebook))
+    code_lines = _code_lines(notebook, lines)
+    reports = []
+    for number in sorted(set(want) | set(got)):
+        expected, actual = want.get(number, ""), got.get(number, "")
+        if check(expected, actual, rtol=None if exact else RTOL):
+            continue
+        where = f"{name}:{code_lines[number]}" if number in code_lines else name
+        how = "exactly" if exact else f"with rtol={RTOL}"
+        detail = first_difference(expected, actual, rtol=None if exact else RTOL)
+        reports.append(
+            f"{where}: cell {number} printed what {outputs_file(Path(name)).name} does not show ({how})\n"
+            f"Expected:\n{_indent(expected) or '    (nothing)'}\nGot:\n{_indent(actual) or '    (nothing)'}\n{detail}"
+        )
+    return reports
+
+
+def _indent(text: str) -> str:
+    return "\n".join("    " + line for line in text.rstrip("\n").split("\n")) if text.strip() else ""
+
+
 def _read(path: Path):
     import jupytext
     import nbformat
@@ -165,7 +280,7 @@ def _read(path: Path):
     return stable_cell_ids(jupytext.read(path))
 
 
-def execute(path: Path, allow_errors: bool = False):
+def execute(path: Path, allow_errors: bool = False, name: str | None = None):
     """Run the notebook at ``path`` (jupytext ``.py`` or ``.ipynb``) in its folder; record its outputs.
 
     Stops at the first cell that raises, unless ``allow_errors`` (then the error is recorded as the
@@ -173,7 +288,8 @@ def execute(path: Path, allow_errors: bool = False):
     IPython's shell is a process-wide singleton and a notebook may change global state.
 
     Returns:
-        The executed notebook, and ``None`` or the first failing cell's source and traceback.
+        The executed notebook, and ``None`` or the first failing cell's ``file:line`` (``name``,
+        default ``path``, and the line of the page where it raised), source and traceback.
     """
     import nbformat
     from IPython.core.displayhook import DisplayHook
@@ -182,6 +298,10 @@ def execute(path: Path, allow_errors: bool = False):
     from traitlets.config import Config
 
     notebook = _read(Path(path))
+    lines = cell_lines(Path(path).read_text(encoding="utf-8")) if Path(path).suffix == ".py" else []
+    markers = {id(cell): line for cell, line in zip(notebook.cells, lines, strict=False)}
+    if len(lines) != len(notebook.cells):
+        markers = {}
     outputs: list = []
     count = 0
 
@@ -236,11 +356,16 @@ def execute(path: Path, allow_errors: bool = False):
             frames = self.InteractiveTB.structured_traceback(etype, value, tb, tb_offset=tb_offset)
             add("error", ename=etype.__name__, evalue=str(value), traceback=frames)
             errors.append(_ANSI.sub("", "\n".join(frames)))
+            in_cell = [
+                line for frame, line in traceback.walk_tb(tb) if frame.f_code.co_filename.startswith(f"<ipython-input-{count}-")
+            ]
+            raised_at.append(in_cell[-1] if in_cell else getattr(value, "lineno", None) or 1)
 
         def showsyntaxerror(self, filename=None, running_compiled_code=False):
             self.showtraceback()
 
     errors: list[str] = []
+    raised_at: list[int] = []  # the line, within its cell, of each error's innermost frame there
     config = Config()
     config.HistoryManager.enabled = False  # no ~/.ipython history of every page of every build
     config.InteractiveShell.colors = "nocolor"
@@ -263,6 +388,7 @@ def execute(path: Path, allow_errors: bool = False):
             count += 1
             outputs = cell.outputs = []
             errors.clear()
+            raised_at.clear()
             sys.stdout, sys.stderr = Stream("stdout"), Stream("stderr")
             try:
                 shell.run_cell(cell.source, store_history=True)
@@ -270,7 +396,9 @@ def execute(path: Path, allow_errors: bool = False):
                 sys.stdout, sys.stderr = saved
             cell.execution_count = count
             if errors and first_error is None:
-                first_error = f"{path}, cell {count}:\n{cell.source}\n\n{errors[0]}"
+                shown = name or str(path)
+                where = f"{shown}:{markers[id(cell)] + raised_at[0]}" if id(cell) in markers else shown
+                first_error = f"{where}: cell {count} raised\n{cell.source}\n\n{errors[0]}"
                 if not allow_errors:
                     break
     finally:

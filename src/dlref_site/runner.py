@@ -32,6 +32,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from dlref_site import cache, forkserver
+from dlref_site.notebooks import outputs_file
 
 __all__ = ["JOBS_ENV_VAR", "Outcome", "Runner", "jobs", "share_cores", "start_server", "submit"]
 
@@ -151,15 +152,39 @@ def _read(path: str) -> str:
         return file.read()
 
 
-def run_notebook(path: str, allow_errors: bool = False) -> Outcome:
+def run_notebook(
+    path: str,
+    allow_errors: bool = False,
+    stored: str | None = None,
+    exact: bool = True,
+    update: bool = False,
+    name: str | None = None,
+) -> Outcome:
     """Execute a notebook; ``shown`` is the executed notebook's JSON. A cell that raises fails it,
-    unless ``allow_errors`` (then its error is recorded and the next cell runs)."""
-    from dlref_site.notebooks import as_json, execute
+    unless ``allow_errors`` (then its error is recorded and the next cell runs).
 
-    notebook, error = execute(Path(path), allow_errors=allow_errors)
+    ``stored``: the text of its stored outputs ([`outputs_file`][dlref_site.notebooks.outputs_file]);
+    each cell's printed output is checked against it as a page's outputs are. ``None``: not checked.
+    ``update``: the outcome's ``rewrites`` hold the stored outputs rewritten from this run.
+    ``name``: the notebook as reports name it (default: ``path``).
+    """
+    from dlref_site.notebooks import as_json, cell_lines, check_outputs, execute, format_outputs, outputs_file
+
+    name = name or path
+    text = _read(path)
+    notebook, error = execute(Path(path), allow_errors=allow_errors, name=name)
     if error is not None and not allow_errors:
-        return Outcome(False, f"{path}: a cell raised\n{error}")
-    return Outcome(True, shown=as_json(notebook))
+        return Outcome(False, error)
+    if stored is None:
+        return Outcome(True, shown=as_json(notebook))
+    lines = cell_lines(text) if path.endswith(".py") else None
+    reports = check_outputs(name, notebook, stored, exact, lines)
+    cells = sum(cell.cell_type == "code" for cell in notebook.cells)
+    if update:
+        fresh = format_outputs(name, notebook, lines)
+        rewrites = {str(outputs_file(Path(name))): fresh} if fresh != stored else {}
+        return Outcome(not reports, "\n\n".join(reports), examples=cells, rewrites=rewrites)
+    return Outcome(not reports, "\n\n".join(reports), shown=as_json(notebook) if not reports else "", examples=cells)
 
 
 def run_docstrings(exact: bool, package: str = "dlref") -> Outcome:
@@ -267,9 +292,25 @@ class Runner:
         return self._submit("update", name, text, run_page, name, text, self.bases, self.exact, True)
 
     def notebook(self, path: Path) -> Future[Outcome]:
-        """Execute the notebook at ``path``, or take its outcome from the cache."""
-        name = path.resolve().relative_to(self.project).as_posix()
-        return self._submit("notebook", name, path.read_text(encoding="utf-8"), run_notebook, str(path))
+        """Execute the notebook at ``path`` and check what it prints against its stored outputs, or
+        take its outcome from the cache (its key covers both files)."""
+        name, stored = self._stored(path)
+        text = f"{_read(str(path))}\0{stored}"
+        path = str(self.project / name)
+        return self._submit("notebook", name, text, run_notebook, path, False, stored, self.exact, False, name)
+
+    def update_notebook(self, path: Path) -> Future[Outcome]:
+        """Execute the notebook at ``path`` for the update command: its outcome carries its stored
+        outputs rewritten."""
+        name, stored = self._stored(path)
+        path = str(self.project / name)
+        return self._submit("update", name, "", run_notebook, path, False, stored, self.exact, True, name)
+
+    def _stored(self, path: Path) -> tuple[str, str]:
+        """The notebook's name (relative to the project) and its stored outputs' text ("" if none)."""
+        name = Path(path).resolve().relative_to(self.project).as_posix()
+        stored = self.project / outputs_file(Path(name))
+        return name, _read(str(stored)) if stored.is_file() else ""
 
     def docstrings(self, package: str = "dlref") -> Future[Outcome]:
         """Run the docstring examples of ``package`` (and its modules), or take the outcome from the cache."""

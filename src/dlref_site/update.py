@@ -1,5 +1,8 @@
 """``scripts/update-outputs [--check] [PAGE...]``: write each failing example's actual output back.
 
+A walkthrough notebook (``docs/**/*.py``) has its printed outputs stored beside it
+(``mlp.py`` -> ``mlp.outputs.txt``): the command rewrites that file from a run of the notebook.
+
 Pages run exactly as the build runs them ([`Runner.update`][dlref_site.runner.Runner.update]: a
 fresh process, the same parser and checker). Only the lines of failing outputs change, in the file
 that holds each (the page, or a file its snippets include); a page whose outputs are current is
@@ -19,20 +22,24 @@ from dlref_site.runner import Runner, _read
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="scripts/update-outputs", description=__doc__.split("\n")[0])
-    parser.add_argument("pages", nargs="*", type=Path, help="Markdown pages (default: every page under docs/)")
+    parser.add_argument("pages", nargs="*", type=Path, help="Markdown pages and notebooks (default: every page under docs/)")
     parser.add_argument("--check", action="store_true", help="only report differences; write nothing")
     args = parser.parse_args(argv)
     runner = Runner(Path.cwd(), cache_dir=None)
-    pages = args.pages or sorted(Path("docs").rglob("*.md"))
+    pages = args.pages or sorted([*Path("docs").rglob("*.md"), *Path("docs").rglob("*.py")])
     missing = [page for page in pages if not page.is_file()]
     for page in missing:
         print(f"{page}: no such page", file=sys.stderr)
-    futures = {page: runner.update(page.as_posix(), _read(str(page))) for page in pages if page.is_file()}
+    futures = {page: _update(runner, page) for page in pages if page.is_file()}
     status = 2 if missing else 0
     for page, future in futures.items():
         outcome = future.result()
-        if outcome.passed:
-            print(f"{page}: up to date ({outcome.examples} examples)")
+        if outcome.passed and outcome.rewrites and not args.check:  # the same outputs, cells moved
+            for path, text in outcome.rewrites.items():
+                Path(path).write_text(text, encoding="utf-8", newline="")
+                print(f"{path}: rewrote the cells' line numbers")
+        elif outcome.passed:
+            print(f"{page}: up to date ({outcome.examples} {'cells' if page.suffix != '.md' else 'examples'})")
         elif args.check or not (outcome.rewrites or outcome.left):
             print(outcome.report, file=sys.stderr)
             status = max(status, 1)
@@ -44,6 +51,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"{report}\n(not rewritten: fix the example or the page)\n", file=sys.stderr)
                 status = max(status, 1)
     return status
+
+
+def _update(runner: Runner, page: Path):
+    """A walkthrough (``.py``, ``.ipynb``) rewrites its stored outputs; a Markdown page, its own."""
+    if page.suffix in (".py", ".ipynb"):
+        return runner.update_notebook(page)
+    return runner.update(page.as_posix(), _read(str(page)))
 
 
 if __name__ == "__main__":

@@ -169,14 +169,113 @@ def test_running_a_notebook_leaves_the_users_ipython_history_alone(
     assert not list(home.rglob("history.sqlite"))
 
 
-def test_a_cell_that_raises_stops_the_notebook_and_is_named(tmp_path: Path) -> None:
+def test_a_cell_that_raises_stops_the_notebook_and_is_named_by_the_line_that_raised(tmp_path: Path) -> None:
     path = tmp_path / "broken.py"
-    path.write_text("# %%\nx = 1\n\n# %%\n{}['missing']\n\n# %%\nprint('never')\n", encoding="utf-8")
+    path.write_text(
+        "# %%\nx = 1\n\n# %%\ny = 2\ndef f():\n    return {}['missing']\nf()\n\n# %%\nprint('never')\n",
+        encoding="utf-8",
+    )
     outcome = submit(run_notebook, str(path)).result()
     assert not outcome.passed
-    assert f"{path}, cell 2:" in outcome.report
+    assert outcome.report.startswith(f"{path}:7: cell 2 raised")  # the line that raised, in the cell's f
     assert "KeyError: 'missing'" in outcome.report
+    assert "never" not in outcome.report.split("KeyError")[-1]
     assert "\x1b[" not in outcome.report  # no terminal colours in the build's error
+
+
+WALKTHROUGH = """# %% [markdown]
+# # Loss
+
+# %%
+import math
+loss = 0.123456
+print(f"loss {loss:.4f}")
+
+# %%
+x = 3
+
+# %%
+[round(math.pi, 5), "done"]
+"""
+
+
+def walkthrough_project(tmp_path: Path, text: str = WALKTHROUGH) -> tuple[Runner, Path]:
+    """A project with one walkthrough (``docs/w.py``) and the reference pins: outputs compared exactly."""
+    shutil.copy(ROOT / "constraints.txt", tmp_path / "constraints.txt")
+    (tmp_path / "docs").mkdir()
+    path = tmp_path / "docs" / "w.py"
+    path.write_text(text, encoding="utf-8")
+    runner = Runner(tmp_path, device="cpu", cache_dir=tmp_path / "cache")
+    assert runner.exact
+    return runner, path
+
+
+def test_a_walkthroughs_outputs_are_stored_beside_it_and_checked(tmp_path: Path) -> None:
+    runner, path = walkthrough_project(tmp_path)
+    outcome = runner.notebook(path).result()  # nothing stored yet: what it prints is unchecked
+    assert not outcome.passed
+    assert "docs/w.py:4: cell 1 printed what w.outputs.txt does not show" in outcome.report
+    assert "docs/w.py:12: cell 3" in outcome.report
+
+    update = runner.update_notebook(path).result()
+    assert list(update.rewrites) == ["docs/w.outputs.txt"]
+    stored = update.rewrites["docs/w.outputs.txt"]
+    assert "=== cell 1, line 4 ===\nloss 0.1235\n\n=== cell 3, line 12 ===\n[3.14159, 'done']\n" in stored
+    (tmp_path / "docs" / "w.outputs.txt").write_text(stored, encoding="utf-8")
+    outcome = runner.notebook(path).result()
+    assert outcome.passed, outcome.report
+    assert nbformat.reads(outcome.shown, as_version=4).cells[1].outputs[0].text == "loss 0.1235\n"
+
+    # The key covers the stored outputs: editing them is never answered from the cache.
+    (tmp_path / "docs" / "w.outputs.txt").write_text(stored.replace("0.1235", "0.1234"), encoding="utf-8")
+    outcome = runner.notebook(path).result()
+    assert not outcome.passed
+    assert "Expected:\n    loss 0.1234\nGot:\n    loss 0.1235" in outcome.report
+    assert "first difference at line 1, column 11" in outcome.report
+
+
+def test_a_walkthroughs_numbers_are_exact_on_the_reference_platform_and_within_tolerance_elsewhere(
+    tmp_path: Path,
+) -> None:
+    runner, path = walkthrough_project(tmp_path)
+    stored = runner.update_notebook(path).result().rewrites["docs/w.outputs.txt"].replace("3.14159", "3.14160")
+    assert not submit(run_notebook, str(path), False, stored, True).result().passed
+    assert submit(run_notebook, str(path), False, stored, False).result().passed
+    assert not submit(run_notebook, str(path), False, stored.replace("done", "dome"), False).result().passed
+
+
+def test_update_rewrites_only_what_changed_and_renumbers_moved_cells(tmp_path: Path) -> None:
+    runner, path = walkthrough_project(tmp_path)
+    stored = runner.update_notebook(path).result().rewrites["docs/w.outputs.txt"]
+    (tmp_path / "docs" / "w.outputs.txt").write_text(stored, encoding="utf-8")
+    assert runner.update_notebook(path).result().rewrites == {}  # current: nothing to write
+    path.write_text(WALKTHROUGH.replace("# %%\nx = 3\n", "# %%\nx = 3\ny = 4\n"), encoding="utf-8")
+    moved = runner.update_notebook(path).result()
+    assert moved.passed  # the same outputs; the last cell's line is one further down
+    assert moved.rewrites["docs/w.outputs.txt"] == stored.replace("line 12", "line 13")
+
+
+def test_a_walkthrough_that_prints_a_header_like_line_is_refused(tmp_path: Path) -> None:
+    runner, path = walkthrough_project(tmp_path, '# %%\nprint("=== cell 1, line 1 ===")\n')
+    outcome = runner.update_notebook(path).result()
+    assert not outcome.passed
+    assert "looks like this file's headers" in outcome.report
+
+
+def test_giving_pytest_a_walkthrough_collects_it_once_as_a_page() -> None:
+    import subprocess
+    import sys
+
+    page = "docs/training/linear-regression.py"
+    found = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-n", "0", page],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert found.returncode == 0, found.stdout + found.stderr
+    assert [line for line in found.stdout.splitlines() if "::" in line] == [f"{page}::notebook"]
 
 
 def test_each_page_runs_in_a_fresh_process() -> None:
