@@ -242,7 +242,7 @@ def _code_lines(notebook, lines: list[int] | None) -> dict[int, int]:
     if lines is None or len(lines) != len(notebook.cells):
         return {}
     code = [line for cell, line in zip(notebook.cells, lines, strict=True) if cell.cell_type == "code"]
-    return {number: line for number, line in enumerate(code, 1)}
+    return dict(enumerate(code, 1))
 
 
 def check_outputs(name: str, notebook, stored: str, exact: bool, lines: list[int] | None = None) -> list[str]:
@@ -356,9 +356,8 @@ def execute(path: Path, allow_errors: bool = False, name: str | None = None):
             frames = self.InteractiveTB.structured_traceback(etype, value, tb, tb_offset=tb_offset)
             add("error", ename=etype.__name__, evalue=str(value), traceback=frames)
             errors.append(_ANSI.sub("", "\n".join(frames)))
-            in_cell = [
-                line for frame, line in traceback.walk_tb(tb) if frame.f_code.co_filename.startswith(f"<ipython-input-{count}-")
-            ]
+            cell_name = f"<ipython-input-{count}-"  # how IPython names the code it compiles for a cell
+            in_cell = [line for frame, line in traceback.walk_tb(tb) if frame.f_code.co_filename.startswith(cell_name)]
             raised_at.append(in_cell[-1] if in_cell else getattr(value, "lineno", None) or 1)
 
         def showsyntaxerror(self, filename=None, running_compiled_code=False):

@@ -22,7 +22,7 @@ from dlref_site.runner import Runner, _read
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="scripts/update-outputs", description=__doc__.split("\n")[0])
-    parser.add_argument("pages", nargs="*", type=Path, help="Markdown pages and notebooks (default: every page under docs/)")
+    parser.add_argument("pages", nargs="*", type=Path, help="pages and notebooks (default: all under docs/)")
     parser.add_argument("--check", action="store_true", help="only report differences; write nothing")
     args = parser.parse_args(argv)
     runner = Runner(Path.cwd(), cache_dir=None)
