@@ -250,6 +250,31 @@ def test_a_notebook_cell_that_raises_fails_the_build(tmp_path: Path, build_here)
     assert "this cell fails on purpose" in result.log
 
 
+def test_a_notebook_solution_cell_is_folded_with_its_output_and_still_runs(tmp_path: Path, build_here) -> None:
+    notebook = (
+        "# %% [markdown]\n# # Page\n\n# %%\nx = 6\n\n"
+        "# %% [markdown]\n# ## Exercises\n#\n# 1. Multiply `x` by 7.\n\n"
+        '# %% tags=["solution"]\nproduct = x * 7\nassert product == 42\nprint("product", product)\n\n'
+        "# %% [markdown]\n# ## See also\n"
+    )
+    project = small_project(tmp_path, {"index.md": "# Home\n", "walkthroughs/page.py": notebook}, notebooks=True)
+    result = build_here(project, tmp_path / "site")
+    assert result.passed, result.log
+    built = (tmp_path / "site/walkthroughs/page/index.html").read_text(encoding="utf-8")
+    folded = re.findall(r'<details class="example"><summary>Solution</summary>(.*?)</details>', built, re.DOTALL)
+    assert len(folded) == 1, built
+    assert "celltag_solution" in folded[0]
+    shown = text_of(folded[0])
+    assert "assert product == 42" in shown  # the code
+    assert "product 42" in shown  # and its output
+    assert "x = 6" not in shown  # nothing else: not the cell before,
+    assert "Multiply" not in shown  # nor the exercise
+    # The download keeps the solution as an ordinary cell, run with the rest.
+    download = nbformat.read(tmp_path / "site/walkthroughs/page/page.ipynb", as_version=4)
+    solution = next(cell for cell in download.cells if "solution" in cell.metadata.get("tags", []))
+    assert "product 42" in "".join(output.get("text", "") for output in solution.outputs)
+
+
 def _docstrings_that_fail(exact: bool, package: str = "dlref") -> Outcome:
     return Outcome(False, "dlref/example.py:3: an example printed 2, its docstring shows 1")
 
