@@ -264,6 +264,7 @@ def test_a_notebook_solution_cell_is_folded_with_its_output_and_still_runs(tmp_p
     folded = re.findall(r'<details class="example"><summary>Solution</summary>(.*?)</details>', built, re.DOTALL)
     assert len(folded) == 1, built
     assert "celltag_solution" in folded[0]
+    assert 'class="cell-tag"' not in built  # no label "solution" above the code
     shown = text_of(folded[0])
     assert "assert product == 42" in shown  # the code
     assert "product 42" in shown  # and its output

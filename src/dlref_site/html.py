@@ -109,9 +109,9 @@ def unique_slugs(titles: list[str], slugify: Callable[[str, str], str]) -> list[
 def collapse_solutions(soup: BeautifulSoup) -> None:
     """Fold each notebook cell tagged ``solution`` (``# %% tags=["solution"]``; nbconvert gives it the
     class ``celltag_solution``), its code and its output, into ``<details class="example">`` with the
-    summary "Solution": what ``??? example "Solution"`` renders on a Markdown page, so both look alike
-    in light and dark mode. Adjacent solution cells share one block. The notebook itself keeps them
-    as ordinary cells, so a downloaded copy runs them with the rest.
+    summary "Solution" (without the label of the tag): what ``??? example "Solution"`` renders on a
+    Markdown page, so both look alike in light and dark mode. Adjacent solution cells share one
+    block. The notebook itself keeps them as ordinary cells, so a downloaded copy runs them too.
 
     Examples:
         >>> from bs4 import BeautifulSoup
@@ -123,6 +123,8 @@ def collapse_solutions(soup: BeautifulSoup) -> None:
     for cell in soup.find_all("div", class_="celltag_solution"):
         if cell.find_parent("div", class_="celltag_solution") is not None:
             continue  # inside a tagged cell already being folded
+        for toolbar in cell.find_all("div", class_="celltoolbar"):
+            toolbar.decompose()  # mkdocs-jupyter's label of the tag: the summary says "Solution"
         previous = cell.find_previous_sibling()
         if getattr(previous, "name", None) == "details" and previous.find("div", "celltag_solution", recursive=False):
             previous.append(cell.extract())  # the solution's next cell: same block
