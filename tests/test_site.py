@@ -98,8 +98,8 @@ def text_of(fragment: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", fragment))
 
 
-def test_every_page_of_the_navigation_is_built(site: Path) -> None:
-    config = yaml_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
+def nav_pages() -> list[str]:
+    """The source of every page in ``mkdocs.yml``'s navigation, as written there."""
 
     def pages(nav: list) -> list[str]:
         found = []
@@ -108,17 +108,37 @@ def test_every_page_of_the_navigation_is_built(site: Path) -> None:
             found += pages(value) if isinstance(value, list) else [value]
         return found
 
-    def html(page: str) -> Path:  # use_directory_urls: a/b.md -> a/b/index.html, a/index.md -> a/index.html
-        return (
-            Path(page).parent / "index.html"
-            if Path(page).stem == "index"
-            else Path(page).with_suffix("") / "index.html"
-        )
+    return pages(yaml_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))["nav"])
 
-    built = {html(page) for page in pages(config["nav"])}
+
+def built_html(page: str) -> Path:
+    """use_directory_urls: a/b.md -> a/b/index.html, a/index.md -> a/index.html"""
+    return Path(page).parent / "index.html" if Path(page).stem == "index" else Path(page).with_suffix("") / "index.html"
+
+
+def test_every_page_of_the_navigation_is_built(site: Path) -> None:
+    built = {built_html(page) for page in nav_pages()}
     assert len(built) > 15
     for page in built:
         assert (site / page).is_file(), page
+
+
+def test_every_page_but_home_and_the_api_has_exercises_with_solutions_folded_and_run(site: Path) -> None:
+    """Two or three exercises a page, each solved in a collapsed "Solution" block holding code the
+    build ran: a ``pycon`` block on a Markdown page, a cell tagged ``solution`` in a notebook."""
+    solution = re.compile(r'<details class="example">\s*<summary>Solution</summary>(.*?)</details>', re.DOTALL)
+    checked = 0
+    for page in nav_pages():
+        if page in ("index.md", "api/index.md"):
+            continue
+        built = read(site, str(built_html(page)))
+        assert 'id="exercises"' in built, page
+        solutions = solution.findall(built[built.index('id="exercises"') :])
+        assert 2 <= len(solutions) <= 3, (page, len(solutions))
+        code = "celltag_solution" if page.endswith(".py") else "language-pycon"
+        assert all(code in block for block in solutions), page
+        checked += 1
+    assert checked > 15
 
 
 def test_footer_names_torch_and_the_device(site: Path) -> None:
