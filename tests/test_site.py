@@ -151,7 +151,10 @@ def test_creation_page_shows_only_outputs_the_run_produced(site: Path) -> None:
     page = run(parse((ROOT / "docs/tensors/creation.md").read_text(encoding="utf-8"), "creation.md", [ROOT]))
     assert page.passed, page.report()
     shown = apply(page.text, rewrite(page)[0]["creation.md"])
-    expected_blocks = re.findall(r"^```pycon\n(.*?)^```$", shown, re.MULTILINE | re.DOTALL)
+    # Fences at any indentation: the exercises' solutions are indented inside "??? example" blocks.
+    fences = re.findall(r"^( *)```pycon\n(.*?)^\1```$", shown, re.MULTILINE | re.DOTALL)
+    expected_blocks = [re.sub(rf"^{indent}", "", body, flags=re.MULTILINE) for indent, body in fences]
+    assert any(indent for indent, _ in fences)
     built = read(site, "tensors/creation/index.html")
     built_blocks = re.findall(r'<div class="language-pycon highlight"><pre>(.*?)</pre></div>', built, re.DOTALL)
     assert len(built_blocks) == len(expected_blocks) > 10

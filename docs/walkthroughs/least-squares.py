@@ -131,6 +131,8 @@ fig.tight_layout()
 # gradient descent just below and just above it.
 
 # %% tags=["solution"]
+# Along the eigenvector of the largest eigenvalue, each step multiplies the error by
+# 1 - lr * lambda_max: below the limit its size shrinks, above it the size grows every step.
 H = 2 * X.T @ X / n
 limit = 2 / torch.linalg.eigvalsh(H).max().item()
 
