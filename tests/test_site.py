@@ -98,8 +98,8 @@ def text_of(fragment: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", fragment))
 
 
-def test_every_page_of_the_navigation_is_built(site: Path) -> None:
-    config = yaml_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
+def nav_pages() -> list[str]:
+    """The source of every page in ``mkdocs.yml``'s navigation, as written there."""
 
     def pages(nav: list) -> list[str]:
         found = []
@@ -108,17 +108,37 @@ def test_every_page_of_the_navigation_is_built(site: Path) -> None:
             found += pages(value) if isinstance(value, list) else [value]
         return found
 
-    def html(page: str) -> Path:  # use_directory_urls: a/b.md -> a/b/index.html, a/index.md -> a/index.html
-        return (
-            Path(page).parent / "index.html"
-            if Path(page).stem == "index"
-            else Path(page).with_suffix("") / "index.html"
-        )
+    return pages(yaml_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))["nav"])
 
-    built = {html(page) for page in pages(config["nav"])}
+
+def built_html(page: str) -> Path:
+    """use_directory_urls: a/b.md -> a/b/index.html, a/index.md -> a/index.html"""
+    return Path(page).parent / "index.html" if Path(page).stem == "index" else Path(page).with_suffix("") / "index.html"
+
+
+def test_every_page_of_the_navigation_is_built(site: Path) -> None:
+    built = {built_html(page) for page in nav_pages()}
     assert len(built) > 15
     for page in built:
         assert (site / page).is_file(), page
+
+
+def test_every_page_but_home_and_the_api_has_exercises_with_solutions_folded_and_run(site: Path) -> None:
+    """Two or three exercises a page, each solved in a collapsed "Solution" block holding code the
+    build ran: a ``pycon`` block on a Markdown page, a cell tagged ``solution`` in a notebook."""
+    solution = re.compile(r'<details class="example">\s*<summary>Solution</summary>(.*?)</details>', re.DOTALL)
+    checked = 0
+    for page in nav_pages():
+        if page in ("index.md", "api/index.md"):
+            continue
+        built = read(site, str(built_html(page)))
+        assert 'id="exercises"' in built, page
+        solutions = solution.findall(built[built.index('id="exercises"') :])
+        assert 2 <= len(solutions) <= 3, (page, len(solutions))
+        code = "celltag_solution" if page.endswith(".py") else "language-pycon"
+        assert all(code in block for block in solutions), page
+        checked += 1
+    assert checked > 15
 
 
 def test_footer_names_torch_and_the_device(site: Path) -> None:
@@ -131,7 +151,10 @@ def test_creation_page_shows_only_outputs_the_run_produced(site: Path) -> None:
     page = run(parse((ROOT / "docs/tensors/creation.md").read_text(encoding="utf-8"), "creation.md", [ROOT]))
     assert page.passed, page.report()
     shown = apply(page.text, rewrite(page)[0]["creation.md"])
-    expected_blocks = re.findall(r"^```pycon\n(.*?)^```$", shown, re.MULTILINE | re.DOTALL)
+    # Fences at any indentation: the exercises' solutions are indented inside "??? example" blocks.
+    fences = re.findall(r"^( *)```pycon\n(.*?)^\1```$", shown, re.MULTILINE | re.DOTALL)
+    expected_blocks = [re.sub(rf"^{indent}", "", body, flags=re.MULTILINE) for indent, body in fences]
+    assert any(indent for indent, _ in fences)
     built = read(site, "tensors/creation/index.html")
     built_blocks = re.findall(r'<div class="language-pycon highlight"><pre>(.*?)</pre></div>', built, re.DOTALL)
     assert len(built_blocks) == len(expected_blocks) > 10
@@ -248,6 +271,32 @@ def test_a_notebook_cell_that_raises_fails_the_build(tmp_path: Path, build_here)
     result = build_here(project, tmp_path / "site")
     assert not result.passed
     assert "this cell fails on purpose" in result.log
+
+
+def test_a_notebook_solution_cell_is_folded_with_its_output_and_still_runs(tmp_path: Path, build_here) -> None:
+    notebook = (
+        "# %% [markdown]\n# # Page\n\n# %%\nx = 6\n\n"
+        "# %% [markdown]\n# ## Exercises\n#\n# 1. Multiply `x` by 7.\n\n"
+        '# %% tags=["solution"]\nproduct = x * 7\nassert product == 42\nprint("product", product)\n\n'
+        "# %% [markdown]\n# ## See also\n"
+    )
+    project = small_project(tmp_path, {"index.md": "# Home\n", "walkthroughs/page.py": notebook}, notebooks=True)
+    result = build_here(project, tmp_path / "site")
+    assert result.passed, result.log
+    built = (tmp_path / "site/walkthroughs/page/index.html").read_text(encoding="utf-8")
+    folded = re.findall(r'<details class="example"><summary>Solution</summary>(.*?)</details>', built, re.DOTALL)
+    assert len(folded) == 1, built
+    assert "celltag_solution" in folded[0]
+    assert 'class="cell-tag"' not in built  # no label "solution" above the code
+    shown = text_of(folded[0])
+    assert "assert product == 42" in shown  # the code
+    assert "product 42" in shown  # and its output
+    assert "x = 6" not in shown  # nothing else: not the cell before,
+    assert "Multiply" not in shown  # nor the exercise
+    # The download keeps the solution as an ordinary cell, run with the rest.
+    download = nbformat.read(tmp_path / "site/walkthroughs/page/page.ipynb", as_version=4)
+    solution = next(cell for cell in download.cells if "solution" in cell.metadata.get("tags", []))
+    assert "product 42" in "".join(output.get("text", "") for output in solution.outputs)
 
 
 def _docstrings_that_fail(exact: bool, package: str = "dlref") -> Outcome:

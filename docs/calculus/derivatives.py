@@ -180,6 +180,58 @@ ax.legend()
 fig.tight_layout()
 
 # %% [markdown]
+# ## Exercises
+#
+# **1.** Find the derivative of $g(x) = x^3 - \frac{1}{x}$ by hand, and the tangent line at
+# $x = 1$. Check the slope with autograd and with the central quotient in float64.
+
+
+# %% tags=["solution"]
+# By the power rule, g'(x) = 3x^2 + 1/x^2, so g'(1) = 4; with g(1) = 0 the tangent is y = 4x - 4.
+def g(x):
+    return x**3 - 1 / x
+
+
+x1 = torch.tensor(1.0, dtype=torch.float64, requires_grad=True)
+g(x1).backward()
+numerical = central_difference(g, torch.tensor(1.0, dtype=torch.float64), 1e-5).item()
+assert x1.grad.item() == 4.0
+assert abs(numerical - 4.0) < 1e-8, numerical
+print(f"autograd {x1.grad.item()}, central quotient {numerical:.10f}")
+
+# %% [markdown]
+# **2.** The central quotient's truncation error is about $\frac{h^2}{6} |g'''(x)|$ and its
+# round-off about $\varepsilon |g(x)| / h$ (here $g(1) = 0$, so take the size of the terms, 1).
+# Predict the step $h$ that minimises the total error in float64, then find it by trying
+# $h = 10^{-1}, \dots, 10^{-12}$ on $g$ at $x = 1$.
+
+# %% tags=["solution"]
+# The two terms balance near h = eps^(1/3), about 6e-6 in float64, so the best power of ten is
+# near 1e-5 or 1e-6: much larger than the forward quotient's best step, about sqrt(eps) = 1.5e-8.
+eps = torch.finfo(torch.float64).eps
+errors = {
+    10.0**-k: abs(central_difference(g, torch.tensor(1.0, dtype=torch.float64), 10.0**-k).item() - 4.0)
+    for k in range(1, 13)
+}
+best_h = min(errors, key=errors.get)
+assert 1e-7 <= best_h <= 1e-4, best_h
+print(f"eps^(1/3) = {eps ** (1 / 3):.1e}; best step tried: {best_h:.0e}")
+
+# %% [markdown]
+# **3.** Differentiate $x^x$ for $x > 0$ (write it as $e^{x \ln x}$), and check your answer with
+# sympy and with autograd at $x = 2$.
+
+# %% tags=["solution"]
+# With u = x ln x, d/dx e^u = e^u u' = x^x (ln x + 1).
+s = sympy.symbols("s", positive=True)
+assert sympy.simplify(sympy.diff(s**s, s) - s**s * (sympy.log(s) + 1)) == 0
+x2 = torch.tensor(2.0, dtype=torch.float64, requires_grad=True)
+(x2**x2).backward()
+expected = 4 * (torch.log(torch.tensor(2.0, dtype=torch.float64)) + 1)
+assert torch.isclose(x2.grad, expected)
+print(f"d/dx x^x at 2: autograd {x2.grad.item():.6f}, 4 (ln 2 + 1) = {expected.item():.6f}")
+
+# %% [markdown]
 # ## See also
 #
 # - [Gradients and the chain rule](gradients.md): partial derivatives, gradients, Jacobians, and

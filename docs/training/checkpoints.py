@@ -205,3 +205,35 @@ else:  # to rounding: GPU kernels may add in another order
 assert run1 != run3
 print("resume exact, seeded runs identical")
 scratch.cleanup()  # the checkpoints written above
+
+# %% [markdown]
+# ## Exercises
+#
+# **1.** How many numbers does Adam keep for this model, besides the model's own parameters?
+# Count them by hand, then in `optimizer_c.state_dict()`.
+
+# %% tags=["solution"]
+# Adam keeps two running moments (exp_avg, exp_avg_sq) of each parameter's shape, and one step
+# count per parameter tensor: 2 x 2410 numbers plus 4 counts.
+num_params = sum(p.numel() for p in model_c.parameters())
+state = optimizer_c.state_dict()["state"]
+moments = sum(s["exp_avg"].numel() + s["exp_avg_sq"].numel() for s in state.values())
+assert num_params == 64 * 32 + 32 + 32 * 10 + 10 == 2410
+assert moments == 2 * num_params, moments
+assert len(state) == 4, len(state)
+print(f"parameters {num_params}, Adam's moments {moments}, step counts {len(state)}")
+
+# %% [markdown]
+# **2.** Resume from the epoch-2 checkpoint, but load only the model's `state_dict` into a fresh
+# model and a *fresh* Adam. Do epochs 3 and 4 give the straight run's losses?
+
+# %% tags=["solution"]
+# No: the fresh Adam starts with zero moments and step count 0, so its first steps (with bias
+# correction) are not the steps the straight run took.
+model_d, optimizer_d, generator_d, loader_d = make_run(123)
+model_d.load_state_dict(checkpoint["model"])
+generator_d.set_state(checkpoint["generator"].cpu())
+cold = train(model_d, optimizer_d, loader_d, num_epochs=2)
+assert all(abs(a - b) > 1e-6 for a, b in zip(cold, straight[2:], strict=True)), (cold, straight[2:])
+print("straight epochs 3-4:", [f"{v:.6f}" for v in straight[2:]])
+print("cold Adam:          ", [f"{v:.6f}" for v in cold])

@@ -149,3 +149,49 @@ for name, tensor in single.items():
     assert torch.equal(ranks[0][name], ranks[1][name]), name
     assert torch.allclose(ranks[0][name], tensor, rtol=1e-5, atol=1e-6), name
 print("2 ranks (gloo) == 1 process on the combined batch, within rtol 1e-5")
+
+# %% [markdown]
+# ## Exercises
+#
+# **1.** Predict the indices each of two ranks gets from `DistributedSampler` with
+# `shuffle=False`, for a data set of 10 examples and for one of 11. Check.
+
+
+# %% tags=["solution"]
+# Rank r takes every second index starting at r. With 11 examples the shards would be unequal, so
+# the sampler repeats the first index to make 12: example 0 is seen twice each epoch, once per rank.
+def shards(size):
+    data = TensorDataset(torch.arange(size))
+    return [list(DistributedSampler(data, num_replicas=2, rank=r, shuffle=False)) for r in range(2)]
+
+
+assert shards(10) == [[0, 2, 4, 6, 8], [1, 3, 5, 7, 9]]
+assert shards(11) == [[0, 2, 4, 6, 8, 10], [1, 3, 5, 7, 9, 0]]
+shards(11)
+
+# %% [markdown]
+# **2.** Without starting any process, check the identity at the top of the page: average the
+# gradients of the mean loss on two equal halves of a batch, and compare with the gradient of the
+# mean loss on the whole batch. Then split the batch unequally (10 and 54): does the average still
+# match?
+
+
+# %% tags=["solution"]
+# With equal halves the average of the two means is the mean of all 64 losses. With 10 and 54, the
+# average gives each of the 10 examples 1/20 of the weight and each of the 54 only 1/108, so it is
+# the gradient of a weighted mean, not of the batch's mean.
+def grads(model, X, y):
+    model.zero_grad()
+    nn.functional.cross_entropy(model(X), y).backward()
+    return torch.cat([p.grad.flatten() for p in model.parameters()])
+
+
+model = make_model()
+X_all, y_all = dataset[:64]
+whole = grads(model, X_all, y_all)
+equal = (grads(model, X_all[:32], y_all[:32]) + grads(model, X_all[32:], y_all[32:])) / 2
+unequal = (grads(model, X_all[:10], y_all[:10]) + grads(model, X_all[10:], y_all[10:])) / 2
+assert torch.allclose(equal, whole, atol=1e-6)
+assert not torch.allclose(unequal, whole, atol=1e-6)
+print(f"largest difference from the whole batch's gradient: equal halves {(equal - whole).abs().max():.1e},")
+print(f"10 and 54 {(unequal - whole).abs().max():.1e}")

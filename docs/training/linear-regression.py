@@ -232,3 +232,66 @@ for w_hat, b_hat in [(w_scratch, b_scratch), (w_concise, b_concise)]:
 for test_loss in (test_scratch, test_concise):
     assert test_loss < 1.5 * floor, test_loss
 print(f"test loss: from scratch {test_scratch:.2e}, concise {test_concise:.2e} (noise floor {floor:.0e})")
+
+# %% [markdown]
+# ## Exercises
+#
+# **1.** Train the concise model again with learning rates 0.001, 0.015 and 1.5, five epochs each,
+# and compare their validation losses with the noise floor. What goes wrong at each end?
+
+
+# %% tags=["solution"]
+# Too small: after five epochs the loss is still far above the floor. Too large: each step
+# overshoots the minimum by more than it started from (for these standardised inputs, SGD on
+# MSELoss diverges above a learning rate of about 1), and the loss grows until it overflows to nan.
+def train_concise(lr, init=None):
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Linear(2, 1))
+    if init is None:
+        nn.init.normal_(net[0].weight, std=0.01)
+    else:
+        init(net[0].weight)
+    net = net.to(device)
+    optimizer = torch.optim.SGD(net.parameters(), lr=lr)
+    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(X_train, y_train), batch_size=10, shuffle=True)
+    for _epoch in range(num_epochs):
+        for X_batch, y_batch in loader:
+            loss = loss_fn(net(X_batch), y_batch)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    with torch.no_grad():
+        return net, loss_fn(net(X_val), y_val).item() / 2
+
+
+val_by_lr = {lr: train_concise(lr)[1] for lr in (0.001, 0.015, 1.5)}
+assert val_by_lr[0.001] > 100 * floor, val_by_lr
+assert val_by_lr[0.015] < 1.5 * floor, val_by_lr
+assert not val_by_lr[1.5] < 1.0, val_by_lr  # huge, or inf/nan once it overflows
+print({lr: f"{loss:.1e}" for lr, loss in val_by_lr.items()})
+
+# %% [markdown]
+# **2.** Initialise the weight to zero instead of drawing it at random. Does the model still
+# train? (In a network with a hidden layer, zero weights make every hidden unit the same; why is
+# that no problem here?)
+
+# %% tags=["solution"]
+# There is only one output unit and no hidden layer, so there is no symmetry to break: the
+# gradient of each weight is different from the start, and the loss is convex in (w, b).
+net_zero, val_zero = train_concise(0.015, init=nn.init.zeros_)
+w_zero = net_zero[0].weight.detach().flatten().cpu()
+assert (w_zero - w_true).abs().max() < 0.01, w_zero
+assert val_zero < 1.5 * floor, val_zero
+print(f"from zero: w = [{w_zero[0]:.4f}, {w_zero[1]:.4f}], validation loss {val_zero:.1e}")
+
+# %% [markdown]
+# **3.** Linear regression has a closed-form solution. Solve the least-squares problem on the
+# training split with `torch.linalg.lstsq` (append a column of ones for $b$), and compare with the
+# parameters SGD found.
+
+# %% tags=["solution"]
+design = torch.cat([X_train, torch.ones(len(X_train), 1, device=device)], dim=1).cpu()
+theta = torch.linalg.lstsq(design, y_train.cpu()).solution.flatten()
+assert (theta[:2] - w_concise).abs().max() < 0.01, (theta, w_concise)
+assert abs(theta[2].item() - b_concise) < 0.01, (theta, b_concise)
+print(f"closed form: w = [{theta[0]:.4f}, {theta[1]:.4f}], b = {theta[2]:.4f}")

@@ -218,3 +218,66 @@ ax.axvline(best_epoch, color="gray", lw=0.8, label="epoch kept (concise)")
 ax.set(xlabel="epoch", ylabel="validation loss", xticks=list(range(0, 21, 5)))
 ax.legend()
 fig.tight_layout()
+
+# %% [markdown]
+# ## Exercises
+#
+# **1.** Show by hand that the derivative of $\ell(z, y) = \max(z, 0) - z y + \log(1 + e^{-|z|})$
+# with respect to the logit $z$ is $\sigma(z) - y$, and check it with autograd. What does
+# autograd give at $z = 0$ exactly?
+
+# %% tags=["solution"]
+# The loss equals -y log s(z) - (1 - y) log(1 - s(z)), and s'(z) = s(z)(1 - s(z)), so
+# dl/dz = -y (1 - s(z)) + (1 - y) s(z) = s(z) - y.
+z_check = torch.tensor([-3.0, -0.5, 2.0, 30.0], requires_grad=True)
+y_check = torch.tensor([1.0, 0.0, 0.0, 1.0])
+bce_with_logits(z_check, y_check).sum().backward()
+assert torch.allclose(z_check.grad, torch.sigmoid(z_check.detach()) - y_check)
+# At z = 0 both max(z, 0) and |z| have a kink. The kinks cancel in the sum, but autograd takes
+# one subgradient of each (1 for clamp_min, 0 for abs), which do not: it returns 0 instead of
+# s(0) - 1 = -0.5. torch's fused loss differentiates the whole formula and gets it right.
+z0 = torch.zeros(1, requires_grad=True)
+bce_with_logits(z0, torch.ones(1)).backward()
+z1 = torch.zeros(1, requires_grad=True)
+nn.functional.binary_cross_entropy_with_logits(z1, torch.ones(1)).backward()
+assert z0.grad.item() == 0.0
+assert z1.grad.item() == -0.5
+print("away from 0:", z_check.grad, "\nat 0: written out", z0.grad, "torch", z1.grad)
+
+# %% [markdown]
+# **2.** Train the concise model on the breast-cancer features *without* standardising them, with
+# the same learning rate and epochs. What happens to the validation loss, and why?
+
+# %% tags=["solution"]
+# The raw features range from about 0.001 to over 4000 (the tumour area): the gradient of a weight
+# is proportional to its feature, so a learning rate that suits the standardised features makes
+# huge steps on the large ones, and the loss jumps around instead of decreasing.
+raw_train, raw_val = features[train_idx].to(device), features[val_idx].to(device)
+torch.manual_seed(0)
+raw_net = nn.Sequential(nn.Linear(30, 1)).to(device)
+raw_optimizer = torch.optim.SGD(raw_net.parameters(), lr=0.1)
+raw_loader = torch.utils.data.DataLoader(
+    torch.utils.data.TensorDataset(raw_train, y_train), batch_size=32, shuffle=True
+)
+for _epoch in range(20):
+    for X, y in raw_loader:
+        loss = loss_fn(raw_net(X), y)
+        raw_optimizer.zero_grad()
+        loss.backward()
+        raw_optimizer.step()
+with torch.no_grad():
+    raw_val_loss = loss_fn(raw_net(raw_val), y_val).item()
+assert raw_val_loss > 10 * min(val_concise), (raw_val_loss, min(val_concise))
+print(f"validation loss: raw features {raw_val_loss:.1f}, standardised {min(val_concise):.3f}")
+
+# %% [markdown]
+# **3.** On the 2-D example, the decision boundary is the line $w_1 x_1 + w_2 x_2 + b = 0$.
+# What probability does the model give a point on it? Check with the point where it crosses
+# $x_1 = 0$.
+
+# %% tags=["solution"]
+# On the line the logit is 0, and sigmoid(0) = 1/2: the model cannot tell the classes apart there.
+on_line = torch.tensor([0.0, -b0 / w2])
+probability = torch.sigmoid(on_line @ torch.tensor([w1, w2]) + b0).item()
+assert abs(probability - 0.5) < 1e-6, probability
+print(f"probability on the boundary: {probability:.6f}")

@@ -261,3 +261,46 @@ ax.plot(epochs, history_module, "s--", label="nn.Module / nn.Sequential")
 ax.set(xlabel="epoch", ylabel="validation accuracy", ylim=(0.8, 1.0))
 ax.legend()
 fig.tight_layout()
+
+# %% [markdown]
+# ## Exercises
+#
+# **1.** How many parameters does the MLP have? Count them by hand, then with `numel`.
+
+# %% tags=["solution"]
+# W1: 64 x 128, b1: 128, W2: 128 x 10, b2: 10.
+by_hand = 64 * 128 + 128 + 128 * 10 + 10
+counted = sum(p.numel() for p in net_sequential.parameters())
+assert counted == by_hand == 9610, counted
+counted
+
+# %% [markdown]
+# **2.** Train the `nn.Sequential` MLP with 8 hidden units instead of 128, everything else
+# unchanged. How much validation accuracy do the missing units cost?
+
+# %% tags=["solution"]
+torch.manual_seed(0)
+narrow = nn.Sequential(nn.Linear(num_inputs, 8), nn.ReLU(), nn.Linear(8, num_outputs)).to(device)
+history_narrow = train(narrow)
+assert max(history_narrow) < max(history_sequential), (max(history_narrow), max(history_sequential))
+print(f"best validation accuracy: 8 hidden units {max(history_narrow):.4f}, 128 {max(history_sequential):.4f}")
+
+# %% [markdown]
+# **3.** Remove the ReLU and train `nn.Sequential(nn.Linear(64, 128), nn.Linear(128, 10))` as
+# above. Check that the trained network is one linear layer, and compare its validation accuracy
+# with the MLP's.
+
+# %% tags=["solution"]
+# Without a nonlinearity the two layers compose to x (A2 A1)^T + (A2 c1 + c2): softmax regression
+# with more parameters, so it can do no better than the best linear classifier. On these 8 x 8
+# digits a linear classifier is already good (see softmax regression), so the gap is small here;
+# it is large where the classes are not separated by hyperplanes.
+torch.manual_seed(0)
+linear_stack = nn.Sequential(nn.Linear(num_inputs, num_hiddens), nn.Linear(num_hiddens, num_outputs)).to(device)
+history_linear = train(linear_stack)
+fused = nn.Linear(num_inputs, num_outputs).to(device)
+with torch.no_grad():
+    fused.weight.copy_(linear_stack[1].weight @ linear_stack[0].weight)
+    fused.bias.copy_(linear_stack[1].weight @ linear_stack[0].bias + linear_stack[1].bias)
+    assert torch.allclose(linear_stack(X_val), fused(X_val), atol=1e-4)
+print(f"best validation accuracy: without ReLU {max(history_linear):.4f}, with ReLU {max(history_sequential):.4f}")

@@ -250,3 +250,45 @@ for i, index in enumerate(wrong.tolist()):
     ax.set_title(f"{predicted[index]} (true {labels[test_idx[index]]})", fontsize=8)
     ax.axis("off")
 fig.tight_layout()
+
+# %% [markdown]
+# ## Exercises
+#
+# **1.** Show that adding the same number $c$ to every logit does not change the softmax. Why
+# does `cross_entropy` above subtract the largest logit, then?
+
+# %% tags=["solution"]
+# exp(o_j + c) / sum_k exp(o_k + c) = e^c exp(o_j) / (e^c sum_k exp(o_k)): the e^c cancels. So
+# subtracting the maximum changes nothing mathematically, and it keeps exp from overflowing:
+# exp(100) is inf in float32, yet the softmax of (100, 0) is finite, as torch shifts it too.
+o_check = torch.randn(3, 10)
+assert torch.allclose(torch.softmax(o_check + 100.0, dim=1), torch.softmax(o_check, dim=1), atol=1e-6)
+print(torch.exp(torch.tensor(100.0)), torch.softmax(torch.tensor([100.0, 0.0]), dim=0))
+
+# %% [markdown]
+# **2.** Passing probabilities to `nn.CrossEntropyLoss` applies a second softmax. What is the
+# smallest loss a model can then reach on ten classes, even when it puts probability 1 on the
+# right class?
+
+# %% tags=["solution"]
+# The best input is a one-hot vector; its softmax puts e / (e + 9) on the right class, so the loss
+# is log(1 + 9/e), about 1.46, however good the model: a model trained this way learns slowly.
+one_hot = nn.functional.one_hot(torch.tensor([3]), num_classes=10).float()
+floor_loss = nn.CrossEntropyLoss()(one_hot, torch.tensor([3])).item()
+assert abs(floor_loss - torch.log1p(9 / torch.exp(torch.tensor(1.0))).item()) < 1e-6
+print(f"smallest loss on probabilities: {floor_loss:.4f}")
+
+# %% [markdown]
+# **3.** Which digits does the concise model confuse on the **validation** split? Count the pairs
+# (true label, prediction) into a $10 \times 10$ confusion matrix with `torch.bincount`, and check
+# that its diagonal gives the validation accuracy.
+
+# %% tags=["solution"]
+with torch.no_grad():
+    predicted_val = net(X_val).argmax(dim=1)
+confusion = torch.bincount(y_val * 10 + predicted_val, minlength=100).reshape(10, 10).cpu()
+assert confusion.sum() == len(y_val)
+assert abs(confusion.trace().item() / len(y_val) - history_concise[-1]) < 1e-6
+mistakes = (confusion - torch.diag(confusion.diagonal())).nonzero().tolist()
+print(f"{len(y_val) - confusion.trace().item()} mistakes in {len(y_val)} images; (true, predicted, count):")
+print([(true, guess, confusion[true, guess].item()) for true, guess in mistakes])

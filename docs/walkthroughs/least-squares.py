@@ -122,3 +122,49 @@ left.legend()
 right.semilogy(gap)
 right.set(xlabel="step", ylabel="loss - minimum", title="gradient descent")
 fig.tight_layout()
+
+# %% [markdown]
+# ## Exercises
+#
+# **1.** The mean squared error has the Hessian $H = \frac{2}{n} X^\top X$, and gradient descent
+# with step $\eta$ converges only if $\eta < 2 / \lambda_{\max}(H)$. Compute that limit, and run
+# gradient descent just below and just above it.
+
+# %% tags=["solution"]
+# Along the eigenvector of the largest eigenvalue, each step multiplies the error by
+# 1 - lr * lambda_max: below the limit its size shrinks, above it the size grows every step.
+H = 2 * X.T @ X / n
+limit = 2 / torch.linalg.eigvalsh(H).max().item()
+
+
+def descend(lr, steps=200):
+    theta = torch.zeros(2, device=device, requires_grad=True)
+    for _step in range(steps):
+        loss = ((X @ theta - y) ** 2).mean()
+        loss.backward()
+        with torch.no_grad():
+            theta -= lr * theta.grad
+        theta.grad.zero_()
+    return ((X @ theta - y) ** 2).mean().item()
+
+
+below, above = descend(0.95 * limit), descend(1.05 * limit)
+assert abs(below - loss_min.item()) < 1e-4, below
+assert not above < 1e3, above  # diverged (or overflowed to inf)
+print(f"limit {limit:.3f}: loss after 200 steps {below:.4f} at 0.95 x limit, {above:.3g} at 1.05 x limit")
+
+# %% [markdown]
+# **2.** Drop the column of ones (fit $y \approx w x$, no intercept). Predict whether the fitted
+# $w$ changes, then check. Would it change if the points were on $[0, 4]$ instead of $[-2, 2]$?
+
+# %% tags=["solution"]
+# Here the x values are symmetric about 0, so sum(x_i) = 0: the two columns of X are orthogonal,
+# and the normal equations decouple into w = x.y / x.x and b = mean(y). On [0, 4] the columns
+# are not orthogonal, and without b the slope has to absorb the offset.
+w_alone = (x @ y / (x @ x)).item()
+assert abs(w_alone - w) < 1e-5, (w_alone, w)
+x_shifted = x + 2
+y_shifted = w_true * x_shifted + b_true + (y - w_true * x - b_true)  # the same noise
+w_shifted_alone = (x_shifted @ y_shifted / (x_shifted @ x_shifted)).item()
+assert abs(w_shifted_alone - w) > 0.1, (w_shifted_alone, w)
+print(f"w with intercept {w:.4f}, without {w_alone:.4f}; on [0, 4] without intercept {w_shifted_alone:.4f}")

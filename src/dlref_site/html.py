@@ -24,9 +24,14 @@ import base64
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bs4 import BeautifulSoup
 
 __all__ = [
     "SlimNotebook",
+    "collapse_solutions",
     "exclude_sources_from_search",
     "mark_pycon_outputs",
     "slim_notebook",
@@ -101,6 +106,36 @@ def unique_slugs(titles: list[str], slugify: Callable[[str, str], str]) -> list[
     return slugs
 
 
+def collapse_solutions(soup: BeautifulSoup) -> None:
+    """Fold each notebook cell tagged ``solution`` (``# %% tags=["solution"]``; nbconvert gives it the
+    class ``celltag_solution``), its code and its output, into ``<details class="example">`` with the
+    summary "Solution" (without the label of the tag): what ``??? example "Solution"`` renders on a
+    Markdown page, so both look alike in light and dark mode. Adjacent solution cells share one
+    block. The notebook itself keeps them as ordinary cells, so a downloaded copy runs them too.
+
+    Examples:
+        >>> from bs4 import BeautifulSoup
+        >>> soup = BeautifulSoup('<div class="celltag_solution">x</div><p>y</p>', "html.parser")
+        >>> collapse_solutions(soup)
+        >>> str(soup)
+        '<details class="example"><summary>Solution</summary><div class="celltag_solution">x</div></details><p>y</p>'
+    """
+    for cell in soup.find_all("div", class_="celltag_solution"):
+        if cell.find_parent("div", class_="celltag_solution") is not None:
+            continue  # inside a tagged cell already being folded
+        for toolbar in cell.find_all("div", class_="celltoolbar"):
+            toolbar.decompose()  # mkdocs-jupyter's label of the tag: the summary says "Solution"
+        previous = cell.find_previous_sibling()
+        if getattr(previous, "name", None) == "details" and previous.find("div", "celltag_solution", recursive=False):
+            previous.append(cell.extract())  # the solution's next cell: same block
+            continue
+        details = soup.new_tag("details", attrs={"class": "example"})
+        summary = soup.new_tag("summary")
+        summary.string = "Solution"
+        cell.wrap(details)
+        details.insert(0, summary)
+
+
 @dataclass
 class SlimNotebook:
     """A notebook page's content without what [`slim_notebook`][dlref_site.html.slim_notebook] took out."""
@@ -149,6 +184,7 @@ def slim_notebook(html: str, slugify: Callable[[str, str], str], image_prefix: s
             and "jp-Cell" in children[0].get("class", [])
         ):
             cell.unwrap()
+    collapse_solutions(soup)
     for wrapper in soup.find_all(class_=["jp-Cell-inputWrapper", "jp-Cell-outputWrapper"], tabindex=True):
         del wrapper["tabindex"]  # JupyterLab's keyboard focus for cells; a page has nothing to do there
     # An output can be wider than the page: focusable, its scroll bar works from the keyboard.
