@@ -45,6 +45,8 @@
 # $\lambda$) and 100 for the test, used once at the end.
 
 # %%
+import itertools
+
 import matplotlib.pyplot as plt
 import torch
 from torch import nn
@@ -97,7 +99,7 @@ def train_scratch(lambd, num_epochs=100, lr=0.003, batch_size=5):
     w = torch.randn(num_inputs, 1).to(device).requires_grad_()
     b = torch.zeros(1, device=device, requires_grad=True)
     train_losses, val_losses = [], []
-    for epoch in range(num_epochs):
+    for _epoch in range(num_epochs):
         for X_batch, y_batch in data_iter(batch_size, X_train, y_train):
             loss = squared_loss(X_batch @ w + b, y_batch) + lambd * l2_penalty(w)
             loss.backward()
@@ -115,7 +117,7 @@ def train_scratch(lambd, num_epochs=100, lr=0.003, batch_size=5):
 
 # %%
 scratch = {lambd: train_scratch(lambd) for lambd in (0, 3)}
-for lambd, (w, b, train_losses, val_losses) in scratch.items():
+for lambd, (w, _, train_losses, val_losses) in scratch.items():
     print(f"lambda = {lambd}: train {train_losses[-1]:.2e}, validation {val_losses[-1]:.2e}, |w| = {w.norm():.3f}")
 assert scratch[0][2][-1] < 1e-4 < scratch[0][3][-1] / 1e5  # over-fitting: train ~0, validation huge
 assert scratch[3][3][-1] < scratch[0][3][-1] / 100
@@ -128,6 +130,7 @@ assert scratch[3][0].norm() < scratch[0][0].norm() / 10
 # parameter $\mathbf{p}$ it updates, so the loss no longer mentions the penalty. Parameter groups
 # give the weight the decay and the bias none (`weight_decay=` on the whole optimiser would decay
 # the bias too).
+
 
 # %%
 def make_net():
@@ -150,7 +153,7 @@ def train_concise(lambd, num_epochs=100, lr=0.003, batch_size=5):
     )
     loss_fn = nn.MSELoss()  # the mean of (y_hat - y)^2, without d2l's 1/2
     train_losses, val_losses = [], []
-    for epoch in range(num_epochs):
+    for _epoch in range(num_epochs):
         for X_batch, y_batch in loader:
             loss = loss_fn(net(X_batch), y_batch) / 2  # halved: the same gradient as squared_loss
             optimizer.zero_grad()
@@ -208,7 +211,7 @@ assert (w - w_plain).abs().max() > 1e-3
 
 # %%
 concise = {lambd: train_concise(lambd) for lambd in (0, 3)}
-for lambd, (net, train_losses, val_losses) in concise.items():
+for lambd, (_, train_losses, val_losses) in concise.items():
     print(f"lambda = {lambd}: train {train_losses[-1]:.2e}, validation {val_losses[-1]:.2e}")
     assert abs(val_losses[-1] / scratch[lambd][3][-1] - 1) < 0.5, (val_losses[-1], scratch[lambd][3][-1])
 assert concise[3][2][-1] < concise[0][2][-1] / 100
@@ -263,7 +266,7 @@ with torch.no_grad():
     test_loss = nn.MSELoss()(net(X_test), y_test).item() / 2
     mean_baseline = nn.MSELoss()(torch.full_like(y_test, y_train.mean().item()), y_test).item() / 2
 print(f"chosen lambda = {best}: test loss {test_loss:.4f} (predicting the training mean: {mean_baseline:.4f})")
-assert all(a > b for a, b in zip(final_val, final_val[1:])), final_val  # more decay, lower validation loss
+assert all(a > b for a, b in itertools.pairwise(final_val)), final_val  # more decay, lower validation loss
 assert best == 30
 assert test_loss < 1.5 * mean_baseline
 assert test_loss < sweep[0][2][-1] / 1000
@@ -290,6 +293,7 @@ assert test_loss < sweep[0][2][-1] / 1000
 
 # %% [markdown]
 # **Solution**
+
 
 # %% tags=["solution"]
 def one_adam_step(optimizer_class, lambd, penalty_in_loss=False, shrink_first=False, lr=0.1):
@@ -335,7 +339,7 @@ for lambd in [1e-6, 0.3, 1, 3, 10, 30]:
     train_fit.append(((Xc @ w_ridge - yc) ** 2 / 2).mean().item())
 print("|w|:", [f"{v:.3g}" for v in norms])
 print("training loss:", [f"{v:.2g}" for v in train_fit])
-assert all(a > b for a, b in zip(norms, norms[1:]))
+assert all(a > b for a, b in itertools.pairwise(norms))
 assert train_fit[0] < 1e-10  # 200 weights, 20 equations: an exact fit
 # Each gradient is a combination of the 20 training inputs, so gradient steps never change the part
 # of w orthogonal to them: SGD keeps that part of its N(0, 1) start, the closed form (the fit of

@@ -32,6 +32,7 @@
 # `torch.nn.init`.
 
 # %%
+import itertools
 import math
 
 import matplotlib.pyplot as plt
@@ -95,7 +96,7 @@ ax.set(xlabel="layer", ylabel="‖∂o/∂W‖ (sigmoid stack)")
 fig.tight_layout()
 print(f"first layer {sigmoid_grads[0]:.2e}, last layer {sigmoid_grads[-1]:.2e}")
 assert sigmoid_grads[0] < 1e-10 * sigmoid_grads[-1]
-assert all(a < b for a, b in zip(sigmoid_grads, sigmoid_grads[1:]))  # smaller at every layer back
+assert all(a < b for a, b in itertools.pairwise(sigmoid_grads))  # smaller at every layer back
 
 # %% [markdown]
 # This is why ReLU, whose derivative is 1 for every positive input, replaced the sigmoid in hidden
@@ -169,6 +170,7 @@ assert abs(relu_second_moment.item() - 0.5) < 0.05
 # - $\mathcal{N}(0, 0.01^2)$ with ReLU: by $0.01 \sqrt{128} \approx 0.11$;
 # - Xavier with ReLU: by $\sqrt{1/2}$, as the ReLU halves the second moment;
 # - Xavier with tanh, and Kaiming with ReLU: stable.
+
 
 # %%
 def activation_stds(init, activation, X, depth=depth):
@@ -300,8 +302,10 @@ assert 0.5 < ours[-1] < 2
 # %%
 with torch.no_grad():
     default = activation_stds(lambda w: None, torch.relu, X)  # keep nn.Linear's own initialisation
-print(f"nn.Linear's default: weight std {nn.Linear(256, 256).weight.std():.4f} (1/sqrt(3*256) = "
-      f"{1 / math.sqrt(3 * 256):.4f}); activations, layer 1: {default[0]:.3g}, layer {depth}: {default[-1]:.3g}")
+print(
+    f"nn.Linear's default: weight std {nn.Linear(256, 256).weight.std():.4f} (1/sqrt(3*256) = "
+    f"{1 / math.sqrt(3 * 256):.4f}); activations, layer 1: {default[0]:.3g}, layer {depth}: {default[-1]:.3g}"
+)
 assert default[-1] < 1e-6
 
 # %% [markdown]
@@ -312,10 +316,11 @@ assert default[-1] < 1e-6
 try:
     nn.init.xavier_normal_(torch.empty(5))
 except ValueError as error:
-    print(f"ValueError: {error}")
-    assert "fewer than 2 dimensions" in str(error)
+    message = f"ValueError: {error}"
 else:
     raise AssertionError("xavier_normal_ accepted a 1-D tensor")
+print(message)
+assert "fewer than 2 dimensions" in message
 
 # %% [markdown]
 # **Changing a parameter in place outside `torch.no_grad()` fails.** The `nn.init` functions wrap
@@ -326,10 +331,11 @@ layer = nn.Linear(3, 2)
 try:
     layer.weight *= 2
 except RuntimeError as error:
-    print(f"RuntimeError: {error}")
-    assert "a leaf Variable that requires grad is being used in an in-place operation" in str(error)
+    message = f"RuntimeError: {error}"
 else:
     raise AssertionError("the in-place change was allowed")
+print(message)
+assert "a leaf Variable that requires grad is being used in an in-place operation" in message
 with torch.no_grad():
     layer.weight *= 2  # fine
 
@@ -350,7 +356,7 @@ for parameter in mlp.parameters():
     nn.init.constant_(parameter, 0.1)
 optimizer = torch.optim.SGD(mlp.parameters(), lr=0.1)
 inputs, targets = torch.randn(32, 4), torch.randn(32, 1)
-for step in range(20):
+for _step in range(20):
     optimizer.zero_grad()
     nn.functional.mse_loss(mlp(inputs), targets).backward()
     optimizer.step()
