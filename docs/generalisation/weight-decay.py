@@ -45,8 +45,6 @@
 # $\lambda$) and 100 for the test, used once at the end.
 
 # %%
-import itertools
-
 import matplotlib.pyplot as plt
 import torch
 from torch import nn
@@ -58,11 +56,8 @@ n_train, n_val, n_test, num_inputs = 20, 100, 100, 200
 w_true, b_true = torch.full((num_inputs, 1), 0.01), 0.05
 X = torch.randn(n_train + n_val + n_test, num_inputs)
 y = X @ w_true + b_true + 0.01 * torch.randn(len(X), 1)
-X, y = X.to(device), y.to(device)
-X_train, y_train = X[:n_train], y[:n_train]
-X_val, y_val = X[n_train : n_train + n_val], y[n_train : n_train + n_val]
-X_test, y_test = X[n_train + n_val :], y[n_train + n_val :]
-X_train.shape, X_val.shape, X_test.shape
+X_train, X_val, X_test = X.to(device).split([n_train, n_val, n_test])
+y_train, y_val, y_test = y.to(device).split([n_train, n_val, n_test])
 
 # %% [markdown]
 # ## From scratch
@@ -87,27 +82,21 @@ def sgd(params, lr):
             param.grad.zero_()
 
 
-def data_iter(batch_size, features, labels):
-    indices = torch.randperm(len(features)).to(features.device)
-    for i in range(0, len(features), batch_size):
-        batch = indices[i : i + batch_size]
-        yield features[batch], labels[batch]
-
-
 def train_scratch(lambd, num_epochs=100, lr=0.003, batch_size=5):
     torch.manual_seed(1)
     w = torch.randn(num_inputs, 1).to(device).requires_grad_()
     b = torch.zeros(1, device=device, requires_grad=True)
     train_losses, val_losses = [], []
     for _epoch in range(num_epochs):
-        for X_batch, y_batch in data_iter(batch_size, X_train, y_train):
+        for batch in torch.randperm(n_train).split(batch_size):  # d2l's data_iter: shuffled minibatches
+            X_batch, y_batch = X_train[batch], y_train[batch]
             loss = squared_loss(X_batch @ w + b, y_batch) + lambd * l2_penalty(w)
             loss.backward()
             sgd([w, b], lr)
         with torch.no_grad():
             train_losses.append(squared_loss(X_train @ w + b, y_train).item())
             val_losses.append(squared_loss(X_val @ w + b, y_val).item())
-    return w.detach(), b.detach(), train_losses, val_losses
+    return w.detach(), train_losses, val_losses
 
 
 # %% [markdown]
@@ -117,10 +106,10 @@ def train_scratch(lambd, num_epochs=100, lr=0.003, batch_size=5):
 
 # %%
 scratch = {lambd: train_scratch(lambd) for lambd in (0, 3)}
-for lambd, (w, _, train_losses, val_losses) in scratch.items():
+for lambd, (w, train_losses, val_losses) in scratch.items():
     print(f"lambda = {lambd}: train {train_losses[-1]:.2e}, validation {val_losses[-1]:.2e}, |w| = {w.norm():.3f}")
-assert scratch[0][2][-1] < 1e-4 < scratch[0][3][-1] / 1e5  # over-fitting: train ~0, validation huge
-assert scratch[3][3][-1] < scratch[0][3][-1] / 100
+assert scratch[0][1][-1] < 1e-4 < scratch[0][2][-1] / 1e5  # over-fitting: train ~0, validation huge
+assert scratch[3][2][-1] < scratch[0][2][-1] / 100
 assert scratch[3][0].norm() < scratch[0][0].norm() / 10
 
 # %% [markdown]
@@ -136,9 +125,8 @@ assert scratch[3][0].norm() < scratch[0][0].norm() / 10
 def make_net():
     torch.manual_seed(1)
     net = nn.Linear(num_inputs, 1)
-    with torch.no_grad():  # the scratch model's starting point: w ~ N(0, 1), b = 0
-        net.weight.copy_(torch.randn(num_inputs, 1).T)
-        net.bias.zero_()
+    nn.init.normal_(net.weight)  # as the scratch model: w ~ N(0, 1), b = 0
+    nn.init.zeros_(net.bias)
     return net.to(device)
 
 
@@ -168,53 +156,33 @@ def train_concise(lambd, num_epochs=100, lr=0.003, batch_size=5):
 # %% [markdown]
 # ### The two updates agree
 #
-# One step from the same weights on the same batch: the penalty in the loss, `weight_decay=` in
-# the optimiser, and the decay written as a shrink by $1 - \eta\lambda$ followed by a plain step
-# give the same weights (to float32 rounding), and the bias is not decayed in any of them.
+# One step from the same weights on the same batch: the penalty in the loss, and `weight_decay=`
+# in the optimiser, give the same weights (to float32 rounding) as the shrink by $1 - \eta\lambda$
+# followed by a plain step, $(1 - \eta\lambda)\,\mathbf{w} - \eta\,\nabla L(\mathbf{w})$; the
+# bias is not decayed.
 
 # %%
 lr, lambd = 0.003, 3.0
 X_batch, y_batch = X_train[:5], y_train[:5]
-
 init = make_net().weight.detach().T.clone()  # the starting weights, (200, 1)
 
-w = init.clone().requires_grad_()  # 1. the penalty in the loss, then a plain step
+w = init.clone().requires_grad_()  # from scratch: the penalty in the loss
 b = torch.zeros(1, device=device, requires_grad=True)
-(squared_loss(X_batch @ w + b, y_batch) + lambd * l2_penalty(w)).backward()
+data_loss = squared_loss(X_batch @ w + b, y_batch)
+grad_L = torch.autograd.grad(data_loss, w, retain_graph=True)[0]  # the data term's gradient alone
+(data_loss + lambd * l2_penalty(w)).backward()
 sgd([w, b], lr)
 
-net = make_net()  # 2. weight_decay in the optimiser, for the weight only
+net = make_net()  # concise: weight_decay in the optimiser
 optimizer = torch.optim.SGD([{"params": net.weight, "weight_decay": lambd}, {"params": net.bias}], lr=lr)
-optimizer.zero_grad()
 (nn.MSELoss()(net(X_batch), y_batch) / 2).backward()
 optimizer.step()
 
-w3 = init.clone().requires_grad_()  # 3. shrink by 1 - lr * lambda, then a plain step
-b3 = torch.zeros(1, device=device, requires_grad=True)
-squared_loss(X_batch @ w3 + b3, y_batch).backward()
-w_plain = init - lr * w3.grad  # the step without any decay
-with torch.no_grad():
-    w3 *= 1 - lr * lambd
-sgd([w3, b3], lr)
-
-print("largest difference:", (net.weight.T - w).abs().max().item(), (w3 - w).abs().max().item())
-print("what the decay moved:", (w - w_plain).abs().max().item())
+shrunk = (1 - lr * lambd) * init - lr * grad_L
 assert torch.allclose(net.weight.detach().T, w, atol=1e-6)
-assert torch.allclose(w3, w, atol=1e-6)
+assert torch.allclose(shrunk, w, atol=1e-6)
 assert torch.allclose(net.bias.detach(), b)
-assert torch.allclose(b3, b)
-assert (w - w_plain).abs().max() > 1e-3
-
-# %% [markdown]
-# Trained for 100 epochs, the concise model reaches the scratch model's losses (the batches come
-# in another order, so the numbers differ a little):
-
-# %%
-concise = {lambd: train_concise(lambd) for lambd in (0, 3)}
-for lambd, (_, train_losses, val_losses) in concise.items():
-    print(f"lambda = {lambd}: train {train_losses[-1]:.2e}, validation {val_losses[-1]:.2e}")
-    assert abs(val_losses[-1] / scratch[lambd][3][-1] - 1) < 0.5, (val_losses[-1], scratch[lambd][3][-1])
-assert concise[3][2][-1] < concise[0][2][-1] / 100
+assert (w - (init - lr * grad_L)).abs().max() > 1e-3  # and the decay did move w
 
 # %% [markdown]
 # ## Training and validation error
@@ -226,29 +194,26 @@ assert concise[3][2][-1] < concise[0][2][-1] / 100
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(9, 3.2), sharey=True)
-epochs = range(1, 101)
 for ax, lambd in zip(axes, (0, 3), strict=True):
-    _, _, train_losses, val_losses = scratch[lambd]
-    ax.semilogy(epochs, train_losses, label="training")
-    ax.semilogy(epochs, val_losses, "--", label="validation")
-    ax.set(title=f"λ = {lambd}", xlabel="epoch")
-axes[0].set_ylabel("squared loss")
+    _, train_losses, val_losses = scratch[lambd]
+    ax.semilogy(range(1, 101), train_losses, label="training")
+    ax.semilogy(range(1, 101), val_losses, "--", label="validation")
+    ax.set(title=f"λ = {lambd}", xlabel="epoch", ylabel="squared loss")
+    assert train_losses[-1] < train_losses[0] / 100
 axes[0].legend()
 fig.tight_layout()
-for lambd in (0, 3):
-    _, _, train_losses, val_losses = scratch[lambd]
-    assert train_losses[-1] < train_losses[0] / 100
-assert scratch[0][3][-1] > scratch[0][3][0] / 10  # without decay, validation barely improves
-assert scratch[3][3][-1] < scratch[3][3][0] / 100  # with it, it falls more than a hundredfold
+assert scratch[0][2][-1] > scratch[0][2][0] / 10  # without decay, validation barely improves
+assert scratch[3][2][-1] < scratch[3][2][0] / 100  # with it, it falls more than a hundredfold
 
 # %% [markdown]
 # ## Choosing λ
 #
-# $\lambda$ is chosen on the validation set. With 20 examples for 200 weights the data cannot pin
-# down $\mathbf{w}$, and the best the penalty can do is shrink it towards 0: the validation loss
-# falls as $\lambda$ grows, down to about that of predicting the training mean, $\approx 0.01$
-# (half the variance of $\mathbf{w}^{*\top}\mathbf{x}$, $\tfrac12 \cdot 200 \cdot 0.01^2$). The
-# test set is used once, for the chosen model.
+# $\lambda$ is chosen on the validation set, training with the concise loop (which reaches the
+# scratch loop's losses: its batches come in another order). With 20 examples for 200 weights the
+# data cannot pin down $\mathbf{w}$, and the best the penalty can do is shrink it towards 0: the
+# validation loss falls as $\lambda$ grows, down to about that of predicting the training mean,
+# $\approx 0.01$ (half the variance of $\mathbf{w}^{*\top}\mathbf{x}$,
+# $\tfrac12 \cdot 200 \cdot 0.01^2$). The test set is used once, for the chosen model.
 
 # %%
 lambdas = [0, 0.3, 1, 3, 10, 30]
@@ -256,17 +221,15 @@ sweep = {lambd: train_concise(lambd) for lambd in lambdas}
 final_val = [sweep[lambd][2][-1] for lambd in lambdas]
 best = lambdas[min(range(len(lambdas)), key=final_val.__getitem__)]
 
-fig, ax = plt.subplots(figsize=(5, 3.2))
-ax.loglog([lambd or 0.1 for lambd in lambdas], final_val, "o-")
-ax.set(xlabel="λ (0 drawn at 0.1)", ylabel="validation loss after 100 epochs")
-fig.tight_layout()
-
 net = sweep[best][0]
 with torch.no_grad():
     test_loss = nn.MSELoss()(net(X_test), y_test).item() / 2
     mean_baseline = nn.MSELoss()(torch.full_like(y_test, y_train.mean().item()), y_test).item() / 2
+print("validation loss for lambda = 0, 0.3, ..., 30:", [f"{v:.3g}" for v in final_val])
 print(f"chosen lambda = {best}: test loss {test_loss:.4f} (predicting the training mean: {mean_baseline:.4f})")
-assert all(a > b for a, b in itertools.pairwise(final_val)), final_val  # more decay, lower validation loss
+assert final_val == sorted(final_val, reverse=True)  # more decay, lower validation loss
+for lambd in (0, 3):  # the concise loop reaches the scratch loop's losses
+    assert abs(sweep[lambd][2][-1] / scratch[lambd][2][-1] - 1) < 0.5
 assert best == 30
 assert test_loss < 1.5 * mean_baseline
 assert test_loss < sweep[0][2][-1] / 1000
@@ -296,27 +259,22 @@ assert test_loss < sweep[0][2][-1] / 1000
 
 
 # %% tags=["solution"]
-def one_adam_step(optimizer_class, lambd, penalty_in_loss=False, shrink_first=False, lr=0.1):
+def adam_step(optimizer_class, weight_decay=0.0, penalty=0.0, shrink=0.0, lr=0.1):
     torch.manual_seed(0)
-    w = torch.randn(5, 1, requires_grad=True)
-    x, target = torch.randn(8, 5), torch.randn(8, 1)
-    optimizer = optimizer_class([w], lr=lr, weight_decay=0 if penalty_in_loss or shrink_first else lambd)
-    loss = ((x @ w - target) ** 2).mean() + (lambd * l2_penalty(w) if penalty_in_loss else 0)
-    loss.backward()
-    if shrink_first:
-        with torch.no_grad():
-            w *= 1 - lr * lambd
+    w, x, target = torch.randn(5, 1, requires_grad=True), torch.randn(8, 5), torch.randn(8, 1)
+    optimizer = optimizer_class([w], lr=lr, weight_decay=weight_decay)
+    (((x @ w - target) ** 2).mean() + penalty * l2_penalty(w)).backward()
+    with torch.no_grad():
+        w *= 1 - lr * shrink
     optimizer.step()
-    return w.detach()
+    return w.detach().flatten()
 
 
-lambd = 0.5
-adam = one_adam_step(torch.optim.Adam, lambd)
-adamw = one_adam_step(torch.optim.AdamW, lambd)
-assert torch.allclose(adam, one_adam_step(torch.optim.Adam, lambd, penalty_in_loss=True))
-assert torch.allclose(adamw, one_adam_step(torch.optim.Adam, lambd, shrink_first=True))
+adam, adamw = adam_step(torch.optim.Adam, weight_decay=0.5), adam_step(torch.optim.AdamW, weight_decay=0.5)
+print(f"Adam: {adam}\nAdamW: {adamw}")
+assert torch.allclose(adam, adam_step(torch.optim.Adam, penalty=0.5))
+assert torch.allclose(adamw, adam_step(torch.optim.Adam, shrink=0.5))
 assert not torch.allclose(adam, adamw, atol=1e-3)
-print("Adam:", adam.flatten(), "\nAdamW:", adamw.flatten())
 
 # %% [markdown]
 # 2. Ridge regression has a closed form: with centred data, $\mathbf{w}_\lambda$ solves
@@ -329,37 +287,19 @@ print("Adam:", adam.flatten(), "\nAdamW:", adamw.flatten())
 # **Solution**
 
 # %% tags=["solution"]
-Xc = (X_train - X_train.mean(dim=0)).double()
-yc = (y_train - y_train.mean()).double()
-norms, train_fit = [], []
-for lambd in [1e-6, 0.3, 1, 3, 10, 30]:
-    A = Xc.T @ Xc / n_train + lambd * torch.eye(num_inputs, dtype=torch.float64, device=device)
-    w_ridge = torch.linalg.solve(A, Xc.T @ yc / n_train)
-    norms.append(w_ridge.norm().item())
-    train_fit.append(((Xc @ w_ridge - yc) ** 2 / 2).mean().item())
-print("|w|:", [f"{v:.3g}" for v in norms])
-print("training loss:", [f"{v:.2g}" for v in train_fit])
-assert all(a > b for a, b in itertools.pairwise(norms))
-assert train_fit[0] < 1e-10  # 200 weights, 20 equations: an exact fit
+Xc, yc = (X_train - X_train.mean(dim=0)).double(), (y_train - y_train.mean()).double()
+eye = torch.eye(num_inputs, dtype=torch.float64, device=device)
+ridge = [torch.linalg.solve(Xc.T @ Xc / n_train + lambd * eye, Xc.T @ yc / n_train) for lambd in [1e-6, *lambdas[1:]]]
+norms = [w_ridge.norm().item() for w_ridge in ridge]
+exact = ((Xc @ ridge[0] - yc) ** 2 / 2).mean().item()
+print("|w| for lambda = 1e-6, 0.3, ..., 30:", [f"{v:.3g}" for v in norms], f"; training loss at 1e-6: {exact:.1e}")
+assert norms == sorted(norms, reverse=True)
+assert exact < 1e-10  # 200 weights, 20 equations: an exact fit
 # Each gradient is a combination of the 20 training inputs, so gradient steps never change the part
 # of w orthogonal to them: SGD keeps that part of its N(0, 1) start, the closed form (the fit of
 # least norm as lambda -> 0) has none of it. Weight decay shrinks it by 1 - lr * lambda each step.
 print(f"closed form, lambda -> 0: |w| = {norms[0]:.3f}; SGD without decay: |w| = {scratch[0][0].norm():.3f}")
 assert norms[0] < scratch[0][0].norm().item() / 100
-
-# %% [markdown]
-# 3. With λ = 3, halve the learning rate and train for twice as many epochs: each step decays
-#    the weights half as much, but there are twice as many steps. Is the validation loss about the
-#    same?
-
-# %% [markdown]
-# **Solution**
-
-# %% tags=["solution"]
-_, _, _, val_half = train_scratch(3, num_epochs=200, lr=0.0015)
-_, _, _, val_base = scratch[3]
-print(f"lr 0.003, 100 epochs: {val_base[-1]:.4f}; lr 0.0015, 200 epochs: {val_half[-1]:.4f}")
-assert abs(val_half[-1] / val_base[-1] - 1) < 0.5  # the same product lr x steps: about the same model
 
 # %% [markdown]
 # ## See also
