@@ -1,0 +1,1 @@
+"""Probability: distributions, sampling, and the information theory behind the cross-entropy loss."""
