@@ -38,8 +38,8 @@ import matplotlib.pyplot as plt
 import torch
 from torch import nn
 
-device = "cuda" if torch.cuda.is_available() else "cpu"
 torch.manual_seed(0)
+device = "cuda" if torch.cuda.is_available() else "cpu"
 
 # %% [markdown]
 # ## Vanishing gradients

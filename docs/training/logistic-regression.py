@@ -35,8 +35,8 @@ import torch
 from sklearn.datasets import load_breast_cancer
 from torch import nn
 
-device = "cuda" if torch.cuda.is_available() else "cpu"
 torch.manual_seed(0)
+device = "cuda" if torch.cuda.is_available() else "cpu"
 
 # %% [markdown]
 # ## Compute the loss from the logits
