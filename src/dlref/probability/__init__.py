@@ -1,0 +1,1 @@
+"""Probability and statistics: sampling frequencies, Bayes' rule, moments, the normal distribution."""
