@@ -10,7 +10,9 @@ $$
 \tanh'(x) = 1 - \tanh^2(x), \quad \mathrm{GELU}'(x) = \Phi(x) + x\,\varphi(x).
 $$
 
-Half-precision inputs are computed in float32 and rounded once, as torch's kernels do.
+Half-precision inputs are computed in float32 and rounded once, as torch's kernels do. The
+derivatives of the sigmoid and tanh in half precision start from the output rounded to that
+dtype, as torch's backward does (it saves the output, not the input).
 """
 
 from __future__ import annotations
@@ -135,10 +137,10 @@ def sigmoid_derivative(x: torch.Tensor) -> torch.Tensor:
         tensor([4.5396e-05, 2.5000e-01, 4.5396e-05])
     """
     x = _real("sigmoid_derivative", x, floating=True)
-    dtype = x.dtype
-    if dtype in _HALF:
-        x = x.float()
-    return (sigmoid(x) * sigmoid(-x)).to(dtype)
+    if x.dtype in _HALF:  # from the rounded output, as autograd
+        s = sigmoid(x).float()
+        return (s * (1 - s)).to(x.dtype)
+    return sigmoid(x) * sigmoid(-x)
 
 
 def tanh_derivative(x: torch.Tensor) -> torch.Tensor:
@@ -152,11 +154,8 @@ def tanh_derivative(x: torch.Tensor) -> torch.Tensor:
         tensor([0.0099, 1.0000, 0.0099])
     """
     x = _real("tanh_derivative", x, floating=True)
-    dtype = x.dtype
-    if dtype in _HALF:
-        x = x.float()
-    t = tanh(x)
-    return (1 - t * t).to(dtype)
+    t = tanh(x).float() if x.dtype in _HALF else tanh(x)  # half: from the rounded output, as autograd
+    return (1 - t * t).to(x.dtype)
 
 
 def gelu_derivative(x: torch.Tensor) -> torch.Tensor:

@@ -235,6 +235,9 @@ def normal_pdf(x: torch.Tensor, mu: float = 0.0, sigma: float = 1.0) -> torch.Te
     p(x) = \frac{1}{\sqrt{2\pi\sigma^2}} \exp\left(-\frac{(x - \mu)^2}{2\sigma^2}\right).
     $$
 
+    The result has ``x``'s dtype (float16 and bfloat16 are computed in float32 and rounded once);
+    a NaN in ``x`` gives NaN.
+
     Raises:
         TypeError: ``x`` is not a floating-point tensor, or ``mu`` or ``sigma`` not a number.
         ValueError: ``mu`` is not finite, or ``sigma`` is not a finite number above 0.
@@ -251,7 +254,10 @@ def normal_pdf(x: torch.Tensor, mu: float = 0.0, sigma: float = 1.0) -> torch.Te
     if not math.isfinite(mu):
         raise ValueError(f"normal_pdf: mu must be finite, got {mu}")
     sigma = _sigma("normal_pdf", sigma)
-    return torch.exp(-((x - mu) ** 2) / (2 * sigma**2)) / math.sqrt(2 * math.pi * sigma**2)
+    dtype = x.dtype
+    if dtype in (torch.float16, torch.bfloat16):
+        x = x.float()  # computed in float32 and rounded once
+    return (torch.exp(-((x - mu) ** 2) / (2 * sigma**2)) / math.sqrt(2 * math.pi * sigma**2)).to(dtype)
 
 
 def gaussian_nll(y_hat: torch.Tensor, y: torch.Tensor, sigma: float = 1.0) -> torch.Tensor:
