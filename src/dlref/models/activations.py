@@ -127,7 +127,9 @@ def sigmoid_derivative(x: torch.Tensor) -> torch.Tensor:
     r"""$\sigma'(x) = \sigma(x)\,(1 - \sigma(x)) = \sigma(x)\,\sigma(-x)$: at most $\tfrac14$, at $x = 0$.
 
     Computed in the second form: for large $x$, $1 - \sigma(x)$ subtracts two nearly equal numbers
-    and keeps few digits, where $\sigma(-x)$ keeps them all.
+    and keeps few digits, where $\sigma(-x)$ keeps them all (autograd uses the first, so in float32
+    it gives exactly 0 from $x \approx 17$ on, where $\sigma(x)$ rounds to 1). In float16 and
+    bfloat16 it is the first form on the rounded output, as autograd computes it.
 
     Raises:
         TypeError: ``x`` is not a floating-point tensor (autograd needs one).
