@@ -123,7 +123,7 @@ print(
 )
 
 # %%
-fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3.8))
+fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 3.4))
 ax1.semilogy(degrees, train_error, "o-", label="training")
 ax1.semilogy(degrees, val_error, "s-", label="validation")
 ax1.axhline(noise, color="black", linestyle=":", label=r"noise variance $0.1^2$")
@@ -276,7 +276,7 @@ curve = []
 for n in sizes:
     x_n, y_n = make_data(n)
     curve.append(mse(fit(x_n, y_n, 3), x_val, y_val))
-fig, ax = plt.subplots(figsize=(5, 3.2))
+fig, ax = plt.subplots(figsize=(4.5, 2.8))
 ax.loglog(sizes, curve, "o-", label="validation error, degree 3")
 ax.axhline(noise, color="black", linestyle=":", label="noise variance")
 ax.set(xlabel="training examples", ylabel="mean squared error")
