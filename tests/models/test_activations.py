@@ -1,0 +1,99 @@
+"""Checks `dlref.models.activations` against torch.nn.functional and autograd on every device, and bad input."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+import torch.nn.functional as F
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dlref.models import activations
+from dlref.models.losses import sigmoid
+from dlref.models.mlp import relu
+from messy import FLOATS, check, tensors
+
+on_each_device = settings(max_examples=30)
+messy = settings(max_examples=40)
+
+DERIVATIVES = [
+    (activations.relu_derivative, torch.relu),
+    (activations.sigmoid_derivative, torch.sigmoid),
+    (activations.tanh_derivative, torch.tanh),
+    (activations.gelu_derivative, F.gelu),
+]
+
+
+def autograd_derivative(function, x: torch.Tensor) -> torch.Tensor:
+    """The derivative of an element-wise ``function`` at each entry of ``x``, by autograd."""
+    x = x.detach().clone().requires_grad_()
+    (grad,) = torch.autograd.grad(function(x).sum(), x)
+    return grad
+
+
+@on_each_device
+@given(seed=st.integers(0, 2**31), n=st.integers(0, 20), scale=st.sampled_from([1.0, 5.0, 50.0]))
+def test_activations_and_derivatives_match_torch(device: torch.device, seed: int, n: int, scale: float) -> None:
+    x = (scale * torch.randn(n, generator=torch.Generator().manual_seed(seed))).to(device)
+    torch.testing.assert_close(activations.tanh(x), torch.tanh(x))
+    torch.testing.assert_close(activations.gelu(x), F.gelu(x))
+    torch.testing.assert_close(activations.gelu(x, approximate="tanh"), F.gelu(x, approximate="tanh"))
+    for ours, function in DERIVATIVES:
+        torch.testing.assert_close(ours(x), autograd_derivative(function, x))
+        torch.testing.assert_close(ours(x.double()), autograd_derivative(function, x.double()))
+
+
+def test_relations_between_activations(device: torch.device) -> None:
+    x = torch.linspace(-6, 6, 121, dtype=torch.float64, device=device)
+    torch.testing.assert_close(activations.tanh(x), 2 * sigmoid(2 * x) - 1)  # tanh is a scaled sigmoid
+    torch.testing.assert_close(relu(x) - relu(-x), x)
+    assert activations.sigmoid_derivative(x).max().item() == 0.25  # at x = 0, on the grid
+    assert activations.tanh_derivative(x).max().item() == 1.0
+    lowest = activations.gelu_derivative(x).argmin()
+    assert abs(x[lowest].item() + math.sqrt(2)) < 0.1  # the minimum of GELU' is at -sqrt(2)
+
+
+def test_saturation_and_the_kink(device: torch.device) -> None:
+    big = torch.tensor([-1000.0, 1000.0], device=device)
+    torch.testing.assert_close(activations.tanh(big), torch.tensor([-1.0, 1.0], device=device))
+    assert (activations.sigmoid_derivative(big) == 0).all()  # a saturated unit passes no gradient
+    assert (activations.tanh_derivative(big) == 0).all()
+    zero = torch.zeros(1, device=device)
+    assert activations.relu_derivative(zero).item() == autograd_derivative(torch.relu, zero).item() == 0.0
+
+
+@messy
+@given(data=st.data())
+def test_bad_input(device: torch.device, data: st.DataObject) -> None:
+    x = data.draw(tensors(device) | tensors(device, dtypes=FLOATS))
+    check("tanh", lambda: activations.tanh(x), lambda: torch.tanh(x), raises=(TypeError,), names=("x",))
+    check("gelu", lambda: activations.gelu(x), lambda: F.gelu(x), raises=(TypeError,), names=("x",))
+    for ours, function in DERIVATIVES:
+        check(
+            ours.__name__,
+            lambda ours=ours: ours(x),
+            lambda function=function: autograd_derivative(function, x),
+            raises=(TypeError,),
+            names=("x",),
+        )
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "match"),
+    [
+        (lambda: activations.tanh([1.0]), TypeError, r"^tanh: x must be a tensor, got list"),
+        (lambda: activations.gelu(torch.arange(3)), TypeError, r"^gelu: x must be a floating-point tensor.*int64"),
+        (
+            lambda: activations.gelu(torch.ones(1), approximate="erf"),
+            ValueError,
+            r"approximate must be 'none' or 'tanh'",
+        ),
+        (lambda: activations.relu_derivative(torch.arange(3)), TypeError, r"x must be a floating-point tensor"),
+        (lambda: activations.tanh_derivative(torch.tensor([1j])), TypeError, r"x must be real"),
+    ],
+)
+def test_errors_name_the_argument(call, error: type, match: str) -> None:
+    with pytest.raises(error, match=match):
+        call()
