@@ -511,5 +511,7 @@ def _reasons(project: Path) -> dict[str, str]:
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
 
 
-if __name__ == "__main__":
-    raise SystemExit(main())
+if __name__ == "__main__":  # the tasks sent to fresh processes must be named dlref_site.radar, not __main__
+    from dlref_site.radar import main as _main
+
+    raise SystemExit(_main())
