@@ -39,13 +39,18 @@ from concurrent.futures import as_completed
 from pathlib import Path
 
 __all__ = [
+    "MARKER",
     "REPORTS",
+    "VERSIONS_PAGE",
     "after_title",
     "anchor",
     "checked_note",
     "collect",
+    "constraints_without",
+    "environment",
     "load_reports",
     "main",
+    "reason_key",
     "status",
     "versions_markdown",
 ]
@@ -447,8 +452,8 @@ def versions_markdown(project: Path, pages: Sequence[str], reasons: dict[str, st
 
     ``pages``: the project-relative paths of the site's pages and notebooks, in order; a page that no
     report names says so. The modules whose docstrings the reports checked follow. ``reasons``:
-    ``{"file:line": why}`` from the release notes; an output with none says that the reason is not
-    established.
+    why an output differs, by [`reason_key`][dlref_site.radar.reason_key] (default: the reports'
+    ``reasons.json``); an output with none says that the reason is not established.
     """
     reports = load_reports(project)
     reasons = reasons if reasons is not None else _reasons(project)
@@ -477,7 +482,7 @@ def versions_markdown(project: Path, pages: Sequence[str], reasons: dict[str, st
         for report, entry in entries:
             for record in entry["differences"]:
                 where = f"{record['file']}:{record['line']}"
-                why = reasons.get(where, "Reason not established.")
+                why = reasons.get(reason_key(record), "Reason not established.")
                 close = "within tolerance" if record["within_tolerance"] else "beyond tolerance"
                 lines += [
                     f'??? info "{where} on {_short(report)}: differs, {close}"',
@@ -504,6 +509,17 @@ def versions_markdown(project: Path, pages: Sequence[str], reasons: dict[str, st
                     "",
                 ]
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def reason_key(record: dict) -> str:
+    """How ``reasons.json`` names a differing output: its file and the first line of its example (a
+    line number would move whenever the page is edited).
+
+    Examples:
+        >>> reason_key({"file": "docs/a.md", "line": 9, "source": "torch.arange(3)\\n"})
+        'docs/a.md: torch.arange(3)'
+    """
+    return f"{record['file']}: {record['source'].splitlines()[0]}"
 
 
 def _reasons(project: Path) -> dict[str, str]:

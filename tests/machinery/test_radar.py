@@ -123,10 +123,10 @@ def test_the_versions_page_shows_both_outputs_why_and_pages_not_yet_checked(tmp_
         "actual": "<AddBackward1 object>\n",
         "within_tolerance": False,
     }
-    other = {**difference, "line": 20}
+    other = {**difference, "line": 20, "source": "y.grad_fn\n"}
     page = {"kind": "page", "examples": 3, "differences": [difference, other], "failures": [], "status": "differs"}
     (folder / "torch-9.9.9-cpu.json").write_text(json.dumps(_report("9.9.9", {"docs/a.md": page})), encoding="utf-8")
-    (folder / "reasons.json").write_text(json.dumps({"docs/a.md:12": "Renamed in 9.9."}), encoding="utf-8")
+    (folder / "reasons.json").write_text(json.dumps({"docs/a.md: x.grad_fn": "Renamed in 9.9."}), encoding="utf-8")
 
     text = radar.versions_markdown(tmp_path, ["docs/a.md", "docs/new.md"])
 
