@@ -397,6 +397,7 @@ _WORDS = {
     "differs": "outputs differ",
     "fails": "fails",
 }
+_COUNTED = {"same": "as shown", "tolerance": "within tolerance", "differs": "differ", "fails": "fail"}
 
 
 def checked_note(name: str, reports: Sequence[dict], reference: str, link: str) -> str:
@@ -408,13 +409,15 @@ def checked_note(name: str, reports: Sequence[dict], reference: str, link: str) 
         >>> report = {"versions": {"torch": "2.4.0"}, "device": "cpu", "pages": {"a.md": {"status": "same"}}}
         >>> print(checked_note("a.md", [report], "torch 2.13.0 (cpu, exactly)", "versions.md").replace("; ", ";\n"))
         *Outputs checked on torch 2.13.0 (cpu, exactly) by this build;
-        by the radar on torch 2.4.0 (CPU): every output as shown.* [Versions](versions.md#a.md)
+        by the radar on torch 2.4.0 (CPU): every output as shown.* [Versions](versions.md#page-by-page)
         >>> checked_note("b.md", [report], "torch 2.13.0 (cpu, exactly)", "versions.md").split("; ")[1]
-        'not yet checked on other versions.* [Versions](versions.md#b.md)'
+        'not yet checked on other versions.* [Versions](versions.md#page-by-page)'
     """
     seen = [f"{_short(r)}: {_WORDS[r['pages'][name]['status']]}" for r in reports if name in r["pages"]]
     elsewhere = f"by the radar on {'; '.join(seen)}" if seen else "not yet checked on other versions"
-    return f"*Outputs checked on {reference} by this build; {elsewhere}.* [Versions]({link}#{anchor(name)})"
+    differs = any(r["pages"][name]["status"] != "same" for r in reports if name in r["pages"])
+    target = anchor(name) if differs else "page-by-page"
+    return f"*Outputs checked on {reference} by this build; {elsewhere}.* [Versions]({link}#{target})"
 
 
 def anchor(name: str) -> str:
@@ -448,7 +451,8 @@ def _quote(text: str, indent: str = "    ") -> str:
 
 
 def versions_markdown(project: Path, pages: Sequence[str], reasons: dict[str, str] | None = None) -> str:
-    """The Versions page's generated part: per page, where it was checked, and each output that differs.
+    """The Versions page's generated part: the reports, a table of where each page was checked, and
+    each output that differs, with what the page shows, what the other version printed, and why.
 
     ``pages``: the project-relative paths of the site's pages and notebooks, in order; a page that no
     report names says so. The modules whose docstrings the reports checked follow. ``reasons``:
@@ -461,54 +465,64 @@ def versions_markdown(project: Path, pages: Sequence[str], reasons: dict[str, st
     if not reports:
         lines += ["No report yet: run `scripts/radar`.", ""]
     for report in reports:
-        summary = ", ".join(f"{report['summary'].get(s, 0)} {_WORDS[s]}" for s in _STATUSES)
-        lines += [
-            f"- **{_label(report)}**: {summary}. Python {report['versions']['python']}, "
-            f"{report['platform']}, {report['cores']} cores, {report['created'][:10]} "
-            f"(`{REPORTS.as_posix()}/{report['file']}`).",
-        ]
-    lines += ["", "## Page by page", ""]
+        counts = ", ".join(f"{report['summary'].get(s, 0)} {_COUNTED[s]}" for s in _STATUSES)
+        lines.append(
+            f"- **{_label(report)}**, Python {report['versions']['python']}, {report['platform']}, "
+            f"{report['cores']} cores, {report['created'][:10]}: {counts} "
+            f"(`{REPORTS.as_posix()}/{report['file']}`)."
+        )
     modules = sorted({n for r in reports for n, e in r["pages"].items() if e["kind"] == "docstrings"})
-    for name in [*pages, *(m for m in modules if m not in pages)]:
+    names = [*pages, *(m for m in modules if m not in pages)]
+    lines += ["", "## Page by page", "", "| Page or module | " + " | ".join(_short(r) for r in reports) + " |"]
+    lines.append("|---" * (len(reports) + 1) + "|")
+    for name in names:
+        cells = []
+        for report in reports:
+            entry = report["pages"].get(name)
+            if entry is None:
+                cells.append("not yet checked on other versions")
+            elif entry["status"] in ("differs", "fails", "tolerance"):
+                cells.append(f"[{_WORDS[entry['status']]}](#{anchor(name)})")
+            else:  # a walkthrough states its results in asserts: that every cell ran is its check
+                cells.append("every cell ran" if entry["kind"] == "notebook" else _WORDS[entry["status"]])
+        lines.append(f"| `{name}` | " + " | ".join(cells) + " |")
+    lines += ["", "## Outputs that differ", ""]
+    shown = False
+    for name in names:
         entries = [(r, r["pages"][name]) for r in reports if name in r["pages"]]
-        lines += [f"### `{name}` {{#{anchor(name)}}}", ""]
-        if not entries:
-            lines += ["Not yet checked on other versions.", ""]
+        if not any(e["differences"] or e["failures"] for _, e in entries):
             continue
-        for report, entry in entries:
-            count = f"{len(entry['differences'])} differing, {len(entry['failures'])} failing"
-            lines.append(f"- {_label(report)}: {_WORDS[entry['status']]} ({entry['examples']} examples; {count})")
-        lines.append("")
+        shown = True
+        lines += [f"### `{name}` {{#{anchor(name)}}}", ""]
         for report, entry in entries:
             for record in entry["differences"]:
-                where = f"{record['file']}:{record['line']}"
-                why = reasons.get(reason_key(record), "Reason not established.")
-                close = "within tolerance" if record["within_tolerance"] else "beyond tolerance"
-                lines += [
-                    f'??? info "{where} on {_short(report)}: differs, {close}"',
-                    "",
-                    _quote(_fence(">>> " + record["source"].rstrip("\n").replace("\n", "\n... "))),
-                    "",
-                    f"    Shown (torch {report['reference']['torch']}):",
-                    "",
-                    _quote(_fence(record["expected"])),
-                    "",
-                    f"    On {_short(report)}:",
-                    "",
-                    _quote(_fence(record["actual"])),
-                    "",
-                    f"    Why: {why}",
-                    "",
-                ]
+                lines += _difference(report, record, reasons)
             for record in entry["failures"]:
                 where = f"{record['file']}:{record['line']}" if "line" in record else record["file"]
-                lines += [
-                    f'??? failure "{where} on {_short(report)}: fails"',
-                    "",
-                    _quote(_fence(record["error"])),
-                    "",
-                ]
+                lines += [f'??? failure "{where} on {_short(report)}: fails"', "", _quote(_fence(record["error"])), ""]
+    if not shown:
+        lines += ["None: every output is as shown on every version checked.", ""]
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _difference(report: dict, record: dict, reasons: dict[str, str]) -> list[str]:
+    close = "within tolerance" if record["within_tolerance"] else "beyond tolerance"
+    return [
+        f'??? info "{record["file"]}:{record["line"]} on {_short(report)}: differs, {close}"',
+        "",
+        _quote(_fence(">>> " + record["source"].rstrip("\n").replace("\n", "\n... "))),
+        "",
+        f"    Shown (torch {report['reference']['torch']}):",
+        "",
+        _quote(_fence(record["expected"])),
+        "",
+        f"    On {_short(report)}:",
+        "",
+        _quote(_fence(record["actual"])),
+        "",
+        f"    Why: {reasons.get(reason_key(record), 'Reason not established.')}",
+        "",
+    ]
 
 
 def reason_key(record: dict) -> str:

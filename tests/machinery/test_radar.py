@@ -130,13 +130,14 @@ def test_the_versions_page_shows_both_outputs_why_and_pages_not_yet_checked(tmp_
 
     text = radar.versions_markdown(tmp_path, ["docs/a.md", "docs/new.md"])
 
-    assert "torch 9.9.9 (NumPy 2.4.6, pandas 3.1.1) on CPU: outputs differ (3 examples; 2 differing, 0 failing)" in text
+    assert "| `docs/a.md` | [outputs differ](#a.md) |" in text
+    assert "| `docs/new.md` | not yet checked on other versions |" in text
+    assert "### `docs/a.md` {#a.md}" in text
     assert "<AddBackward0 object>" in text
     assert "<AddBackward1 object>" in text
     assert "Why: Renamed in 9.9." in text
     assert "Why: Reason not established." in text
-    new = text.split("### `docs/new.md`")[1]
-    assert "Not yet checked on other versions." in new
+    assert "### `docs/new.md`" not in text  # nothing differs there
     note = radar.checked_note(
         "docs/a.md", radar.load_reports(tmp_path), "torch 2.13.0 (cpu, exactly)", "../versions.md"
     )
@@ -151,8 +152,9 @@ def _ranges() -> dict[str, Requirement]:
 
 
 def test_pyproject_claims_only_versions_the_committed_reports_support() -> None:
-    """Each range's lower bound was checked by a report with no failure, and no report that failed
-    lies wholly inside the ranges (a failing version must be excluded)."""
+    """Each range's lower bound was checked by a report with no failure, its upper bound allows no
+    release beyond the newest checked one's series, and no report that failed lies wholly inside the
+    ranges (a failing version must be excluded)."""
     reports = radar.load_reports(ROOT)
     assert reports, f"no report in {radar.REPORTS}: run scripts/radar"
     ranges = _ranges()
@@ -162,6 +164,11 @@ def test_pyproject_claims_only_versions_the_committed_reports_support() -> None:
         assert bounds, f"{name}: pyproject.toml names no lower bound"
         checked = {Version(r["versions"][name]).release[: len(bounds[0].release)] for r in passing}
         assert bounds[0].release in checked, f"{name}>={bounds[0]}: no passing report ran {name} {bounds[0]}"
+        newest = max(Version(r["versions"][name]) for r in passing)
+        ceilings = [Version(s.version) for s in requirement.specifier if s.operator == "<"]
+        assert ceilings, f"{name}: pyproject.toml allows every future release; the newest checked is {newest}"
+        series = Version(f"{newest.major}.{newest.minor + 1}")
+        assert ceilings[0] <= series, f"{name}<{ceilings[0]}: allows releases after {newest}, the newest checked"
     for report in reports:
         inside = all(ranges[n].specifier.contains(report["versions"][n], prereleases=True) for n in ranges)
         assert report["summary"]["fails"] == 0 or not inside, f"{report['file']} fails inside pyproject's ranges"
