@@ -173,6 +173,8 @@ class DlrefPlugin(BasePlugin[Options]):
         where its outputs were checked (the Versions page, from the radar's reports)."""
         uri = page.file.src_uri
         if uri == radar.VERSIONS_PAGE:
+            if radar.MARKER not in markdown:
+                raise PluginError(f"{uri}: no {radar.MARKER} line to put the radar's reports at")
             names = [name for name, _ in self.pages.values()] + list(self.notebooks.values())
             return markdown.replace(radar.MARKER, radar.versions_markdown(self.runner.project, names))
         if uri not in self.pages:
