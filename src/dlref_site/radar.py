@@ -197,12 +197,14 @@ def collect(project: Path, device: str | None = None, only: Iterable[str] = (), 
     ``only``: project-relative paths to run (pages, notebooks or ``src/`` modules); default all.
     ``progress``: called with a line per finished item (default: print to stderr).
     """
+    from dlref.device import resolve_device
     from dlref_site import cache
     from dlref_site.examples import parse
     from dlref_site.runner import Runner, submit
 
     project = Path(project).resolve()
     progress = progress or (lambda line: print(line, file=sys.stderr, flush=True))
+    device = None if device is None else str(resolve_device(device))  # a device this machine lacks: stop now
     runner = Runner(project, device=device, cache_dir=None)
     wanted = set(only)
 
@@ -273,7 +275,13 @@ def _collect_main(argv: Sequence[str]) -> int:
     parser.add_argument("--device", default=None)
     parser.add_argument("only", nargs="*")
     args = parser.parse_args(argv)
-    report = collect(Path.cwd(), args.device, args.only)
+    from dlref.device import DeviceError
+
+    try:
+        report = collect(Path.cwd(), args.device, args.only)
+    except DeviceError as error:
+        print(f"radar: {error}", file=sys.stderr)
+        return 2
     out = args.out or Path.cwd() / REPORTS / f"{args.name}-{report['device']}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
