@@ -345,7 +345,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv[:1] == ["collect"]:
         return _collect_main(argv[1:])
     parser = argparse.ArgumentParser(prog="scripts/radar", description=__doc__.split("\n")[0])
-    parser.add_argument("--torch", required=True, help="the torch version to check, e.g. 2.14.1")
+    parser.add_argument("--torch", help="a torch version instead of constraints.txt's, e.g. 2.14.1")
     parser.add_argument("--numpy", help="a NumPy version instead of constraints.txt's")
     parser.add_argument("--pandas", help="a pandas version instead of constraints.txt's")
     parser.add_argument(
@@ -361,6 +361,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     project = Path(__file__).resolve().parents[2]
     overrides = {name: getattr(args, name) for name in _PACKAGES if getattr(args, name)}
+    if not overrides:
+        parser.error("name a version to check: --torch, --numpy or --pandas")
     folder = environment(project, overrides, args.unpin)
     device = args.device or os.environ.get("DLREF_DEVICE", "").strip() or None
     environ = {**os.environ, "DLREF_CACHE": "0"}
