@@ -398,7 +398,14 @@ def _label(report: dict) -> str:
 
 
 def _short(report: dict) -> str:
-    return f"torch {report['versions']['torch']} ({_DEVICE_NAMES.get(report['device'], report['device'])})"
+    """torch's version and the device, with NumPy's and pandas' where they are not the pinned ones."""
+    v, pinned = report["versions"], report.get("reference", {})
+    others = [
+        f", {label} {v[n]}"
+        for n, label in (("numpy", "NumPy"), ("pandas", "pandas"))
+        if v.get(n) not in (None, pinned.get(n))
+    ]
+    return f"torch {v['torch']}{''.join(others)} ({_DEVICE_NAMES.get(report['device'], report['device'])})"
 
 
 _WORDS = {
@@ -504,9 +511,16 @@ def versions_markdown(project: Path, pages: Sequence[str], reasons: dict[str, st
             continue
         shown = True
         lines += [f"### `{name}` {{#{anchor(name)}}}", ""]
+        same: dict[tuple, list[dict]] = {}  # one output that differs alike on several versions: shown once
         for report, entry in entries:
             for record in entry["differences"]:
-                lines += _difference(report, record, reasons)
+                key = tuple(record[k] for k in ("file", "line", "source", "expected", "actual", "within_tolerance"))
+                same.setdefault(key, []).append(report)
+        for key, found in same.items():
+            lines += _difference(
+                found, dict(zip(("file", "line", "source", "expected", "actual", "within"), key, strict=True)), reasons
+            )
+        for report, entry in entries:
             for record in entry["failures"]:
                 where = f"{record['file']}:{record['line']}" if "line" in record else record["file"]
                 lines += [f'??? failure "{where} on {_short(report)}: fails"', "", _quote(_fence(record["error"])), ""]
@@ -515,18 +529,19 @@ def versions_markdown(project: Path, pages: Sequence[str], reasons: dict[str, st
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
-def _difference(report: dict, record: dict, reasons: dict[str, str]) -> list[str]:
-    close = "within tolerance" if record["within_tolerance"] else "beyond tolerance"
+def _difference(reports: list[dict], record: dict, reasons: dict[str, str]) -> list[str]:
+    close = "within tolerance" if record["within"] else "beyond tolerance"
+    where = "; ".join(_short(r) for r in reports)
     return [
-        f'??? info "{record["file"]}:{record["line"]} on {_short(report)}: differs, {close}"',
+        f'??? info "{record["file"]}:{record["line"]} on {where}: differs, {close}"',
         "",
         _quote(_fence(">>> " + record["source"].rstrip("\n").replace("\n", "\n... "))),
         "",
-        f"    Shown (torch {report['reference']['torch']}):",
+        "    Shown (constraints.txt: {}):".format(", ".join(f"{n} {v}" for n, v in reports[0]["reference"].items())),
         "",
         _quote(_fence(record["expected"])),
         "",
-        f"    On {_short(report)}:",
+        f"    On {where}:",
         "",
         _quote(_fence(record["actual"])),
         "",
