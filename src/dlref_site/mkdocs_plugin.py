@@ -25,7 +25,7 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 from mkdocs.utils.meta import get_data
 
-from dlref_site import forkserver, wheel
+from dlref_site import forkserver, radar, wheel
 from dlref_site import html as publish
 from dlref_site.examples import parse
 from dlref_site.runner import Outcome, Runner, start_server
@@ -79,6 +79,9 @@ class DlrefPlugin(BasePlugin[Options]):
         if self.serving:  # the server imports torch while the author edits, not at the first change
             start_server(self.runner.prefix)
         line = footer(self.runner.device)
+        import torch
+
+        self.torch, self.reports = torch.__version__, radar.load_reports(root)
         if self.runner.tolerance:
             line += f" Outputs were compared with tolerances ({self.runner.tolerance})."
             log.info(f"dlref: outputs compared with tolerances: {self.runner.tolerance}")
@@ -166,10 +169,24 @@ class DlrefPlugin(BasePlugin[Options]):
         return page
 
     def on_page_markdown(self, markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
-        """The page as this run showed it: its snippets expanded, every output the one printed."""
-        if page.file.src_uri not in self.pages:
+        """The page as this run showed it: its snippets expanded, every output the one printed, and
+        where its outputs were checked (the Versions page, from the radar's reports)."""
+        uri = page.file.src_uri
+        if uri == radar.VERSIONS_PAGE:
+            if radar.MARKER not in markdown:
+                raise PluginError(f"{uri}: no {radar.MARKER} line to put the radar's reports at")
+            names = [name for name, _ in self.pages.values()] + list(self.notebooks.values())
+            return markdown.replace(radar.MARKER, radar.versions_markdown(self.runner.project, names))
+        if uri not in self.pages:
             return markdown
-        return get_data(self._outcome(self.pages[page.file.src_uri][0]).shown)[0]
+        shown = get_data(self._outcome(self.pages[uri][0]).shown)[0]
+        if files.get_file_from_path(radar.VERSIONS_PAGE) is None:
+            return shown
+        link = posixpath.relpath(radar.VERSIONS_PAGE, posixpath.dirname(uri) or ".")
+        how = "exactly" if self.runner.exact else "with tolerances"
+        reference = f"torch {self.torch} ({self.runner.device}, {how})"
+        note = radar.checked_note(self.pages[uri][0], self.reports, reference, link)
+        return radar.after_title(shown, note)
 
     def on_page_content(self, html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
         """Fail on a console block that did not run; slim notebook pages; mark ``pycon`` outputs."""
