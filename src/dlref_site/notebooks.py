@@ -32,6 +32,7 @@ __all__ = [
     "execute",
     "for_readers",
     "format_outputs",
+    "output_differences",
     "output_text",
     "outputs_file",
     "page_notebook",
@@ -245,23 +246,40 @@ def _code_lines(notebook, lines: list[int] | None) -> dict[int, int]:
     return dict(enumerate(code, 1))
 
 
-def check_outputs(name: str, notebook, stored: str, exact: bool, lines: list[int] | None = None) -> list[str]:
-    """Reports, naming ``file:line``, of each code cell whose output differs from the ``stored`` text
-    (exactly on the reference platform, else numbers within tolerance, as a page's outputs)."""
-    from dlref_site.check import RTOL, check, first_difference
+def output_differences(name: str, notebook, stored: str, lines: list[int] | None = None) -> list[dict]:
+    """Each code cell whose printed output is not exactly the ``stored`` one: its ``file``, ``line``,
+    ``cell``, ``source``, ``expected`` and ``actual`` text, and whether it is ``within_tolerance`` (the tolerances
+    used off the reference platform)."""
+    from dlref_site.check import RTOL, check
 
     want, got = read_outputs(stored), dict(_shown(notebook))
     code_lines = _code_lines(notebook, lines)
-    reports = []
+    sources = [cell.source for cell in notebook.cells if cell.cell_type == "code"]
+    found = []
     for number in sorted(set(want) | set(got)):
         expected, actual = want.get(number, ""), got.get(number, "")
-        if check(expected, actual, rtol=None if exact else RTOL):
+        if not check(expected, actual):
+            record = {"file": name, "line": code_lines.get(number), "cell": number, "source": sources[number - 1]}
+            record.update(expected=expected, actual=actual, within_tolerance=check(expected, actual, rtol=RTOL))
+            found.append(record)
+    return found
+
+
+def check_outputs(name: str, notebook, stored: str, exact: bool, lines: list[int] | None = None) -> list[str]:
+    """Reports, naming ``file:line``, of each code cell whose output differs from the ``stored`` text
+    (exactly on the reference platform, else numbers within tolerance, as a page's outputs)."""
+    from dlref_site.check import RTOL, first_difference
+
+    reports = []
+    for found in output_differences(name, notebook, stored, lines):
+        if not exact and found["within_tolerance"]:
             continue
-        where = f"{name}:{code_lines[number]}" if number in code_lines else name
+        expected, actual = found["expected"], found["actual"]
+        where = f"{name}:{found['line']}" if found["line"] else name
         how = "exactly" if exact else f"with rtol={RTOL}"
         detail = first_difference(expected, actual, rtol=None if exact else RTOL)
         reports.append(
-            f"{where}: cell {number} printed what {outputs_file(Path(name)).name} does not show ({how})\n"
+            f"{where}: cell {found['cell']} printed what {outputs_file(Path(name)).name} does not show ({how})\n"
             f"Expected:\n{_indent(expected) or '    (nothing)'}\nGot:\n{_indent(actual) or '    (nothing)'}\n{detail}"
         )
     return reports

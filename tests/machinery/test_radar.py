@@ -35,14 +35,16 @@ still runs
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    """A project with the reference pins, one page with planted differences, one that passes, and a
-    walkthrough whose cell raises."""
+    """A project with the reference pins, one page with planted differences, one that passes, a
+    walkthrough whose cell raises and one whose stored output differs."""
     shutil.copy(ROOT / "constraints.txt", tmp_path / "constraints.txt")
     (tmp_path / "docs" / "area").mkdir(parents=True)
     (tmp_path / "docs" / "area" / "planted.md").write_text(PLANTED, encoding="utf-8")
     (tmp_path / "docs" / "fine.md").write_text("```pycon\n>>> 6 * 7\n42\n```\n", encoding="utf-8")
     (tmp_path / "docs" / "prose.md").write_text("# No examples\n", encoding="utf-8")
     (tmp_path / "docs" / "area" / "walk.py").write_text("# %%\nraise ValueError('planted')\n", encoding="utf-8")
+    (tmp_path / "docs" / "area" / "printed.py").write_text("# %%\nx = 6\n\n# %%\nprint(x * 7)\n", encoding="utf-8")
+    (tmp_path / "docs" / "area" / "printed.outputs.txt").write_text("=== cell 2, line 4 ===\n41\n", encoding="utf-8")
     return tmp_path
 
 
@@ -52,8 +54,13 @@ def test_a_planted_difference_is_reported_with_file_line_expected_and_actual(pro
     report = radar.collect(project, "cpu", progress=lines.append)
 
     assert {path: path.read_bytes() for path in project.rglob("*") if path.is_file()} == before  # nothing rewritten
-    assert sorted(report["pages"]) == ["docs/area/planted.md", "docs/area/walk.py", "docs/fine.md"]
-    assert len(lines) == 3
+    assert sorted(report["pages"]) == [
+        "docs/area/planted.md",
+        "docs/area/printed.py",
+        "docs/area/walk.py",
+        "docs/fine.md",
+    ]
+    assert len(lines) == 4
     assert all(line.startswith("[") for line in lines)
     assert report["device"] == "cpu"
     assert report["versions"]["torch"].split("+")[0] == radar._pins(ROOT)["torch"]
@@ -85,7 +92,18 @@ def test_a_planted_difference_is_reported_with_file_line_expected_and_actual(pro
     walk = report["pages"]["docs/area/walk.py"]
     assert walk["status"] == "fails"
     assert "ValueError: planted" in walk["failures"][0]["error"]
-    assert report["summary"] == {"same": 1, "tolerance": 0, "differs": 0, "fails": 2}
+    printed = report["pages"]["docs/area/printed.py"]
+    assert printed["status"] == "differs"
+    ((difference),) = printed["differences"]
+    assert {k: difference[k] for k in ("file", "line", "cell", "source", "expected", "actual")} == {
+        "file": "docs/area/printed.py",
+        "line": 4,
+        "cell": 2,
+        "source": "print(x * 7)",
+        "expected": "41\n",
+        "actual": "42\n",
+    }
+    assert report["summary"] == {"same": 1, "tolerance": 0, "differs": 1, "fails": 2}
 
 
 def test_docstrings_are_checked_per_module_on_the_current_venv() -> None:
