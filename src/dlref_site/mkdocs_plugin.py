@@ -33,6 +33,7 @@ from dlref_site.runner import Outcome, Runner, start_server
 
 log = logging.getLogger("mkdocs.plugins.dlref")
 _PROMPT = '<span class="gp">&gt;&gt;&gt; </span>'
+_ALTERNATE = re.compile(r'\s*<link rel="alternate" href="[^"]*" hreflang="[^"]*">')
 _HREF = re.compile(r'href="(?![a-z][a-z0-9+.-]*:|/|#)([^"#]+)(#[^"]*)?"')
 
 
@@ -220,6 +221,10 @@ class DlrefPlugin(BasePlugin[Options]):
 
     def on_post_page(self, output: str, page: Page, config: MkDocsConfig) -> str:
         """Write the page's figures and its ``.ipynb`` download next to it."""
+        # Material's script fetches sitemap.xml beside each <link rel="alternate" hreflang> of the
+        # head, which it expects at a language's root; i18n links each page to the same page in the
+        # other language (as the language switch does), where there is none: a 404 on every page.
+        output = _ALTERNATE.sub("", output)
         folder = Path(page.file.abs_dest_path).parent
         folder.mkdir(parents=True, exist_ok=True)
         for image, data in self.images.pop(page.file.src_uri, {}).items():

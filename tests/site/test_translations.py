@@ -128,3 +128,39 @@ def test_a_changed_line_of_code_is_named(tmp_path: Path) -> None:
     report = code_difference(docs / "p.zh.md", tmp_path)
     assert report is not None
     assert report.startswith("docs/p.zh.md:8: block 2 differs from docs/p.md:6"), report
+
+
+def test_each_page_switches_to_the_same_page_in_the_other_language(built_site: Path) -> None:
+    """The language switch of every English page leads to its page under zh/, and back; Chinese
+    pages are marked zh-Hans, English ones en, and both load the CJK font stack."""
+    import os
+    import posixpath
+    import re
+    from urllib.parse import urlsplit
+
+    pages = [p for p in built_site.rglob("index.html") if not p.relative_to(built_site).as_posix().startswith("zh/")]
+    wrong = []
+    for english in pages:
+        path = english.parent.relative_to(built_site).as_posix()
+        path = "" if path == "." else path + "/"
+        chinese = built_site / "zh" / path / "index.html"
+        if path.startswith(("assets/", "downloads/")) or not chinese.is_file():
+            wrong.append(f"{path}: no zh/{path}")
+            continue
+        for page, lang, other in ((english, "en", f"zh/{path}"), (chinese, "zh-Hans", path)):
+            html = page.read_text(encoding="utf-8")
+            here = posixpath.dirname(page.relative_to(built_site).as_posix())
+            links = re.findall(r'<a href="([^"]*)" hreflang="(\w+)" class="md-select__link">', html)
+            base = urlsplit(os.environ.get("DLREF_SITE_URL", "http://127.0.0.1:8000/")).path  # the site's path
+            targets = {
+                hreflang: posixpath.normpath(
+                    href.removeprefix(base) if href.startswith("/") else posixpath.join(here, href)
+                )
+                for href, hreflang in links
+            }
+            want = other.rstrip("/") or "."
+            if f'<html lang="{lang}"' not in html or "cjk.css" not in html:
+                wrong.append(f"{page.relative_to(built_site)}: not lang={lang}, or no cjk.css")
+            if targets.get("zh" if lang == "en" else "en") != want:
+                wrong.append(f"{page.relative_to(built_site)}: switch leads to {targets}, not {want}")
+    assert not wrong, "\n".join(wrong)
