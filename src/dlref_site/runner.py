@@ -249,7 +249,7 @@ class Runner:
         self.prefix = cache.fingerprint(device)  # what the sources and versions are now: keys and server tag
         self.bases = [str(self.project)]
         self.ran: list[str] = []
-        self._shared: dict[str, Future] = {}  # key -> its run, going on or passed: one run per key
+        self._shared: dict[str, Future] = {}  # key -> its run while it goes on: one run per key
 
     @property
     def exact(self) -> bool:
@@ -290,11 +290,10 @@ class Runner:
             return
         outcome = done.result()
         try:
-            if not outcome.passed or names_page(outcome.outputs, name):  # run again when asked again
-                self._shared.pop(key, None)
-            elif key:
+            if key and outcome.passed and not names_page(outcome.outputs, name):
                 self.store.put(key, asdict(outcome))
         finally:  # a cache that cannot be written costs a run next time, never a caller left waiting
+            self._shared.pop(key, None)  # shared while it runs; afterwards only through the cache
             outer.set_result(outcome)
 
     def page(self, name: str, text: str) -> Future[Outcome]:
