@@ -16,6 +16,7 @@ import posixpath
 import re
 from concurrent.futures import Future
 from pathlib import Path
+from typing import NamedTuple
 
 from mkdocs.config import base, config_options
 from mkdocs.config.defaults import MkDocsConfig
@@ -32,6 +33,7 @@ from dlref_site.runner import Outcome, Runner, start_server
 
 log = logging.getLogger("mkdocs.plugins.dlref")
 _PROMPT = '<span class="gp">&gt;&gt;&gt; </span>'
+_ALTERNATE = re.compile(r'\s*<link rel="alternate" href="[^"]*" hreflang="[^"]*">')
 _HREF = re.compile(r'href="(?![a-z][a-z0-9+.-]*:|/|#)([^"#]+)(#[^"]*)?"')
 
 
@@ -85,7 +87,8 @@ class DlrefPlugin(BasePlugin[Options]):
         if self.runner.tolerance:
             line += f" Outputs were compared with tolerances ({self.runner.tolerance})."
             log.info(f"dlref: outputs compared with tolerances: {self.runner.tolerance}")
-        config.copyright = f"{config.copyright} · {line}" if config.copyright else line
+        if line not in (config.copyright or ""):  # on_config runs again for each language's build (i18n)
+            config.copyright = f"{config.copyright} · {line}" if config.copyright else line
         try:  # Material's search segments Chinese with jieba, which logs its dictionary load
             import jieba
 
@@ -98,9 +101,10 @@ class DlrefPlugin(BasePlugin[Options]):
             config.mdx_configs.setdefault("toc", {}).setdefault("slugify", slugify(case="lower"))
         return config
 
-    @event_priority(-50)  # after mkdocs-jupyter has marked which files are notebooks
+    @event_priority(-150)  # after mkdocs-jupyter has marked which files are notebooks, and i18n's files
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
         """Start every run now; point each notebook at its executed copy, which mkdocs-jupyter renders."""
+        _notebooks_as_pages(files, config)
         run, root = self.runner, self.runner.project
         self.results: dict[str, Future[Outcome]] = {}
         self.pages: dict[str, tuple[str, int]] = {}  # src_uri -> (name, number of examples)
@@ -125,7 +129,7 @@ class DlrefPlugin(BasePlugin[Options]):
                         self.pages[file.src_uri] = name, len(found)
                 except ValueError as error:
                     raise PluginError(str(error)) from None
-            elif type(file).__name__ == "NotebookFile":  # mkdocs-jupyter's
+            elif type(file).__name__ in ("NotebookFile", "NotebookPage"):  # mkdocs-jupyter's, or ours
                 self.results[name] = run.notebook(source)
                 file.abs_src_path = str(executed / Path(name).with_suffix(".ipynb"))
                 self.notebooks[file.src_uri] = name
@@ -229,11 +233,15 @@ class DlrefPlugin(BasePlugin[Options]):
 
     def on_page_context(self, context, page: Page, config: MkDocsConfig, nav):
         if page.file.src_uri in self.pages or page.file.src_uri in self.notebooks:
-            page.ipynb_name = Path(page.file.src_uri).stem + ".ipynb"  # the theme's download button
+            page.ipynb_name = page.file.name + ".ipynb"  # the theme's download button (x.zh.md: x.ipynb)
         return context
 
     def on_post_page(self, output: str, page: Page, config: MkDocsConfig) -> str:
         """Write the page's figures and its ``.ipynb`` download next to it."""
+        # Material's script fetches sitemap.xml beside each <link rel="alternate" hreflang> of the
+        # head, which it expects at a language's root; i18n links each page to the same page in the
+        # other language (as the language switch does), where there is none: a 404 on every page.
+        output = _ALTERNATE.sub("", output)
         folder = Path(page.file.abs_dest_path).parent
         folder.mkdir(parents=True, exist_ok=True)
         for image, data in self.images.pop(page.file.src_uri, {}).items():
@@ -267,6 +275,46 @@ class DlrefPlugin(BasePlugin[Options]):
             + (f" ({', '.join(ran)})" if ran else "")
             + f"; {len(self.results) - len(ran)} unchanged, from the cache; {self.runner.prune()} old entries pruned"
         )
+
+
+class NotebookPage(File):
+    """A notebook that mkdocs-jupyter renders, as a page of one language's build: mkdocs-static-i18n
+    makes each language's files anew (plain files), after mkdocs-jupyter has marked its own."""
+
+    def is_documentation_page(self) -> bool:
+        return True
+
+
+class _Link(NamedTuple):
+    url: str
+
+
+def _notebooks_as_pages(files: Files, config: MkDocsConfig) -> None:
+    """Make each notebook mkdocs-jupyter includes a page again, keeping where i18n put it: i18n
+    takes a notebook for an asset, which a language without its own copy shares with the default
+    language's folder; as a page, it goes under the language's folder (``zh/``) like the others."""
+    jupyter, i18n = config.plugins.get("mkdocs-jupyter"), config.plugins.get("i18n")
+    if jupyter is None:
+        return
+    language = getattr(i18n, "current_language", None)
+    folder = f"{language}/" if language and language != getattr(i18n, "default_language", language) else ""
+    for file in list(files):
+        if file.is_documentation_page() or not file.src_uri.endswith((".py", ".ipynb")):
+            continue
+        if jupyter.should_include(file):
+            page = NotebookPage(file.src_path, file.src_dir, file.dest_path, config.use_directory_urls)
+            page.__dict__.update(vars(file))  # its URL and destination, and i18n's locale and alternates
+            if folder and not page.dest_uri.startswith(folder):
+                page.dest_uri, page.url = folder + page.dest_uri, folder + page.url
+                page.abs_dest_path = posixpath.normpath(posixpath.join(config.site_dir, page.dest_uri))
+            if i18n is not None:  # the language switch: the same notebook's page in each language
+                url = page.url[len(folder) :] if folder and page.url.startswith(folder) else page.url
+                default = i18n.default_language
+                page.alternates = {
+                    lang: _Link(url if lang == default else f"{lang}/{url}") for lang in i18n.build_languages
+                }
+            files.remove(file)
+            files.append(page)
 
 
 def _linked_file(files: Files, page: Page, target: str) -> File | None:

@@ -28,7 +28,7 @@ import threading
 import traceback
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from dlref_site import cache, forkserver
@@ -67,6 +67,7 @@ class Outcome:
         examples: how many examples ran.
         rewrites: for the update command, ``{file: its text with failing outputs rewritten}``.
         left: for the update command, reports of the breaks it does not rewrite.
+        outputs: a page's run: what each example printed, in order (a translation shows them too).
     """
 
     passed: bool
@@ -75,6 +76,7 @@ class Outcome:
     examples: int = 0
     rewrites: dict[str, str] = field(default_factory=dict)
     left: list[str] = field(default_factory=list)
+    outputs: list[str] = field(default_factory=list)
 
 
 def jobs() -> int:
@@ -143,7 +145,8 @@ def run_page(name: str, text: str, bases: list[str], exact: bool, update: bool =
         return Outcome(page.passed, page.report(), examples=len(page.examples), rewrites=changed, left=reports)
     if not page.passed:
         return Outcome(False, page.report(), examples=len(page.examples))
-    return Outcome(True, shown=apply(page.text, edits.get(name, [])), examples=len(page.examples))
+    outputs = [example.got for example in page.examples]
+    return Outcome(True, shown=apply(page.text, edits.get(name, [])), examples=len(page.examples), outputs=outputs)
 
 
 def _read(path: str) -> str:
@@ -246,6 +249,7 @@ class Runner:
         self.prefix = cache.fingerprint(device)  # what the sources and versions are now: keys and server tag
         self.bases = [str(self.project)]
         self.ran: list[str] = []
+        self._shared: dict[str, Future] = {}  # key -> its run while it goes on: one run per key
 
     @property
     def exact(self) -> bool:
@@ -256,8 +260,14 @@ class Runner:
 
         return hashlib.sha256(f"{self.prefix}\0{self.exact}\0{kind}\0{name}\0{text}".encode()).hexdigest()
 
-    def _submit(self, kind: str, name: str, text: str, task: Callable[..., Outcome], *args: object) -> Future:
-        key = self.key(kind, name, text) if kind != "update" else ""
+    def _submit(
+        self, kind: str, name: str, text: str, task: Callable[..., Outcome], *args: object, keyed: str | None = None
+    ) -> Future:
+        """``keyed``: the name the key holds (default ``name``); a page's is ``""``, so that pages
+        with the same examples (a translation and its source) share one run."""
+        key = self.key(kind, name if keyed is None else keyed, text) if kind != "update" else ""
+        if key in self._shared:  # the same run asked for again (a translation): wait for that one
+            return self._shared[key]
         stored = self.store.get(key) if key else None
         if stored is not None:
             future: Future = Future()
@@ -265,27 +275,47 @@ class Runner:
             return future
         self.ran.append(name)
         outer: Future[Outcome] = Future()  # done once the outcome is stored: a later lookup finds it
+        if key:
+            self._shared[key] = outer
         inner = submit(task, *args, tag=self.prefix)
-        inner.add_done_callback(lambda done: self._keep(key, done, outer))
+        inner.add_done_callback(lambda done: self._keep(key, done, outer, name))
         return outer
 
-    def _keep(self, key: str, done: Future, outer: Future) -> None:
+    def _keep(self, key: str, done: Future, outer: Future, name: str = "") -> None:
+        from dlref_site.translations import names_page
+
         if done.exception() is not None:
+            self._shared.pop(key, None)
             outer.set_exception(done.exception())
             return
         outcome = done.result()
         try:
-            if key and outcome.passed:
+            if key and outcome.passed and not names_page(outcome.outputs, name):
                 self.store.put(key, asdict(outcome))
         finally:  # a cache that cannot be written costs a run next time, never a caller left waiting
+            self._shared.pop(key, None)  # shared while it runs; afterwards only through the cache
             outer.set_result(outcome)
 
     def page(self, name: str, text: str) -> Future[Outcome]:
-        """Run page ``name`` (its Markdown ``text``), or take its outcome from the cache."""
-        from dlref_site.examples import parse
+        """Run page ``name`` (its Markdown ``text``), or take its outcome from the cache.
 
-        expanded = parse(text, name, [Path(b) for b in self.bases]).text  # its key covers every snippet
-        return self._submit("page", name, expanded, run_page, name, text, self.bases, self.exact)
+        The run is keyed on the page's examples (``translations.examples_key``: every snippet
+        expanded, prose left out), and what the page shows is made from its own text and the run's
+        outputs: a translation and its source share one run."""
+        from dlref_site.examples import parse
+        from dlref_site.translations import examples_key, with_outputs
+
+        bases = [Path(b) for b in self.bases]
+        examples = examples_key(parse(text, name, bases))
+        run = self._submit("page", name, examples, run_page, name, text, self.bases, self.exact, keyed="")
+        return _then(run, lambda ran: replace(ran, shown=with_outputs(parse(text, name, bases), ran.outputs)))
+
+    def page_key(self, name: str, text: str) -> str:
+        """The cache key of page ``name``'s run: its examples, as ``page`` keys them."""
+        from dlref_site.examples import parse
+        from dlref_site.translations import examples_key
+
+        return self.key("page", "", examples_key(parse(text, name, [Path(b) for b in self.bases])))
 
     def update(self, name: str, text: str) -> Future[Outcome]:
         """Run page ``name`` for the update command: its outcome carries the rewritten files."""
@@ -293,7 +323,19 @@ class Runner:
 
     def notebook(self, path: Path) -> Future[Outcome]:
         """Execute the notebook at ``path`` and check what it prints against its stored outputs, or
-        take its outcome from the cache (its key covers both files)."""
+        take its outcome from the cache (its key covers both files). A translation (``mlp.zh.py``)
+        shows its source's run: each code cell, the same as the source's, with its outputs."""
+        from dlref_site.translations import merge_notebook, source_of
+
+        source = source_of(Path(path).resolve().relative_to(self.project).as_posix())
+        if source is not None:
+            name = Path(path).resolve().relative_to(self.project).as_posix()
+
+            def merged(outcome: Outcome) -> Outcome:
+                shown, report = merge_notebook(Path(path), outcome.shown, name, source)
+                return replace(outcome, passed=not report, report=report, shown=shown)
+
+            return _then(self.notebook(self.project / source), merged)
         name, stored = self._stored(path)
         text = f"{_read(str(path))}\0{stored}"
         path = str(self.project / name)
@@ -318,6 +360,22 @@ class Runner:
 
     def prune(self) -> int:
         return self.store.prune()
+
+
+def _then(future: Future[Outcome], change: Callable[[Outcome], Outcome]) -> Future[Outcome]:
+    """A future of ``change(outcome)`` once ``future`` is done, for a passing outcome (a failing
+    one, or an error, is passed on as it is)."""
+    result: Future[Outcome] = Future()
+
+    def done(ran: Future[Outcome]) -> None:
+        try:
+            outcome = ran.result()
+            result.set_result(change(outcome) if outcome.passed else outcome)
+        except BaseException as error:  # whoever waits is told
+            result.set_exception(error)
+
+    future.add_done_callback(done)
+    return result
 
 
 # --- processes --------------------------------------------------------------------------------------

@@ -406,12 +406,12 @@ def test_only_passing_outcomes_are_kept(tmp_path: Path) -> None:
     assert runner.page("docs/a.md", PAGE).result().passed
     assert not runner.page("docs/b.md", PAGE.replace("42", "41")).result().passed
     assert len(list(tmp_path.glob("*.json"))) == 1
-    assert runner.store.get(runner.key("page", "docs/a.md", PAGE))["shown"] == PAGE
+    assert runner.store.get(runner.page_key("docs/a.md", PAGE))["outputs"] == ["42\n"]
 
 
 def test_a_damaged_or_truncated_entry_is_a_miss_and_is_replaced(tmp_path: Path) -> None:
     runner = Runner(ROOT, device="cpu", cache_dir=tmp_path)
-    key = runner.key("page", "docs/a.md", PAGE)
+    key = runner.page_key("docs/a.md", PAGE)
     (tmp_path / f"{key}.json").write_text('{"passed": tr', encoding="utf-8")
     assert runner.store.get(key) is None
     assert runner.page("docs/a.md", PAGE).result().passed

@@ -23,8 +23,10 @@ def page_notebooks(site: Path) -> dict[Path, Path]:
     for source in sorted((ROOT / "docs").rglob("*.md")):
         if not parse(source.read_text(encoding="utf-8"), source.name, [ROOT]).examples:
             continue
-        relative = source.relative_to(ROOT / "docs").with_suffix("")
-        folder = site / relative.parent if relative.name == "index" else site / relative
+        relative, root = source.relative_to(ROOT / "docs").with_suffix(""), site
+        if relative.suffix == ".zh":  # a translation (x.zh.md) is served under zh/, named as its page
+            relative, root = relative.with_suffix(""), site / "zh"
+        folder = root / relative.parent if relative.name == "index" else root / relative
         found[source] = folder / f"{relative.name}.ipynb"
     return found
 
