@@ -221,6 +221,13 @@ def test_sum_and_cumsum_keep_the_imaginary_part(dtype: torch.dtype, device: torc
     assert torch.equal(reductions.mean(x), torch.tensor(0.625 + 1.3125j, dtype=dtype, device=device))
 
 
+def test_integer_sums_are_exact_beyond_float_precision(device: torch.device) -> None:
+    """int64 totals are kept in int64: 2**62 + 1 + 1 is exact (float32, or float64, would round it)."""
+    x = torch.tensor([[2**62, 1, 1]], device=device)
+    assert reductions.sum(x).item() == torch.sum(x).item() == 2**62 + 2
+    assert reductions.cumsum(x, 1).tolist() == torch.cumsum(x, 1).tolist() == [[2**62, 2**62 + 1, 2**62 + 2]]
+
+
 def test_cumsum_last_entry_is_the_sum(device: torch.device) -> None:
     """The last running sum along an axis is the sum over that axis."""
     x = random_tensor((3, 5), torch.int64, 1, device)
