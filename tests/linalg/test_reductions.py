@@ -193,6 +193,26 @@ def test_mean_of_integers_is_refused_like_torch(dtype: torch.dtype, device: torc
         reductions.mean(x)
 
 
+def test_mean_divides_the_float64_sum_and_rounds_once(device: torch.device) -> None:
+    """float32 entries: the sum is kept in float64 and only the mean is rounded to float32 (rounding
+    the sum first gives 308147.3125 here); torch gives the same."""
+    x = torch.tensor([1540996.125, -293.42889404296875, -21.787893295288086, 56.84312438964844, -1.0845223665237427])
+    x = x.to(device)
+    assert reductions.mean(x).item() == torch.mean(x).item() == 308147.34375
+
+
+@pytest.mark.parametrize(
+    ("dim", "error", "message"),
+    [
+        (2, IndexError, r"^mean: dim 2 is out of range for a tensor of shape \(2, 3\)"),
+        ((0, -2), ValueError, r"^mean: dim 0 appears multiple times in dim=\(0, -2\)$"),
+    ],
+)
+def test_mean_names_itself_in_dim_errors(dim: object, error: type, message: str) -> None:
+    with pytest.raises(error, match=message):
+        reductions.mean(torch.ones(2, 3), dim=dim)
+
+
 # cumsum ------------------------------------------------------------------------------------------
 
 
