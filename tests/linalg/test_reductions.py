@@ -146,6 +146,13 @@ def test_sum_out_of_range_dim_is_index_error_like_torch(dim: object, bad: str, d
         reductions.sum(x, dim=dim)
 
 
+@pytest.mark.parametrize(("shape", "dim", "valid"), [((2, 3), 2, "[-2, 1]"), ((4,), -2, "[-1, 0]"), ((), 1, "[-1, 0]")])
+def test_out_of_range_dim_message_gives_the_valid_range(shape: tuple, dim: int, valid: str) -> None:
+    """The message ends with the range of valid axes, as torch's does."""
+    with pytest.raises(IndexError, match=rf"\(expected to be in range of {re.escape(valid)}\)$"):
+        reductions.sum(torch.ones(shape), dim=dim)
+
+
 @pytest.mark.parametrize("dim", [(0, 0), (1, -1), [0, -2]])
 def test_sum_duplicate_dims_are_refused_like_torch(dim: object, device: torch.device) -> None:
     """An axis named twice, even once negative: refused by both."""
