@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+import profiles
 from dlref.device import available_devices
 from dlref_site import forkserver
 from dlref_site.pytest_plugin import runner
@@ -22,10 +23,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Property tests: no per-example deadline (the first call of a torch op can take seconds), and
-    the ``device`` argument is shared by a test's examples. In CI they also draw the same examples
-    on every run (a red build always reproduces) and print the blob that replays a failure;
-    elsewhere they explore new examples each run. Test files set only max_examples.
+    """Property tests use the hypothesis profile of ``profiles.py``: new random examples every run,
+    more of them in CI, the same ones under ``scripts/mutation``; a failure prints the line that
+    replays it. Test files set only max_examples, through ``profiles.scaled``.
 
     Only in processes that run tests: under pytest-xdist the controller imports neither hypothesis
     nor torch (seconds of start-up, on two cores).
@@ -35,7 +35,10 @@ def pytest_configure(config: pytest.Config) -> None:
     workers and the site build they start use it too (``$DLREF_FORK_SERVER``), instead of each
     importing torch and the rest again (4-6 s of CPU apiece).
     """
-    if not config.option.collectonly and not os.environ.get("PYTEST_XDIST_WORKER"):
+    # Under scripts/mutation (mutmut sets MUTANT_UNDER_TEST) pytest runs once per mutant, on tests
+    # of the library only: no page runs, so no server is started for them.
+    mutation = "MUTANT_UNDER_TEST" in os.environ
+    if not config.option.collectonly and not os.environ.get("PYTEST_XDIST_WORKER") and not mutation:
         start_server(runner(config).prefix, share=True)
         _fork_workers(config)
         forkserver.freeze_at_exit()  # this process's exit skips collecting (the workers end without one)
@@ -47,12 +50,11 @@ def pytest_configure(config: pytest.Config) -> None:
     # frees the same cycles later; the pages, notebooks and copied code run in processes of their
     # own (dlref_site.runner), with Python's defaults.
     gc.set_threshold(10_000, 10, 10)
-    from hypothesis import HealthCheck, settings
+    profiles.load()
 
-    settings.register_profile("dlref", deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-    ci = settings.get_profile("dlref")
-    settings.register_profile("ci", parent=ci, derandomize=True, database=None, print_blob=True)
-    settings.load_profile("ci" if os.environ.get("CI") else "dlref")
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return profiles.header()
 
 
 def _fork_workers(config: pytest.Config) -> None:

@@ -15,6 +15,7 @@ import programs
 from dlref import device as dev
 from dlref.device import DeviceError, available_devices, default_device, resolve_device
 from outcomes import judge
+from profiles import scaled
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -123,7 +124,7 @@ def test_a_cpu_index_or_a_bare_number_is_refused(spec: object, message: str) -> 
 SPECS = ["cpu", "cpu:0", "cpu:1", "cuda", "cuda:0", "cuda:1", "cuda:-1", "meta", "mps", "xla", "gpu", "", " cpu", "CPU"]
 
 
-@settings(max_examples=40)
+@settings(max_examples=scaled(40))
 @given(
     spec=st.one_of(st.sampled_from(SPECS), st.text(max_size=6), st.integers(-1, 2), st.none()), as_device=st.booleans()
 )
@@ -150,7 +151,7 @@ def test_resolve_device_accepts_exactly_the_devices_there_are(spec, as_device: b
           None if expected is None else (lambda device: device == expected), errors=(DeviceError,))  # fmt: skip
 
 
-@settings(max_examples=20)
+@settings(max_examples=scaled(20))
 @given(value=st.one_of(st.sampled_from(SPECS), st.text(alphabet="cpuda:019 ", max_size=6)))
 def test_default_device_names_the_variable(value: str, monkeypatch_env) -> None:
     """Whatever DLREF_DEVICE holds: resolve_device's answer, or its error prefixed with the variable."""

@@ -14,12 +14,13 @@ from hypothesis import strategies as st
 
 from dlref.autograd.engine import Value, unbroadcast
 from messy import check, same, shapes, tensors
+from profiles import scaled
 
 # torch's warning when the drawn operands make it create a complex32 (ComplexHalf) tensor
 pytestmark = pytest.mark.filterwarnings("ignore:ComplexHalf support is experimental:UserWarning")
 
-messy = settings(max_examples=40)
-operations = settings(max_examples=80)  # spread over the operations
+messy = settings(max_examples=scaled(40))
+operations = settings(max_examples=scaled(80))  # spread over the operations
 
 data_like = st.integers(-2, 2) | st.floats(allow_nan=True) | st.sampled_from(["a", None, 1j, [[1.0], [2.0, 3.0]]])
 

@@ -21,8 +21,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dlref.autograd.engine import Value, unbroadcast
+from profiles import scaled
 
-on_each_device = settings(max_examples=30)
+on_each_device = settings(max_examples=scaled(30))
 
 # Each operation as a function of nodes (Values or tensors) and drawn arguments. Operations whose
 # domain is limited get an input that stays inside it: log of a sigmoid (in (0, 1)), a division by
@@ -190,7 +191,7 @@ def test_random_graphs_have_torchs_gradients(program: Program, seed: int, device
 
 
 @pytest.mark.parametrize("kind", ["unary", "binary", "matmul", "reduce", "reshape"])
-@settings(max_examples=10)
+@settings(max_examples=scaled(10))
 @given(data=st.data())
 def test_each_kind_of_operation_alone(kind: str, data: st.DataObject, device: torch.device) -> None:
     """Graphs of one kind of operation, so that each kind is drawn often whatever the mix above draws."""
@@ -315,3 +316,12 @@ def test_data_and_operands_of_the_wrong_kind() -> None:
         ValueError, match=r"add: operands differ in dtype or device: torch\.float32 on cpu and torch\.float64"
     ):
         Value(torch.ones(2)) + Value(torch.ones(2, dtype=torch.float64))
+
+
+def test_relu_gradient_at_0_is_0_as_in_torch(device: torch.device) -> None:
+    """At the kink torch takes relu's derivative as 0 (a random float input is never exactly 0)."""
+    x = Value(torch.tensor([-1.0, 0.0, -0.0, 1.0], device=device))
+    x.relu().sum().backward()
+    t = torch.tensor([-1.0, 0.0, -0.0, 1.0], device=device, requires_grad=True)
+    t.relu().sum().backward()
+    assert x.grad.tolist() == t.grad.tolist() == [0.0, 0.0, 0.0, 1.0]

@@ -28,8 +28,9 @@ from dlref.calculus.identities import (
 from dlref.calculus.verify import verify
 from dlref.device import DeviceError
 from messy import check, shapes, tensors
+from profiles import scaled
 
-messy = settings(max_examples=30)
+messy = settings(max_examples=scaled(30))
 
 FUNCTIONS = {
     "sum of squares": lambda v: (v**2).sum(),
@@ -93,7 +94,7 @@ def test_derivatives(device: torch.device, data: st.DataObject, name: str, h: ob
 sizes = st.integers(1, 3) | st.integers(1, 3) | st.sampled_from([0, -1, 2.5, "3", None])
 
 
-@settings(max_examples=20)
+@settings(max_examples=scaled(20))
 @given(  # each argument valid most of the time, so that some calls are valid throughout
     size=sizes,
     true_claim=st.booleans(),
@@ -157,7 +158,7 @@ def test_verify(
 text = st.text(alphabet="ab\n<-", max_size=8)
 
 
-@settings(max_examples=20)
+@settings(max_examples=scaled(20))
 @given(before=text, inside=text, after=text, layout=st.sampled_from(["in order", "reversed", "no end", "bytes"]))
 def test_render_into(before: str, inside: str, after: str, layout: str) -> None:
     """The generated tables replace what lies between the markers, and only that."""
@@ -179,7 +180,7 @@ def test_render_into(before: str, inside: str, after: str, layout: str) -> None:
     )
 
 
-@settings(max_examples=10)
+@settings(max_examples=scaled(10))
 @given(
     catalog=st.sampled_from(["identities", "one", "not identities", "a string"]),
     devices=st.sampled_from([None, ["cpu"], ["gpu"]]),

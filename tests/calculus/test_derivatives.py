@@ -8,8 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dlref.calculus.derivatives import central_difference, difference_quotient, numerical_gradient, numerical_jacobian
+from profiles import scaled
 
-on_each_device = settings(max_examples=25)
+on_each_device = settings(max_examples=scaled(25))
 points = st.lists(st.floats(-2, 2), min_size=1, max_size=5)
 
 

@@ -11,8 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dlref.calculus.verify import verify
+from profiles import scaled
 
-on_each_device = settings(max_examples=25)
+on_each_device = settings(max_examples=scaled(25))
 
 
 @on_each_device

@@ -21,8 +21,9 @@ from dlref.data.preprocessing import frame_to_tensors, read_csv
 from dlref.data.synthetic import synthetic_linear
 from dlref.device import DeviceError
 from outcomes import judge
+from profiles import scaled
 
-fast = settings(max_examples=25)
+fast = settings(max_examples=scaled(25))
 SPECIAL = [math.nan, math.inf, -math.inf]
 finite_numbers = st.floats(-10, 10, allow_subnormal=False)
 numbers = st.one_of(finite_numbers, finite_numbers, finite_numbers, st.sampled_from(SPECIAL))  # 1 in 4 special
@@ -108,7 +109,7 @@ def test_split_and_standardise(data: st.DataObject, fraction: float, seed: int, 
     judge("split_and_standardise", call, bad, None if bad else right)
 
 
-@settings(max_examples=12)
+@settings(max_examples=scaled(12))
 @given(
     loader=st.sampled_from([datasets.digits, datasets.breast_cancer, datasets.diabetes]),
     spec=st.sampled_from([None, "cpu", "cpu:0", "cpu:1", "meta", "gpu", "cuda:9", torch.device("meta"), 3]),
@@ -129,7 +130,7 @@ def test_bundled_loaders(loader, spec, fraction: float) -> None:
           errors=(ValueError, TypeError, DeviceError))  # fmt: skip
 
 
-@settings(max_examples=10)
+@settings(max_examples=scaled(10))
 @given(name=st.sampled_from(["digits.csv.gz", "iris.csv", "no_such_file.csv", "../README", ""]))
 def test_bundled_file(name: str) -> None:
     right = (lambda path: path.is_file()) if name in ("digits.csv.gz", "iris.csv") else None

@@ -8,8 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dlref.data import datasets
+from profiles import scaled
 
-on_each_device = settings(max_examples=25)
+on_each_device = settings(max_examples=scaled(25))
 
 
 @on_each_device
@@ -32,6 +33,18 @@ def test_split_is_a_partition_standardised_with_train_statistics(
     torch.testing.assert_close(s.X_test, (X[s.y_test] - s.mean) / s.std)  # train statistics, not test
     again = datasets.split_and_standardise(X, y, test_fraction=fraction, seed=seed)
     assert torch.equal(again.y_test, s.y_test)
+
+
+def test_standardised_training_columns_have_mean_0_and_population_std_1(device: torch.device) -> None:
+    """The training statistics are the mean and the population standard deviation (divide by n,
+    not n - 1) of the training rows: each standardised training column has mean 0 and std 1."""
+    X = torch.tensor([[1.0, 10.0], [2.0, 30.0], [4.0, 20.0], [8.0, 60.0], [0.0, 0.0]], dtype=torch.float64)
+    s = datasets.split_and_standardise(X.to(device), torch.arange(5, device=device), test_fraction=0.2, seed=1)
+    train = X[s.y_train.cpu()]
+    torch.testing.assert_close(s.mean.cpu(), train.sum(0) / 4)
+    torch.testing.assert_close(s.std.cpu(), ((train - train.sum(0) / 4) ** 2).sum(0).div(4).sqrt())
+    torch.testing.assert_close(s.X_train.mean(0).cpu(), torch.zeros(2, dtype=torch.float64), atol=1e-12, rtol=0)
+    torch.testing.assert_close(s.X_train.pow(2).mean(0).cpu(), torch.ones(2, dtype=torch.float64))
 
 
 @pytest.mark.parametrize(

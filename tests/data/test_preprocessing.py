@@ -18,8 +18,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dlref.data.preprocessing import frame_to_tensors
+from profiles import scaled
 
-on_each_device = settings(max_examples=30)
+on_each_device = settings(max_examples=scaled(30))
 
 NUMERIC_KINDS = ["float64", "int64", "Int64", "bool", "boolean"]
 CATEGORICAL_KINDS = ["str", "object", "category"]
@@ -140,7 +141,7 @@ def test_drop_rows_with_missing_drops_exactly_those_and_reports_them(frame: pd.D
     assert torch.equal(result.features, frame_to_tensors(complete, "y", device=device).features)
 
 
-@settings(max_examples=30)
+@settings(max_examples=scaled(30))
 @given(frame=frames(), threshold=st.sampled_from([0.0, 0.25, 0.5, 0.9]))
 def test_drop_columns_over_missing_drops_exactly_those_over(frame: pd.DataFrame, threshold: float) -> None:
     """A feature column is dropped exactly when its missing fraction is above the threshold."""

@@ -16,11 +16,12 @@ from hypothesis import strategies as st
 from dlref.linalg.norms import frobenius_norm, spectral_norm, vector_norm
 from dlref.linalg.reductions import cumsum, mean, normalize_dims, sum
 from messy import check, shapes, tensors
+from profiles import scaled
 
 # torch's vector_norm warns from inside its kernel for a complex tensor with ord=0 (see test_norms.py)
 pytestmark = pytest.mark.filterwarnings("ignore:Casting complex values to real discards the imaginary part:UserWarning")
 
-messy = settings(max_examples=60)
+messy = settings(max_examples=scaled(60))
 
 ORDS = st.sampled_from([2, 1, 3, 0.5, 0, -1, math.inf, -math.inf, math.nan, "fro", True])
 
@@ -80,7 +81,7 @@ def _close_to_top_singular_value(got: torch.Tensor, expected: torch.Tensor, A: t
     assert cluster[-1] * (1 - 1e-3) <= got.item() <= sigma[0] * (1 + 1e-3), f"{got.item()} for singular values {sigma}"
 
 
-@settings(max_examples=30)
+@settings(max_examples=scaled(30))
 @given(data=st.data())
 def test_spectral_norm(device: torch.device, data: st.DataObject) -> None:
     A = data.draw(tensors(device, shape=shapes(min_dims=2, max_dims=2, max_side=4) | shapes(min_dims=1)))

@@ -19,13 +19,14 @@ from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from dlref.linalg.norms import frobenius_norm, spectral_norm, vector_norm
+from profiles import scaled
 
-on_each_device = settings(max_examples=40)
-properties = settings(max_examples=50)
+on_each_device = settings(max_examples=scaled(40))
+properties = settings(max_examples=scaled(50))
 
 INF = math.inf
 ORDS = [1, 2, 3, 0.5, INF, -INF, 0, -1]
-DTYPES = [torch.float32, torch.float64, torch.complex64]
+DTYPES = [torch.float32, torch.float64, torch.complex64, torch.complex128]  # the dtypes the norms claim
 seeds = st.integers(0, 2**32 - 1)
 RTOL = {torch.float32: 1e-5, torch.float64: 1e-12}
 
@@ -72,6 +73,17 @@ def test_vector_norm_equals_torch(
     assert ours.device == expected.device
     assert ours.shape == expected.shape
     torch.testing.assert_close(ours, expected, rtol=RTOL[expected.dtype], atol=1e-30)
+
+
+@pytest.mark.parametrize(("dtype", "real"), [(torch.complex64, torch.float32), (torch.complex128, torch.float64)])
+def test_norm_of_complex_is_its_real_dtype_of_the_same_precision(
+    dtype: torch.dtype, real: torch.dtype, device: torch.device
+) -> None:
+    """|3 + 4i| = 5 in float32 for complex64 and in float64 for complex128 (as torch), both norms."""
+    z = torch.tensor([[3 + 4j, 0j], [0j, 0j]], dtype=dtype, device=device)
+    for ours, theirs in ((vector_norm(z), torch.linalg.vector_norm(z)), (frobenius_norm(z), torch.linalg.norm(z))):
+        assert ours.dtype == theirs.dtype == real
+        assert ours.item() == 5
 
 
 def test_named_norms_of_3_4() -> None:

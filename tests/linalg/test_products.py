@@ -18,8 +18,9 @@ from hypothesis import strategies as st
 from dlref.linalg import products
 from dlref.linalg.products import dot, matmul, mm, mv
 from outcomes import judge
+from profiles import scaled
 
-on_each_device = settings(max_examples=40)
+on_each_device = settings(max_examples=scaled(40))
 
 DTYPES = [torch.float32, torch.float64, torch.int32, torch.int64]
 sizes = st.integers(0, 5)
@@ -263,7 +264,7 @@ def operands(draw: st.DrawFn, device: torch.device, like: torch.Tensor | None = 
     return t.to(dtype).to(device)
 
 
-@settings(max_examples=40)
+@settings(max_examples=scaled(40))
 @given(data=st.data(), function=st.sampled_from([dot, mv, mm, matmul]))
 def test_any_operands_give_torchs_answer_or_a_clear_error(data: st.DataObject, function, device: torch.device) -> None:
     """Whatever torch computes (on the CPU for integers), the reference computes too; what torch refuses,

@@ -16,16 +16,30 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dlref.linalg import reductions
+from profiles import scaled
 
-on_each_device = settings(max_examples=40)
+on_each_device = settings(max_examples=scaled(40))
 
-DTYPES = [torch.float32, torch.float64, torch.float16, torch.int32, torch.int64, torch.uint8, torch.bool]
+# complex too: sum and cumsum accumulate complex tensors part by part (their docstrings say so)
+DTYPES = [
+    torch.float32,
+    torch.float64,
+    torch.float16,
+    torch.complex64,
+    torch.complex128,
+    torch.int32,
+    torch.int64,
+    torch.uint8,
+    torch.bool,
+]
 
 
 def random_tensor(shape: tuple[int, ...], dtype: torch.dtype, seed: int, device: torch.device) -> torch.Tensor:
     """Draw a tensor on the CPU from ``seed`` and move it to ``device``."""
     generator = torch.Generator().manual_seed(seed)
-    if dtype.is_floating_point:
+    if dtype.is_complex:  # both parts drawn, so a lost imaginary part shows
+        x = torch.complex(torch.randn(shape, generator=generator), torch.randn(shape, generator=generator)) * 10
+    elif dtype.is_floating_point:
         x = torch.randn(shape, generator=generator) * 10
     elif dtype == torch.bool:
         x = torch.randint(0, 2, shape, generator=generator)
@@ -61,15 +75,23 @@ def assert_same_kind(ours: torch.Tensor, expected: torch.Tensor) -> None:
     assert ours.shape == expected.shape
 
 
+def absolute(x: torch.Tensor) -> torch.Tensor:
+    """|x| in float64 (for complex x, the modulus; converting complex to float64 would drop the imaginary part)."""
+    return x.abs().double() if x.dtype.is_complex else x.double().abs()
+
+
 def assert_sum_close(ours: torch.Tensor, expected: torch.Tensor, magnitude: torch.Tensor, terms: int) -> None:
-    """Exact for integers; for floats, within (terms + 2) ulps of the sum of absolute values."""
+    """Exact for integers; for floats, within (terms + 2) ulps of the sum of absolute values; for
+    complex numbers, each part within that bound (each part is a real sum of parts no larger)."""
     assert_same_kind(ours, expected)
-    if not expected.dtype.is_floating_point:
+    if not (expected.dtype.is_floating_point or expected.dtype.is_complex):
         assert torch.equal(ours, expected)
         return
-    eps = torch.finfo(expected.dtype).eps
-    bound = (terms + 2) * eps * magnitude.double() + torch.finfo(expected.dtype).tiny
-    assert ((ours.double() - expected.double()).abs() <= bound).all(), (ours, expected)
+    real = expected.real.dtype  # float32 for complex64
+    bound = (terms + 2) * torch.finfo(real).eps * magnitude.double() + torch.finfo(real).tiny
+    parts = (torch.real, torch.imag) if expected.dtype.is_complex else (torch.real,)
+    for part in parts:
+        assert ((part(ours).double() - part(expected).double()).abs() <= bound).all(), (ours, expected)
 
 
 # sum ---------------------------------------------------------------------------------------------
@@ -85,7 +107,7 @@ def test_sum_equals_torch(data: st.DataObject, drawn: tuple, keepdim: bool, devi
     ours = reductions.sum(x, dim=dim, keepdim=keepdim)
     all_or_dim = tuple(range(x.dim())) if dim is None else dim
     expected = torch.sum(x, dim=all_or_dim, keepdim=keepdim)
-    magnitude = torch.sum(x.double().abs(), dim=all_or_dim, keepdim=keepdim)
+    magnitude = torch.sum(absolute(x), dim=all_or_dim, keepdim=keepdim)
     assert_sum_close(ours, expected, magnitude, max(x.numel(), 1))
 
 
@@ -124,6 +146,13 @@ def test_sum_out_of_range_dim_is_index_error_like_torch(dim: object, bad: str, d
         reductions.sum(x, dim=dim)
 
 
+@pytest.mark.parametrize(("shape", "dim", "valid"), [((2, 3), 2, "[-2, 1]"), ((4,), -2, "[-1, 0]"), ((), 1, "[-1, 0]")])
+def test_out_of_range_dim_message_gives_the_valid_range(shape: tuple, dim: int, valid: str) -> None:
+    """The message ends with the range of valid axes, as torch's does."""
+    with pytest.raises(IndexError, match=rf"\(expected to be in range of {re.escape(valid)}\)$"):
+        reductions.sum(torch.ones(shape), dim=dim)
+
+
 @pytest.mark.parametrize("dim", [(0, 0), (1, -1), [0, -2]])
 def test_sum_duplicate_dims_are_refused_like_torch(dim: object, device: torch.device) -> None:
     """An axis named twice, even once negative: refused by both."""
@@ -145,9 +174,13 @@ def test_sum_non_int_dim_is_type_error(dim: object) -> None:
 
 
 @on_each_device
-@given(data=st.data(), drawn=tensors([torch.float32, torch.float64]), keepdim=st.booleans())
+@given(
+    data=st.data(),
+    drawn=tensors([torch.float32, torch.float64, torch.complex64, torch.complex128]),
+    keepdim=st.booleans(),
+)
 def test_mean_equals_torch(data: st.DataObject, drawn: tuple, keepdim: bool, device: torch.device) -> None:
-    """Floats, any axes: torch.mean's result (NaN for the mean of nothing, as torch)."""
+    """Floats and complex numbers, any axes: torch.mean's result (NaN for the mean of nothing, as torch)."""
     shape, dtype, seed = drawn
     x = random_tensor(shape, dtype, seed, device)
     dim = data.draw(dims_for(x.dim()), label="dim")
@@ -167,6 +200,26 @@ def test_mean_of_integers_is_refused_like_torch(dtype: torch.dtype, device: torc
         reductions.mean(x)
 
 
+def test_mean_divides_the_float64_sum_and_rounds_once(device: torch.device) -> None:
+    """float32 entries: the sum is kept in float64 and only the mean is rounded to float32 (rounding
+    the sum first gives 308147.3125 here); torch gives the same."""
+    x = torch.tensor([1540996.125, -293.42889404296875, -21.787893295288086, 56.84312438964844, -1.0845223665237427])
+    x = x.to(device)
+    assert reductions.mean(x).item() == torch.mean(x).item() == 308147.34375
+
+
+@pytest.mark.parametrize(
+    ("dim", "error", "message"),
+    [
+        (2, IndexError, r"^mean: dim 2 is out of range for a tensor of shape \(2, 3\)"),
+        ((0, -2), ValueError, r"^mean: dim 0 appears multiple times in dim=\(0, -2\)$"),
+    ],
+)
+def test_mean_names_itself_in_dim_errors(dim: object, error: type, message: str) -> None:
+    with pytest.raises(error, match=message):
+        reductions.mean(torch.ones(2, 3), dim=dim)
+
+
 # cumsum ------------------------------------------------------------------------------------------
 
 
@@ -180,8 +233,26 @@ def test_cumsum_equals_torch(data: st.DataObject, drawn: tuple, device: torch.de
     dim = data.draw(st.integers(-n, n - 1), label="dim")
     ours = reductions.cumsum(x, dim)
     expected = torch.cumsum(x, dim)
-    magnitude = torch.cumsum(x.double().abs(), dim)
+    magnitude = torch.cumsum(absolute(x), dim)
     assert_sum_close(ours, expected, magnitude, x.shape[dim] if x.dim() else 1)
+
+
+@pytest.mark.parametrize("dtype", [torch.complex64, torch.complex128])
+def test_sum_and_cumsum_keep_the_imaginary_part(dtype: torch.dtype, device: torch.device) -> None:
+    """Complex entries: the imaginary part of a sum is the sum of the imaginary parts (exact here)."""
+    x = torch.tensor([[1 + 2j, 3 - 1j], [0.5 + 0.25j, -2 + 4j]], dtype=dtype, device=device)
+    assert torch.equal(reductions.sum(x), torch.tensor(2.5 + 5.25j, dtype=dtype, device=device))
+    assert torch.equal(reductions.sum(x, dim=0), torch.tensor([1.5 + 2.25j, 1 + 3j], dtype=dtype, device=device))
+    expected = torch.tensor([[1 + 2j, 4 + 1j], [0.5 + 0.25j, -1.5 + 4.25j]], dtype=dtype, device=device)
+    assert torch.equal(reductions.cumsum(x, 1), expected)
+    assert torch.equal(reductions.mean(x), torch.tensor(0.625 + 1.3125j, dtype=dtype, device=device))
+
+
+def test_integer_sums_are_exact_beyond_float_precision(device: torch.device) -> None:
+    """int64 totals are kept in int64: 2**62 + 1 + 1 is exact (float32, or float64, would round it)."""
+    x = torch.tensor([[2**62, 1, 1]], device=device)
+    assert reductions.sum(x).item() == torch.sum(x).item() == 2**62 + 2
+    assert reductions.cumsum(x, 1).tolist() == torch.cumsum(x, 1).tolist() == [[2**62, 2**62 + 1, 2**62 + 2]]
 
 
 def test_cumsum_last_entry_is_the_sum(device: torch.device) -> None:

@@ -9,8 +9,9 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from dlref.models import losses
+from profiles import scaled
 
-on_each_device = settings(max_examples=30)
+on_each_device = settings(max_examples=scaled(30))
 
 
 def draw_logits(seed: int, n: int, k: int, scale: float, device: torch.device) -> torch.Tensor:

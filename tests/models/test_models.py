@@ -10,8 +10,9 @@ from torch import nn
 
 from dlref.models.linear import LinearRegressionScratch, SoftmaxRegressionScratch, linreg
 from dlref.models.mlp import MLP, MLPScratch, collapse_linear, mlp_sequential, relu
+from profiles import scaled
 
-on_each_device = settings(max_examples=25)
+on_each_device = settings(max_examples=scaled(25))
 
 
 @on_each_device
@@ -108,3 +109,21 @@ def test_collapse_linear_of_layers_without_bias() -> None:
     torch.testing.assert_close(collapse_linear(first, second)(x), second(first(x)), atol=1e-6, rtol=1e-5)
     first, second = nn.Linear(3, 4), nn.Linear(4, 2, bias=False)
     torch.testing.assert_close(collapse_linear(first, second)(x), second(first(x)), atol=1e-6, rtol=1e-5)
+
+
+def test_collapse_linear_keeps_float64(device: torch.device) -> None:
+    """float64 layers collapse into a float64 layer, equal to the two layers to float64 precision."""
+    torch.manual_seed(0)
+    first = nn.Linear(3, 4, dtype=torch.float64, device=device)
+    second = nn.Linear(4, 2, dtype=torch.float64, device=device)
+    one = collapse_linear(first, second)
+    assert one.weight.dtype == one.bias.dtype == torch.float64
+    x = torch.randn(5, 3, dtype=torch.float64).to(device)
+    torch.testing.assert_close(one(x), second(first(x)), atol=1e-12, rtol=1e-12)
+
+
+def test_relu_gradient_at_0_is_0_as_in_torch(device: torch.device) -> None:
+    """At the kink torch takes the derivative of relu as 0; the reference's gradient is torch's."""
+    x = torch.tensor([-1.0, 0.0, 1.0], device=device, requires_grad=True)
+    relu(x).sum().backward()
+    assert x.grad.tolist() == [0.0, 0.0, 1.0]

@@ -23,8 +23,9 @@ from dlref.models import losses
 from dlref.models.linear import LinearRegressionScratch, LogisticRegressionScratch, SoftmaxRegressionScratch, linreg
 from dlref.models.mlp import MLP, MLPScratch, collapse_linear, mlp_sequential, relu
 from messy import FLOATS, check, tensors, to_the_precision_of
+from profiles import scaled
 
-messy = settings(max_examples=40)
+messy = settings(max_examples=scaled(40))
 
 # torch's own warnings for the input drawn here: mse_loss of mismatched shapes (which it broadcasts,
 # and squared_loss refuses), and nn.Linear with 0 inputs (which the models refuse)

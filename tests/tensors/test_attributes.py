@@ -15,8 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dlref.tensors.attributes import category, contiguous_strides, promote_types, result_type
+from profiles import scaled
 
-on_each_device = settings(max_examples=40)
+on_each_device = settings(max_examples=scaled(40))
 
 DTYPES = [
     torch.bool,

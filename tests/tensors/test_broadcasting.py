@@ -14,8 +14,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dlref.tensors.broadcasting import broadcast_shapes, broadcast_strides, broadcast_to
+from profiles import scaled
 
-on_each_device = settings(max_examples=40)
+on_each_device = settings(max_examples=scaled(40))
 
 
 def used_strides(t: torch.Tensor) -> tuple[int, ...]:
@@ -53,7 +54,7 @@ def incompatible_shapes(draw: st.DrawFn) -> tuple[list[tuple[int, ...]], int, in
 
 
 @given(case=compatible_shapes())
-@settings(max_examples=40)
+@settings(max_examples=scaled(40))
 def test_broadcast_shapes_equals_torch(case: tuple[tuple[int, ...], list[tuple[int, ...]]]) -> None:
     """Shapes that broadcast: torch's result, which is the target shape or one with 1s in it."""
     _, shapes = case
@@ -63,7 +64,7 @@ def test_broadcast_shapes_equals_torch(case: tuple[tuple[int, ...], list[tuple[i
 
 
 @given(case=incompatible_shapes())
-@settings(max_examples=40)
+@settings(max_examples=scaled(40))
 def test_broadcast_shapes_refuses_like_torch(case: tuple[list[tuple[int, ...]], int, int]) -> None:
     """Shapes that do not broadcast: RuntimeError from both, ours naming the dimension and sizes."""
     shapes, _, _ = case

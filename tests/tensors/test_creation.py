@@ -14,12 +14,13 @@ import re
 
 import pytest
 import torch
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from dlref.tensors.creation import arange, eye, linspace, nested_shape
+from profiles import scaled
 
-on_each_device = settings(max_examples=40)
+on_each_device = settings(max_examples=scaled(40))
 
 FLOAT_DTYPES = [torch.float32, torch.float64]
 NAN, INF = math.nan, math.inf
@@ -220,6 +221,22 @@ def test_linspace_endpoints_are_exact(
     expected = torch.linspace(start, end, steps, dtype=dtype, device=device)
     assert torch.equal(ours[[0, -1]], ends)
     assert torch.equal(expected[[0, -1]], ends)
+
+
+@on_each_device
+@given(start=bounds, end=bounds, steps=st.integers(2, 200))
+@example(start=0.1, end=1, steps=7)  # a split one later (i <= steps // 2) gives 0.5499999999999999 at i = 3
+@example(start=1, end=0.1, steps=11)  # and here 0.55 at i = 5 where the definition gives 0.5499999999999999
+def test_linspace_counts_up_the_first_half_and_down_the_second(
+    start: float, end: float, steps: int, device: torch.device
+) -> None:
+    """In float64, exactly the definition: x_i = start + i δ for i < steps // 2 and
+    end − (steps − 1 − i) δ from there on (in Python floats, each operation rounded as torch's).
+    torch's own float64 values differ from these by an ulp here and there, so the comparison with
+    torch above needs a tolerance, which would hide a split in the wrong place."""
+    delta = (end - start) / (steps - 1)
+    expected = [start + i * delta if i < steps // 2 else end - (steps - 1 - i) * delta for i in range(steps)]
+    assert linspace(start, end, steps, dtype=torch.float64, device=device).tolist() == expected
 
 
 def test_linspace_integer_dtype_truncates_like_torch(device: torch.device) -> None:

@@ -13,8 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dlref.tensors.indexing import gather, index_select
+from profiles import scaled
 
-on_each_device = settings(max_examples=40)
+on_each_device = settings(max_examples=scaled(40))
 
 DTYPES = [torch.float32, torch.float64, torch.int64, torch.int8, torch.bool, torch.float16]
 

@@ -15,8 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dlref.tensors.interop import NUMPY_DTYPES, to_numpy
+from profiles import scaled
 
-on_each_device = settings(max_examples=30)
+on_each_device = settings(max_examples=scaled(30))
 
 DTYPES = [
     torch.bool,

@@ -17,8 +17,9 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from dlref.tensors.memory import byte_span, element_addresses, may_share_memory, shares_memory
+from profiles import scaled
 
-on_each_device = settings(max_examples=50)
+on_each_device = settings(max_examples=scaled(50))
 
 BUFFER = 48  # float32 elements in the shared buffer
 

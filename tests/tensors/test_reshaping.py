@@ -16,8 +16,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dlref.tensors.reshaping import infer_shape, view_strides
+from profiles import scaled
 
-on_each_device = settings(max_examples=50)
+on_each_device = settings(max_examples=scaled(50))
 
 
 @on_each_device
@@ -114,6 +115,25 @@ def test_view_strides_equal_torch(data: st.DataObject, device: torch.device) -> 
         assert ours is None, (tuple(x.shape), x.stride(), new_shape)
     else:
         assert ours == expected, (tuple(x.shape), x.stride(), new_shape)
+
+
+@pytest.mark.parametrize(
+    ("shape", "stride", "new_shape"),
+    [
+        ((2, 1, 2), (2, 1, 1), (4,)),  # the size-1 axis's stride (1) is not 2 * 1: still one chunk
+        ((2, 1, 2), (2, 4, 1), (1, 4)),
+        ((2, 1, 2), (2, 4, 1), (4, 1, 1)),
+        ((1, 3), (7, 1), (3, 1)),
+        ((3, 1), (1, 5), (1, 3)),
+    ],
+)
+def test_view_strides_ignore_the_stride_of_a_size_1_axis(
+    shape: tuple[int, ...], stride: tuple[int, ...], new_shape: tuple[int, ...], device: torch.device
+) -> None:
+    """An axis of size 1 is never stepped along, so its stride does not split a chunk: these views
+    exist, with torch's strides."""
+    x = torch.zeros(64, device=device).as_strided(shape, stride)
+    assert view_strides(shape, stride, new_shape) == x.view(new_shape).stride()
 
 
 def test_view_strides_of_a_transpose() -> None:

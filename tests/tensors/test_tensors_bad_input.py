@@ -18,11 +18,12 @@ from hypothesis import strategies as st
 
 from dlref.tensors import attributes, broadcasting, creation, indexing, interop, joining, memory, operators, reshaping
 from messy import DTYPES, check, shapes, tensors
+from profiles import scaled
 
 # torch's deprecation warning for a uint8 condition in torch.where, which the test draws on purpose
 pytestmark = pytest.mark.filterwarnings("ignore:where received a uint8 condition tensor:UserWarning")
 
-messy = settings(max_examples=30)
+messy = settings(max_examples=scaled(30))
 
 ALL_DTYPES = [*DTYPES, torch.int8, torch.complex128, torch.uint16, torch.float8_e4m3fn]
 dtypes_and_junk = st.sampled_from(ALL_DTYPES) | st.sampled_from(["float32", float, None])

@@ -42,6 +42,22 @@ def test_resume_is_bit_identical_on_the_cpu(tmp_path: Path) -> None:
         assert torch.equal(resumed, reference)
 
 
+def test_load_restores_the_global_random_state(tmp_path: Path) -> None:
+    """After a load, torch's global generator draws what it would have drawn right after the save
+    (dropout and initialisation use it); restore_rng=False leaves it alone."""
+    model = nn.Linear(2, 1)
+    torch.manual_seed(7)
+    save_checkpoint(tmp_path / "c.pt", model, torch.optim.SGD(model.parameters(), lr=0.1), epoch=1)
+    after_save = torch.rand(4)
+    torch.manual_seed(8)
+    load_checkpoint(tmp_path / "c.pt", model)
+    assert torch.equal(torch.rand(4), after_save)
+    torch.manual_seed(8)
+    untouched = torch.get_rng_state()
+    load_checkpoint(tmp_path / "c.pt", model, restore_rng=False)
+    assert torch.equal(torch.get_rng_state(), untouched)
+
+
 def test_checkpoints_cross_devices(device: torch.device, tmp_path: Path) -> None:
     model, optimizer, batches, generator = setup(device)
     fit(model, cross_entropy, optimizer, batches, epochs=1)

@@ -46,6 +46,43 @@ def test_history_matches_an_evaluation_and_tracks_the_metric(device: torch.devic
     assert model.training  # evaluate restores the mode
 
 
+def test_evaluate_leaves_the_model_in_the_mode_it_found(device: torch.device) -> None:
+    """A model in eval mode stays in eval mode, one in training mode stays in training mode, and
+    the evaluation itself runs in eval mode (dropout off: the loss of the model as it predicts)."""
+    torch.manual_seed(0)
+    X, y = torch.randn(8, 4).to(device), torch.randint(0, 3, (8,)).to(device)
+    model = nn.Sequential(nn.Dropout(0.5), nn.Linear(4, 3)).to(device)
+    batches = Batches(X, y, batch_size=3, shuffle=False)
+    with torch.no_grad():
+        expected = cross_entropy(model[1](X), y).item()  # dropout is the identity in eval mode
+    for training in (False, True):
+        model.train(training)
+        assert evaluate(model, cross_entropy, batches).loss == pytest.approx(expected, rel=1e-6)
+        assert model.training is training
+        assert all(module.training is training for module in model)
+
+
+def test_fit_weights_each_batch_loss_by_its_size(device: torch.device) -> None:
+    """The epoch's loss is the mean over examples: a last batch of 1 example counts for 1 of 5, not
+    for half (batch means averaged would give a different number). lr=0 keeps the model fixed."""
+    X = torch.tensor([[0.0], [1.0], [2.0], [3.0], [4.0]], device=device)
+    y = torch.zeros(5, 1, device=device)
+    model = nn.Linear(1, 1).to(device)
+    with torch.no_grad():
+        model.weight.fill_(1.0)
+        model.bias.zero_()
+    history = fit(
+        model,
+        nn.functional.mse_loss,
+        torch.optim.SGD(model.parameters(), lr=0.0),
+        Batches(X, y, batch_size=4, shuffle=False),
+        epochs=1,
+        val=Batches(X, y, batch_size=4, shuffle=False),
+    )
+    assert history.loss == pytest.approx([6.0])  # (0 + 1 + 4 + 9 + 16) / 5, where batch means give (3.5 + 16) / 2
+    assert history.val_loss == pytest.approx([6.0])
+
+
 def test_no_host_sync_inside_the_step(monkeypatch: pytest.MonkeyPatch) -> None:
     """Count reads of tensor values on the host: one .tolist() per epoch, no .item()/float()."""
     calls = {"item": 0, "tolist": 0}

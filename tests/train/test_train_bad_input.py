@@ -22,8 +22,9 @@ from dlref.train.checkpoint import load_checkpoint, save_checkpoint
 from dlref.train.loop import accuracy, evaluate, fit
 from dlref.train.optim import SGD
 from outcomes import judge
+from profiles import scaled
 
-fast = settings(max_examples=25)
+fast = settings(max_examples=scaled(25))
 SPECIAL = [math.nan, math.inf, -math.inf]
 
 
@@ -117,7 +118,7 @@ def test_sgd_steps_like_torch(lr, dtype: torch.dtype, count: int, device: torch.
     judge("SGD", lambda: SGD(params, lr=lr), bad, None if bad else right)
 
 
-@settings(max_examples=10)
+@settings(max_examples=scaled(10))
 @given(state=st.sampled_from([{"lr": 0.5}, {"lr": -1.0}, {"lr": math.nan}, {}, {"lr": 0.1, "momentum": 0.9}, [0.1]]))
 def test_sgd_load_state_dict(state) -> None:
     optimizer = SGD([torch.zeros(1)], lr=0.1)
@@ -127,7 +128,7 @@ def test_sgd_load_state_dict(state) -> None:
     judge("SGD.load_state_dict", lambda: optimizer.load_state_dict(state), ["lr="] if shaped else ["state must"], right)
 
 
-@settings(max_examples=15)
+@settings(max_examples=scaled(15))
 @given(epochs=st.one_of(st.integers(-1, 2), st.sampled_from([1.5, True, "2"])), rows=st.integers(0, 3))
 def test_fit_and_evaluate(epochs, rows: int, device: torch.device) -> None:
     torch.manual_seed(0)
@@ -175,7 +176,7 @@ def every_tensor(*objects) -> list[torch.Tensor]:
     return out
 
 
-@settings(max_examples=20)
+@settings(max_examples=scaled(20))
 @given(
     saved=st.lists(st.integers(1, 3), min_size=2, max_size=4),
     loaded=st.one_of(st.none(), st.lists(st.integers(1, 3), min_size=2, max_size=4)),  # None: as saved

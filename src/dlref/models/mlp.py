@@ -25,6 +25,8 @@ def _check_sizes(owner: str, num_inputs: object, num_hiddens: object, num_output
 def relu(X: torch.Tensor) -> torch.Tensor:
     r"""$\mathrm{ReLU}(x) = \max(x, 0)$, element-wise.
 
+    Its gradient is $[x > 0]$: 0 at the kink $x = 0$, as `torch.relu`'s.
+
     Raises:
         TypeError: ``X`` is boolean or complex (as `torch.relu`; a boolean would come back as int64).
 
@@ -36,7 +38,8 @@ def relu(X: torch.Tensor) -> torch.Tensor:
         raise TypeError(f"relu: X must be a tensor, got {type(X).__name__}")
     if X.dtype == torch.bool or X.dtype.is_complex:
         raise TypeError(f"relu: X must be a real number tensor, got {X.dtype}; use X.float()")
-    return X.clamp_min(0)  # max(x, 0) in one kernel, without allocating a tensor of zeros
+    # 0 where x <= 0, else x: NaN stays NaN, and the gradient at 0 is 0 (clamp_min's would be 1)
+    return torch.where(X <= 0, 0, X)
 
 
 class MLPScratch(nn.Module):
