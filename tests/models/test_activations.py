@@ -14,9 +14,10 @@ from dlref.models import activations
 from dlref.models.losses import sigmoid
 from dlref.models.mlp import relu
 from messy import FLOATS, check, tensors
+from profiles import scaled
 
-on_each_device = settings(max_examples=30)
-messy = settings(max_examples=40)
+on_each_device = settings(max_examples=scaled(30))
+messy = settings(max_examples=scaled(40))
 
 DERIVATIVES = [
     (activations.relu_derivative, torch.relu),

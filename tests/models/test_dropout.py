@@ -13,8 +13,9 @@ from hypothesis import strategies as st
 from torch import nn
 
 from dlref.models.dropout import Dropout, dropout
+from profiles import scaled
 
-on_each_device = settings(max_examples=20)
+on_each_device = settings(max_examples=scaled(20))
 
 
 @on_each_device
@@ -97,7 +98,7 @@ def test_bad_input_is_refused_with_a_clear_message(call, error: type[Exception],
         call()
 
 
-@settings(max_examples=40)
+@settings(max_examples=scaled(40))
 @given(p=st.floats(allow_nan=True, allow_infinity=True) | st.integers(-2, 2))
 def test_every_p_is_torchs_answer_or_a_clear_error(p: float) -> None:
     X = torch.ones(50)

@@ -12,8 +12,9 @@ from hypothesis import strategies as st
 from torch import nn
 
 from dlref.models import init
+from profiles import scaled
 
-on_each_device = settings(max_examples=10)
+on_each_device = settings(max_examples=scaled(10))
 
 PAIRS = [
     (init.xavier_uniform_, nn.init.xavier_uniform_, lambda fi, fo: math.sqrt(2 / (fi + fo))),

@@ -19,9 +19,10 @@ from dlref.probability.basics import (
     variance,
 )
 from messy import FLOATS, check, tensors
+from profiles import scaled
 
-on_each_device = settings(max_examples=30)
-messy = settings(max_examples=40)
+on_each_device = settings(max_examples=scaled(30))
+messy = settings(max_examples=scaled(40))
 
 
 def distribution(seed: int, k: int, device: torch.device, dtype: torch.dtype = torch.float64) -> torch.Tensor:

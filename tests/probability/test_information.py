@@ -14,8 +14,9 @@ from torch.distributions import Categorical, kl_divergence
 
 from dlref.probability import information
 from messy import check, tensors
+from profiles import scaled
 
-on_each_device = settings(max_examples=30)
+on_each_device = settings(max_examples=scaled(30))
 
 
 def distributions(seed: int, n: int, k: int, zeros: bool, device: torch.device) -> torch.Tensor:
@@ -106,7 +107,7 @@ def _torch_kl(p: torch.Tensor, q: torch.Tensor) -> torch.Tensor:
     return kl_divergence(Categorical(probs=p, validate_args=True), Categorical(probs=q, validate_args=True))
 
 
-@settings(max_examples=40)
+@settings(max_examples=scaled(40))
 @given(data=st.data())
 def test_messy_input_gets_torchs_answer_or_a_clear_error(data: st.DataObject) -> None:
     """On the CPU, where values are checked: whatever tensors come, the result is torch's or the

@@ -10,8 +10,9 @@ from sklearn.model_selection import KFold
 
 from dlref.train.kfold import cross_validate, kfold_splits
 from outcomes import judge
+from profiles import scaled
 
-on_each_device = settings(max_examples=40)
+on_each_device = settings(max_examples=scaled(40))
 
 
 @on_each_device
@@ -53,7 +54,7 @@ def test_cross_validate_gives_each_fold_its_rows(device: torch.device, n: int, s
         assert error == expected
 
 
-@settings(max_examples=60)
+@settings(max_examples=scaled(60))
 @given(
     n=st.integers(-2, 8) | st.sampled_from([2.0, True, "5", None]),
     k=st.integers(-1, 10) | st.sampled_from([3.0, False, None]),
