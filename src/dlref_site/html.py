@@ -128,7 +128,7 @@ class SlimNotebook:
     anchors: list[str] = field(default_factory=list)
     """The headings' new ids, in document order (for the table of contents)."""
     math: bool = False
-    """Whether the notebook's prose has ``$...$`` math (the page then loads KaTeX)."""
+    """Whether the notebook's prose or HTML outputs have ``$...$`` math (the page then loads KaTeX)."""
 
 
 _NO_ALT = "No description has been provided for this image"
@@ -192,7 +192,7 @@ def slim_notebook(
         pre.append(code)
         div["class"] = ["language-python", "highlight"]
     math = False
-    for prose in soup.find_all(class_="jp-RenderedMarkdown"):
+    for prose in soup.find_all(class_="jp-RenderedHTMLCommon"):  # Markdown cells and HTML outputs (tables)
         for text in prose.find_all(string=_NOTEBOOK_MATH):
             if text.find_parent(["code", "pre", "script", "style"]) is not None:
                 continue
