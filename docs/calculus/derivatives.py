@@ -146,6 +146,7 @@ checked = pd.DataFrame(
     columns=["rule", "sympy's derivative", "the rule", "equal"],
 )
 assert checked["equal"].all()
+pd.set_option("display.max_colwidth", None)  # each LaTeX cell whole, so the page renders it as math
 checked
 
 # %% [markdown]

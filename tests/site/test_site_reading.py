@@ -232,12 +232,6 @@ def test_page_reads_on_every_screen(chromium, server: str, screenshots: Path, pa
         context.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known serious violations, not fixed yet (issue 27, point 7): Material's search dialog has no "
-    "accessible name, output lines (.go) and the navigation's text fall short of 4.5:1 contrast, links in text "
-    "are told apart by colour only, the catalog's scrolling cells are not focusable",
-)
 @pytest.mark.parametrize("path", PAGES, ids=lambda p: p or "home")
 def test_page_has_no_serious_axe_violation(chromium, server: str, path: str) -> None:
     if not AXE.is_file():
