@@ -155,7 +155,9 @@ def test_notebook_page_is_executed_with_a_download_link(site: Path) -> None:
     built = read(site, "walkthroughs/least-squares/index.html")
     assert "w = 2.0" in built  # the printed result of the executed notebook
     # The figure is served as a file next to the page (dlref_site.html), not inlined as base64.
-    assert re.search(r"<img alt=\"Left: the data points[^\"]*\" src=\"least-squares-1.png\"/>", built)
+    assert re.search(
+        r"<img alt=\"Left: the data and the least-squares line[^\"]*\" src=\"least-squares-1.png\"/>", built
+    )
     assert (site / "walkthroughs/least-squares/least-squares-1.png").read_bytes().startswith(b"\x89PNG")
     assert "Traceback" not in built
     # The download is the notebook as executed for this page: outputs included, figure and all.

@@ -268,7 +268,7 @@ def test_copying_a_traceback_leaves_out_every_output_line(visit) -> None:
 def test_dark_mode_toggles_and_notebook_cells_follow(visit) -> None:
     page = visit("walkthroughs/least-squares/").page
     scheme = "document.body.getAttribute('data-md-color-scheme')"
-    background = "getComputedStyle(document.querySelector('.jupyter-wrapper .highlight pre')).backgroundColor"
+    background = "getComputedStyle(document.querySelector('.jupyter-wrapper .highlight pre > code')).backgroundColor"
     light = page.evaluate(background)
     assert page.evaluate(scheme) == "default"
     page.locator("form[data-md-component=palette] label:visible").first.click()
