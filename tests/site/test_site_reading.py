@@ -402,15 +402,19 @@ def test_identity_catalog_reads_at_every_width(chromium, server: str, screen: st
                 return b.right > column.right + 1 || b.left < column.left - 1 || b.width < 1; }).length;
               const names = [...document.querySelectorAll(".dlref-catalog td code")];
               const broken = names.filter((c) => c.getClientRects().length > 1).map((c) => c.textContent);
-              const fractions = [...document.querySelectorAll(".dlref-catalog .mfrac")]
-                .map((f) => parseFloat(getComputedStyle(f.closest(".katex")).fontSize));
-              return {tables: tables.length, cells: cells.length, out, broken, body, smallest: Math.min(...fractions)};
+              // each derivative's top-level numerator and denominator, as drawn (70% of its math)
+              const derivative = ".dlref-catalog td:nth-child(3) .katex-html > .base";
+              const fractions = [...document.querySelectorAll(`${derivative} > .mfrac, ${derivative} > .mord > .mfrac`)]
+                .map((f) => 0.7 * parseFloat(getComputedStyle(f.closest(".katex")).fontSize));
+              return {tables: tables.length, cells: cells.length, out, broken, body, fractions: fractions.length,
+                smallest: Math.min(...fractions)};
             }"""
         )
         assert report["tables"] == 5, report
         assert report["cells"] > 100, report
         assert report["out"] == 0, report
         assert report["broken"] == [], report
+        assert report["fractions"] >= 30, report
         assert report["smallest"] >= report["body"], report
     finally:
         context.close()
