@@ -109,6 +109,8 @@ def missing_cuda() -> str:
 
 # --- the project's site: built once per run, in the background, while the other tests run -------------
 
+TEST_SITE_URL = "http://127.0.0.1:8000/dlref/"
+"""The ``site_url`` of the test build: a project site's address on GitHub Pages has a path."""
 _BUILDER: list[threading.Thread] = []  # the build this process started, if it started it
 
 
@@ -135,7 +137,8 @@ def _start_site_build(config: pytest.Config) -> Path:
     process = subprocess.Popen(
         command,
         cwd=root,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        # served under a sub-path, as GitHub Pages serves a project site (tests/site/test_site_reading.py)
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1", "DLREF_SITE_URL": TEST_SITE_URL},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,

@@ -101,7 +101,7 @@ print(f"best h: float32 {best32:.0e}, float64 {best64:.0e}")
 # $\varepsilon / h$, for each dtype. (Points with zero error, which a log axis cannot show, are
 # left out.)
 
-# %%
+# %% alt="Log-log plot: error of forward and central difference quotients against the step h"
 fig, ax = plt.subplots(figsize=(6.5, 4))
 for name, colour in [("float32", "C0"), ("float64", "C1")]:
     eps = torch.finfo(getattr(torch, name)).eps
@@ -146,6 +146,7 @@ checked = pd.DataFrame(
     columns=["rule", "sympy's derivative", "the rule", "equal"],
 )
 assert checked["equal"].all()
+pd.set_option("display.max_colwidth", None)  # each LaTeX cell whole, so the page renders it as math
 checked
 
 # %% [markdown]
@@ -167,7 +168,7 @@ slope
 # Near $x_0$ it is indistinguishable from $f$: the gap is $3(x - 1)^2$, second order in the
 # distance.
 
-# %%
+# %% alt="The parabola f(x) = 3x^2 - 4x and its tangent y = 2x - 3 touching it at x = 1"
 grid = torch.linspace(-0.5, 2.5, 200, dtype=torch.float64)
 tangent = f(torch.tensor(1.0)).item() + slope * (grid - 1)
 assert torch.allclose(f(grid) - tangent, 3 * (grid - 1) ** 2)
@@ -237,5 +238,5 @@ print(f"d/dx x^x at 2: autograd {x2.grad.item():.6f}, 4 (ln 2 + 1) = {expected.i
 # - [Gradients and the chain rule](gradients.md): partial derivatives, gradients, Jacobians, and
 #   what torch returns at a kink.
 # - [Matrix-calculus identities](matrix-calculus.md): finite differences as one of three checks.
-# - API reference: [`dlref.calculus.derivatives`](../api/index.md#dlref.calculus.derivatives)
+# - API reference: [`dlref.calculus.derivatives`](../api/calculus.md#dlref.calculus.derivatives)
 #   (`difference_quotient`, `central_difference`, `numerical_gradient`, `numerical_jacobian`).

@@ -182,7 +182,7 @@ assert test_error < 2 * noise
 # %% [markdown]
 # ## From scratch
 #
-# [`dlref.train.kfold`](../api/index.md#dlref.train.kfold) has `kfold_splits`, the index pairs of
+# [`dlref.train.kfold`](../api/train.md#dlref.train.kfold) has `kfold_splits`, the index pairs of
 # the folds (on any device), and `cross_validate`, which calls a function of
 # `(X_train, y_train, X_val, y_val)` on each. Its folds are scikit-learn's `KFold` without
 # shuffling, and it gives the same cross-validation errors as the loop above:
@@ -292,4 +292,4 @@ assert curve[0] > curve[-1]
 #   squared loss is its likelihood.
 # - [Least squares three ways](../walkthroughs/least-squares.py): the exact fit used here.
 # - [Multilayer perceptrons](../training/mlp.py): choosing the epoch on a validation split.
-# - API reference: [`dlref.train.kfold`](../api/index.md#dlref.train.kfold).
+# - API reference: [`dlref.train.kfold`](../api/train.md#dlref.train.kfold).

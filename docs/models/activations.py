@@ -160,10 +160,10 @@ assert relu_loss < 1e-4
 # %% [markdown]
 # ## From scratch
 #
-# [`dlref.models.activations`](../api/index.md#dlref.models.activations) writes tanh and GELU from
+# [`dlref.models.activations`](../api/models.md#dlref.models.activations) writes tanh and GELU from
 # their definitions and the four derivatives in closed form (ReLU and the sigmoid are
-# [`dlref.models.mlp.relu`](../api/index.md#dlref.models.mlp.relu) and
-# [`dlref.models.losses.sigmoid`](../api/index.md#dlref.models.losses.sigmoid)). Their tanh is
+# [`dlref.models.mlp.relu`](../api/models.md#dlref.models.mlp.relu) and
+# [`dlref.models.losses.sigmoid`](../api/models.md#dlref.models.losses.sigmoid)). Their tanh is
 # computed from $e^{-2|x|}$, which cannot overflow; each agrees with `torch.nn.functional` and with
 # autograd:
 
@@ -286,4 +286,4 @@ assert grad.item() == 1.0
 # - [Multilayer perceptrons](../training/mlp.py): the MLP trained on handwritten digits.
 # - [Gradients and the chain rule](../calculus/gradients.md): what autograd returns at a kink.
 # - [Generalisation](../generalisation/generalisation.py): when a more expressive model does worse.
-# - API reference: [`dlref.models.activations`](../api/index.md#dlref.models.activations).
+# - API reference: [`dlref.models.activations`](../api/models.md#dlref.models.activations).

@@ -199,7 +199,7 @@ assert max(ratios) / min(ratios) < 1.001  # the same proportions at every scale
 # %% [markdown]
 # ## From scratch
 #
-# [`dlref.models.init`](../api/index.md#dlref.models.init) writes the four initialisers from the
+# [`dlref.models.init`](../api/models.md#dlref.models.init) writes the four initialisers from the
 # variances above: `fans(shape)` reads $n_\text{in}$ and $n_\text{out}$ from a weight's shape
 # (`(out_features, in_features)` for `nn.Linear`; `(out_channels, in_channels, *kernel)` for a
 # convolution, each output summing over `in_channels` times the kernel's size), and each
@@ -305,7 +305,7 @@ for mode, fan in (("fan_in", 16 * 9), ("fan_out", 32 * 9)):
 # %% [markdown]
 # ## See also
 #
-# - API reference: [`dlref.models.init`](../api/index.md#dlref.models.init).
+# - API reference: [`dlref.models.init`](../api/models.md#dlref.models.init).
 # - [Multilayer perceptrons](../training/mlp.py): the network whose layers these initialise.
 # - [Dropout](../generalisation/dropout.md) and [Weight decay](../generalisation/weight-decay.py).
 # - PyTorch's [`torch.nn.init`](https://pytorch.org/docs/stable/nn.init.html).

@@ -244,7 +244,7 @@ print(f"best slope on the grid: {slopes[mse.argmin()]:.2f} (squared loss), {slop
 # %% [markdown]
 # ## From scratch
 #
-# [`dlref.probability.basics`](../api/index.md#dlref.probability.basics) writes these from their
+# [`dlref.probability.basics`](../api/probability.md#dlref.probability.basics) writes these from their
 # definitions: `relative_frequencies` (the cumulative counts above), `bayes_posterior`,
 # `expectation`, `variance`, `normal_pdf` and `gaussian_nll`. Each agrees with torch:
 
@@ -359,4 +359,4 @@ assert abs(sampled - exact) < 0.05
 #   quantities behind classification's loss.
 # - [Generalisation](../generalisation/generalisation.py): validation error as an estimate of the
 #   expected error on new data.
-# - API reference: [`dlref.probability.basics`](../api/index.md#dlref.probability.basics).
+# - API reference: [`dlref.probability.basics`](../api/probability.md#dlref.probability.basics).

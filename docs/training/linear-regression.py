@@ -127,7 +127,7 @@ assert torch.allclose(summed, mean)
 summed, mean
 
 # %% [markdown]
-# `nn.MSELoss` and dlref's [`squared_loss`](../api/index.md#dlref.models.losses.squared_loss) take
+# `nn.MSELoss` and dlref's [`squared_loss`](../api/models.md#dlref.models.losses.squared_loss) take
 # the mean themselves (dlref's reference implementation is imported here to show that), so with
 # them an optimiser steps with `lr` as it is: dividing again would shrink every step by the batch
 # size.
@@ -199,7 +199,7 @@ print(f"w = [{w_concise[0]:.4f}, {w_concise[1]:.4f}], b = {b_concise:.4f}")
 # scale of the squared loss), against the noise floor. The first epoch ends far above it; the last
 # ends within a factor of 1.5 of it, as the `assert`s below check.
 
-# %%
+# %% alt="Validation loss per epoch (log scale), scratch and concise alike, down to the noise floor"
 floor = 0.5 * 0.01**2
 epochs = range(1, num_epochs + 1)
 fig, ax = plt.subplots(figsize=(5, 3))

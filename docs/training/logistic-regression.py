@@ -113,7 +113,7 @@ b0 = b.item()
 assert train_accuracy >= 0.9, train_accuracy
 print(f"w = ({w1:.3f}, {w2:.3f}), b = {b0:.3f}, training accuracy {train_accuracy:.3f}")
 
-# %%
+# %% alt="The two classes of points in the plane, split by the learned straight decision boundary"
 fig, ax = plt.subplots(figsize=(4.5, 4))
 points = X2.cpu().numpy()
 ax.scatter(points[:n, 0], points[:n, 1], s=8, label="class 0")
@@ -209,7 +209,7 @@ assert test_scratch >= 0.95, test_scratch
 assert test_concise >= 0.95, test_concise
 print(f"test accuracy: from scratch {test_scratch:.3f}, concise {test_concise:.3f}")
 
-# %%
+# %% alt="Validation loss per epoch of the from-scratch and concise models, the epoch kept marked"
 fig, ax = plt.subplots(figsize=(5, 3))
 epochs = range(1, 21)
 ax.plot(epochs, val_scratch, "o-", label="from scratch")

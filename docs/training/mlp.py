@@ -253,7 +253,7 @@ for name, result in results.items():
     assert result >= 0.95, (name, result)
 print({name: round(result, 3) for name, result in results.items()})
 
-# %%
+# %% alt="Validation accuracy per epoch of the three MLPs, rising above 0.95"
 fig, ax = plt.subplots(figsize=(5, 3.2))
 epochs = range(1, num_epochs + 1)
 ax.plot(epochs, history_scratch, "o-", label="from scratch")

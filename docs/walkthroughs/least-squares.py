@@ -108,7 +108,7 @@ print(f"w = {w:.3f}, b = {b:.3f}")
 # between 0.5 and 0.7 (checked below for the first 30 steps), which is what geometric convergence
 # means.
 
-# %%
+# %% alt="Left: the data and the least-squares line. Right: loss minus its minimum per step"
 loss_min = ((X @ theta_normal - y) ** 2).mean().cpu()
 gap = (losses - loss_min).clamp_min(1e-10)
 ratios = gap[1:31] / gap[:30]

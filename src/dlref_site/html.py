@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 __all__ = [
     "SlimNotebook",
     "collapse_solutions",
+    "exclude_math_from_search",
     "exclude_sources_from_search",
     "mark_pycon_outputs",
     "slim_notebook",
@@ -82,6 +83,19 @@ def exclude_sources_from_search(html: str) -> str:
         '<details class="mkdocstrings-source" data-search-exclude><summary>Source'
     """
     return html.replace(_SOURCE_LISTING, _EXCLUDED)
+
+
+_MATH = re.compile(r'<(span|div) class="arithmatex">')
+
+
+def exclude_math_from_search(html: str) -> str:
+    """Mark arithmatex's math ``data-search-exclude``: a search preview would show its LaTeX source.
+
+    Examples:
+        >>> exclude_math_from_search('<p>a <span class="arithmatex">x</span></p>')
+        '<p>a <span class="arithmatex" data-search-exclude>x</span></p>'
+    """
+    return _MATH.sub(r'<\1 class="arithmatex" data-search-exclude>', html)
 
 
 def unique_slugs(titles: list[str], slugify: Callable[[str, str], str]) -> list[str]:
@@ -148,6 +162,8 @@ class SlimNotebook:
     """Image files to write next to the page (name to bytes); the content links them by name."""
     anchors: list[str] = field(default_factory=list)
     """The headings' new ids, in document order (for the table of contents)."""
+    math: bool = False
+    """Whether the notebook's prose or HTML outputs have ``$...$`` math (the page then loads KaTeX)."""
 
 
 _NO_ALT = "No description has been provided for this image"
@@ -155,11 +171,18 @@ _NO_ALT = "No description has been provided for this image"
 _IMAGE = re.compile(r"data:image/(png|jpeg|gif|svg\+xml);base64,(.*)", re.DOTALL)
 
 
-def slim_notebook(html: str, slugify: Callable[[str, str], str], image_prefix: str = "figure") -> SlimNotebook:
+_NOTEBOOK_MATH = re.compile(r"(\$\$.+?\$\$|\$[^$\s][^$]*?\$)", re.DOTALL)
+
+
+def slim_notebook(
+    html: str, slugify: Callable[[str, str], str], image_prefix: str = "figure", alts: dict[str, str] | None = None
+) -> SlimNotebook:
     """Take the inline styles, scripts, prompts, copy widgets and inlined images out of a notebook page
-    rendered by mkdocs-jupyter; a figure nbconvert left undescribed gets ``Figure <n>``. ``slugify``
-    is the site's ``toc`` slugify, so heading anchors match the table of contents; images are named
-    ``<image_prefix>-<n>.<ext>``.
+    rendered by mkdocs-jupyter. A figure nbconvert left undescribed gets the ``alt`` of its cell's
+    metadata (``alts``, by cell id: ``# %% alt="..."`` in a jupytext notebook), else ``Figure <n>``.
+    ``slugify`` is the site's ``toc`` slugify, so heading anchors match the table of contents; images
+    are named ``<image_prefix>-<n>.<ext>``. The prose's math is wrapped in
+    ``<span class="arithmatex">``, kept out of the search index, as on Markdown pages.
     """
     from bs4 import BeautifulSoup, Comment
 
@@ -204,6 +227,21 @@ def slim_notebook(html: str, slugify: Callable[[str, str], str], image_prefix: s
         pre.clear()
         pre.append(code)
         div["class"] = ["language-python", "highlight"]
+    math = False
+    for prose in soup.find_all(class_="jp-RenderedHTMLCommon"):  # Markdown cells and HTML outputs (tables)
+        for text in prose.find_all(string=_NOTEBOOK_MATH):
+            if text.find_parent(["code", "pre", "script", "style"]) is not None:
+                continue
+            pieces = _NOTEBOOK_MATH.split(str(text))
+            for i, piece in enumerate(pieces):
+                if i % 2:
+                    span = soup.new_tag("span", attrs={"class": "arithmatex", "data-search-exclude": ""})
+                    span.string = piece
+                    text.insert_before(span)
+                elif piece:
+                    text.insert_before(piece)
+            text.extract()
+            math = True
     images: dict[str, bytes] = {}
     for img in soup.find_all("img"):
         if not img.has_attr("alt"):
@@ -217,7 +255,9 @@ def slim_notebook(html: str, slugify: Callable[[str, str], str], image_prefix: s
         images[name] = base64.b64decode(match[2])
         img["src"] = name
         if img["alt"] == _NO_ALT:
-            img["alt"] = f"Figure {len(images)}"
+            cell = img.find_parent(id=re.compile(r"^cell-"))
+            alt = (alts or {}).get(cell["id"].removeprefix("cell-")) if cell is not None else None
+            img["alt"] = alt or f"Figure {len(images)}"
         if "class" in img.attrs and not "".join(img["class"]).strip():
             del img["class"]
     headings = soup.find_all(re.compile(r"^h[1-6]$"))
@@ -230,4 +270,4 @@ def slim_notebook(html: str, slugify: Callable[[str, str], str], image_prefix: s
         link = soup.new_tag("a", attrs={"class": "headerlink", "href": f"#{anchor}", "title": "Permanent link"})
         link.string = "¶"
         heading.append(link)
-    return SlimNotebook(str(soup), "\n".join(styles), images, anchors)
+    return SlimNotebook(str(soup), "\n".join(styles), images, anchors, math)

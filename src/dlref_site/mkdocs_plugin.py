@@ -199,7 +199,9 @@ class DlrefPlugin(BasePlugin[Options]):
             self.prompts[uri] = html.count(_PROMPT), "\n::: " in "\n" + (page.markdown or "")
         if uri in self.notebooks:
             slugify = config.mdx_configs.get("toc", {}).get("slugify")
-            slim = publish.slim_notebook(_resolve_links(html, page, files), slugify, image_prefix=Path(uri).stem)
+            alts = _figure_alts(Path(page.file.abs_src_path))
+            slim = publish.slim_notebook(_resolve_links(html, page, files), slugify, Path(uri).stem, alts)
+            page.dlref_math = slim.math
             self.styles, self.images[uri] = slim.styles, slim.images
             items = _flat_toc(page.toc)
             anchors = (
@@ -210,7 +212,10 @@ class DlrefPlugin(BasePlugin[Options]):
             for item, anchor in zip(items, anchors, strict=True):
                 item.id = anchor
             html = slim.html
-        return publish.exclude_sources_from_search(publish.mark_pycon_outputs(html))
+        else:
+            page.dlref_math = 'class="arithmatex"' in html  # the theme loads KaTeX on such pages only
+        html = publish.exclude_math_from_search(publish.exclude_sources_from_search(html))
+        return publish.mark_pycon_outputs(html)
 
     def on_env(self, env, config: MkDocsConfig, files: Files):
         """Every run has passed (docstrings included), and every console block shown ran, before
@@ -331,6 +336,14 @@ def _resolve_links(html: str, page: Page, files: Files) -> str:
         return match[0] if file is None else f'href="{file.url_relative_to(page.file)}{match[2] or ""}"'
 
     return _HREF.sub(resolve, html)
+
+
+def _figure_alts(notebook: Path) -> dict[str, str]:
+    """The ``alt`` text of each cell of an executed notebook that has one in its metadata, by cell id."""
+    from dlref_site.notebooks import read_json
+
+    cells = read_json(notebook.read_text(encoding="utf-8")).cells
+    return {cell.get("id", ""): cell.metadata["alt"] for cell in cells if isinstance(cell.metadata.get("alt"), str)}
 
 
 def _flat_toc(toc) -> list:

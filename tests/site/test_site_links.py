@@ -18,8 +18,12 @@ NOTEBOOK_PAGE_LIMIT = 150_000
 
 def target_file(site: Path, page: Path, url: str) -> Path:
     path = unquote(urlsplit(url).path)
-    if path.startswith("/"):  # 404.html links from the site's root
-        target = (site / path.lstrip("/")).resolve()
+    if path.startswith("/"):  # 404.html links from the site's path (its site_url's, in its sitemap)
+        sitemap = site / "sitemap.xml"
+        found = sitemap.is_file() and re.search(r"<loc>([^<]+)</loc>", sitemap.read_text(encoding="utf-8"))
+        base = urlsplit(found[1]).path if found else "/"
+        assert path.startswith(base), f"{page.relative_to(site)}: {url} is outside the site's path {base}"
+        target = (site / path[len(base) :]).resolve()
     else:
         target = (page.parent / path).resolve() if path else page
     if path.endswith("/") or target.is_dir():
