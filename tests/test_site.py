@@ -29,6 +29,7 @@ from dlref_site import cache
 from dlref_site.cache import CACHE_DIR_ENV_VAR, directory
 from dlref_site.examples import apply, parse, rewrite, run
 from dlref_site.runner import Outcome
+from topics import is_topic
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
@@ -123,13 +124,13 @@ def test_every_page_of_the_navigation_is_built(site: Path) -> None:
         assert (site / page).is_file(), page
 
 
-def test_every_page_but_home_and_the_api_has_exercises_with_solutions_folded_and_run(site: Path) -> None:
+def test_every_topic_page_has_exercises_with_solutions_folded_and_run(site: Path) -> None:
     """Two or three exercises a page, each solved in a collapsed "Solution" block holding code the
     build ran: a ``pycon`` block on a Markdown page, a cell tagged ``solution`` in a notebook."""
     solution = re.compile(r'<details class="example">\s*<summary>Solution</summary>(.*?)</details>', re.DOTALL)
     checked = 0
     for page in nav_pages():
-        if page in ("index.md", "api/index.md"):
+        if not is_topic(page):
             continue
         built = read(site, str(built_html(page)))
         assert 'id="exercises"' in built, page
@@ -291,7 +292,9 @@ def test_a_notebook_solution_cell_is_folded_with_its_output_and_still_runs(tmp_p
         '# %% tags=["solution"]\nproduct = x * 7\nassert product == 42\nprint("product", product)\n\n'
         "# %% [markdown]\n# ## See also\n"
     )
-    project = small_project(tmp_path, {"index.md": "# Home\n", "walkthroughs/page.py": notebook}, notebooks=True)
+    outputs = "=== cell 2, line 12 ===\nproduct 42\n"  # what the solution prints, checked as any cell's
+    pages = {"index.md": "# Home\n", "walkthroughs/page.py": notebook, "walkthroughs/page.outputs.txt": outputs}
+    project = small_project(tmp_path, pages, notebooks=True)
     result = build_here(project, tmp_path / "site")
     assert result.passed, result.log
     built = (tmp_path / "site/walkthroughs/page/index.html").read_text(encoding="utf-8")

@@ -17,6 +17,7 @@ import re
 from concurrent.futures import Future
 from pathlib import Path
 from typing import NamedTuple
+from urllib.parse import urlsplit
 
 from mkdocs.config import base, config_options
 from mkdocs.config.defaults import MkDocsConfig
@@ -34,6 +35,7 @@ from dlref_site.runner import Outcome, Runner, start_server
 log = logging.getLogger("mkdocs.plugins.dlref")
 _PROMPT = '<span class="gp">&gt;&gt;&gt; </span>'
 _ALTERNATE = re.compile(r'\s*<link rel="alternate" href="[^"]*" hreflang="[^"]*">')
+_SWITCH = re.compile(r'href="([^"]*)" hreflang="([^"]*)"')
 _HREF = re.compile(r'href="(?![a-z][a-z0-9+.-]*:|/|#)([^"#]+)(#[^"]*)?"')
 
 
@@ -237,6 +239,11 @@ class DlrefPlugin(BasePlugin[Options]):
         return env
 
     def on_page_context(self, context, page: Page, config: MkDocsConfig, nav):
+        locale = getattr(page.file, "locale", None)  # set by mkdocs-static-i18n: the source's language
+        if locale is not None and locale != getattr(page.file, "locale_alternate_of", locale):
+            # a page that another language's build shows untranslated: indexed for search once, in
+            # its own language, not again under that language's folder
+            page.meta["search"] = {**(page.meta.get("search") or {}), "exclude": True}
         if page.file.src_uri in self.pages or page.file.src_uri in self.notebooks:
             page.ipynb_name = page.file.name + ".ipynb"  # the theme's download button (x.zh.md: x.ipynb)
         return context
@@ -268,6 +275,21 @@ class DlrefPlugin(BasePlugin[Options]):
 
             (folder / name).write_text(as_json(for_readers(notebook, link, wheel_url)), encoding="utf-8")
         return output
+
+    def on_post_template(self, output: str, template_name: str, config: MkDocsConfig) -> str:
+        """The 404 page: no alternate links in its head (as every page), and its language switch
+        leads to each language's home (i18n gives it the last page rendered's alternates)."""
+        if template_name != "404.html":
+            return output
+        i18n = config.plugins.get("i18n")
+        default = getattr(i18n, "default_language", None)
+        root = urlsplit(config.site_url or "/").path.rstrip("/") + "/"
+
+        def home(match: re.Match) -> str:
+            language = match[2]
+            return f'href="{root if language == default else f"{root}{language}/"}" hreflang="{language}"'
+
+        return _SWITCH.sub(home, _ALTERNATE.sub("", output))
 
     def on_post_build(self, config: MkDocsConfig) -> None:
         if self.styles:

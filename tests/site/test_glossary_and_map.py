@@ -11,6 +11,7 @@ import pytest
 from pymdownx.slugs import slugify
 
 from dlref_site.translations import source_of
+from topics import is_topic
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
@@ -18,7 +19,6 @@ LINK = re.compile(r"\]\((?P<target>[^)#\s]+)(?:#(?P<anchor>[^)\s]+))?\)")
 HEADING = re.compile(r"^(?:# )?#{1,6} (?P<title>.+?)\s*$", re.MULTILINE)
 CJK = re.compile(r"[\u4e00-\u9fff]")
 # Pages that are not topics: the glossary need not name them.
-NOT_TOPICS = {"index.md", "api/index.md", "glossary.md", "d2l-map.md"}
 # Every section of these chapters, as numbered by zh.d2l.ai (v2) and d2l.ai.
 ZH_SECTIONS = [f"2.{i}" for i in range(1, 8)] + [f"3.{i}" for i in range(1, 8)] + [f"4.{i}" for i in range(1, 11)]
 EN_SECTIONS = [f"{c}.{i}" for c in (2, 3, 4, 5) for i in range(1, 8)]
@@ -65,7 +65,7 @@ def test_the_glossary_has_60_terms_in_both_languages_covering_every_page() -> No
     ], "glossary.zh.md has other terms than glossary.md"
     linked = {target for target, _ in links(DOCS / "glossary.md")}
     pages = {p.relative_to(DOCS).as_posix() for p in [*DOCS.rglob("*.md"), *DOCS.rglob("*.py")]}
-    topics = {p for p in pages if source_of(p) is None and not p.endswith(".outputs.txt")} - NOT_TOPICS
+    topics = {p for p in pages if source_of(p) is None and is_topic(p)}
     assert not topics - linked, f"pages no glossary term links to: {sorted(topics - linked)}"
 
 

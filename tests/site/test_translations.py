@@ -133,12 +133,13 @@ def test_a_changed_line_of_code_is_named(tmp_path: Path) -> None:
 def test_each_page_switches_to_the_same_page_in_the_other_language(built_site: Path) -> None:
     """The language switch of every English page leads to its page under zh/, and back; Chinese
     pages are marked zh-Hans, English ones en, and both load the CJK font stack."""
-    import os
     import posixpath
     import re
     from urllib.parse import urlsplit
 
     pages = [p for p in built_site.rglob("index.html") if not p.relative_to(built_site).as_posix().startswith("zh/")]
+    home = (built_site / "index.html").read_text(encoding="utf-8")
+    site_url = re.search(r'<link rel="canonical" href="([^"]+)"', home)[1]  # the build's site_url
     wrong = []
     for english in pages:
         path = english.parent.relative_to(built_site).as_posix()
@@ -151,7 +152,7 @@ def test_each_page_switches_to_the_same_page_in_the_other_language(built_site: P
             html = page.read_text(encoding="utf-8")
             here = posixpath.dirname(page.relative_to(built_site).as_posix())
             links = re.findall(r'<a href="([^"]*)" hreflang="(\w+)" class="md-select__link">', html)
-            base = urlsplit(os.environ.get("DLREF_SITE_URL", "http://127.0.0.1:8000/")).path  # the site's path
+            base = urlsplit(site_url).path  # the site's path: absolute links start with it
             targets = {
                 hreflang: posixpath.normpath(
                     href.removeprefix(base) if href.startswith("/") else posixpath.join(here, href)

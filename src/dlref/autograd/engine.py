@@ -73,6 +73,15 @@ def unbroadcast(grad: torch.Tensor, shape: Sequence[int]) -> torch.Tensor:
 
 
 # --8<-- [start:value]
+
+
+def _rounded_once(g: torch.Tensor, formula, *tensors: torch.Tensor) -> torch.Tensor:
+    """``formula(g, *tensors)`` computed in at least float32 and rounded once to ``g``'s dtype: a
+    16-bit type would round after every operation, where torch's backward rounds only the result."""
+    wide = torch.promote_types(g.dtype, torch.float32)
+    return formula(g.to(wide), *(t.to(wide) for t in tensors)).to(g.dtype)
+
+
 class Value:
     """A tensor in a computation graph: ``data``, ``grad``, and how to send a gradient to its inputs.
 
@@ -257,14 +266,16 @@ class Value:
         return self._node("relu", out, (self,), lambda g: (torch.where(out <= 0, torch.zeros_like(g), g),))
 
     def sigmoid(self) -> Value:
-        r"""$s = 1 / (1 + e^{-a})$; gradient $\bar{y}\, s (1 - s)$."""
+        r"""$s = 1 / (1 + e^{-a})$; gradient $\bar{y}\, s (1 - s)$ (in 16-bit types computed in float32
+        from the rounded $s$ and rounded once, as torch's backward does)."""
         s = self.data.sigmoid()
-        return self._node("sigmoid", s, (self,), lambda g: (g * s * (1 - s),))
+        return self._node("sigmoid", s, (self,), lambda g: (_rounded_once(g, lambda g, s: g * s * (1 - s), s),))
 
     def tanh(self) -> Value:
-        r"""$t = \tanh a$; gradient $\bar{y} (1 - t^2)$."""
+        r"""$t = \tanh a$; gradient $\bar{y} (1 - t^2)$ (in 16-bit types computed in float32 from the
+        rounded $t$ and rounded once, as torch's backward does)."""
         t = self.data.tanh()
-        return self._node("tanh", t, (self,), lambda g: (g * (1 - t * t),))
+        return self._node("tanh", t, (self,), lambda g: (_rounded_once(g, lambda g, t: g * (1 - t * t), t),))
 
     def reshape(self, *shape: int | Sequence[int]) -> Value:
         r"""The same values in ``shape`` (one entry may be -1); the gradient is reshaped back."""
