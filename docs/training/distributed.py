@@ -79,6 +79,8 @@ def train_rank(rank, world_size, init_file, out_dir, num_epochs=1, batch_size=32
         loader = DataLoader(dataset, batch_size=batch_size, sampler=sampler)
         train(ddp_model, loader, sampler, num_epochs)
         torch.save(model.state_dict(), Path(out_dir) / f"rank{rank}.pt")
+        dist.barrier()  # every rank is done with its collectives before any tears down
+        del ddp_model  # DDP holds the process group: let it go while the group is still up
     finally:
         dist.destroy_process_group()
 

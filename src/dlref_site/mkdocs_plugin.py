@@ -278,7 +278,8 @@ class DlrefPlugin(BasePlugin[Options]):
 
     def on_post_template(self, output: str, template_name: str, config: MkDocsConfig) -> str:
         """The 404 page: no alternate links in its head (as every page), and its language switch
-        leads to each language's home (i18n gives it the last page rendered's alternates)."""
+        leads to each language's home (i18n gives it the last page rendered's alternates). The
+        site root's is the default language's; another language's goes to its folder."""
         if template_name != "404.html":
             return output
         i18n = config.plugins.get("i18n")
@@ -289,7 +290,16 @@ class DlrefPlugin(BasePlugin[Options]):
             language = match[2]
             return f'href="{root if language == default else f"{root}{language}/"}" hreflang="{language}"'
 
-        return _SWITCH.sub(home, _ALTERNATE.sub("", output))
+        output = _SWITCH.sub(home, _ALTERNATE.sub("", output))
+        language = getattr(i18n, "current_language", default)
+        english = Path(config.site_dir) / "404.html"
+        if language != default and english.is_file():
+            # i18n builds each other language into the same site folder after the default one: its
+            # 404 page goes to its own folder, and the host's (the site root's) stays the default's
+            (Path(config.site_dir) / language).mkdir(parents=True, exist_ok=True)
+            (Path(config.site_dir) / language / "404.html").write_text(output, encoding="utf-8")
+            return english.read_text(encoding="utf-8")
+        return output
 
     def on_post_build(self, config: MkDocsConfig) -> None:
         if self.styles:
