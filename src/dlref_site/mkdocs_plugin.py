@@ -70,6 +70,7 @@ class DlrefPlugin(BasePlugin[Options]):
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.dirty = dirty  # mkdocs serve --dirty: MkDocs renders only the pages whose HTML is older
         self.serving = command == "serve"
+        self.notebook_urls: set[str] = set()  # every language's notebook pages, for the sitemap
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         from dlref.device import DeviceError
@@ -135,6 +136,7 @@ class DlrefPlugin(BasePlugin[Options]):
                 self.results[name] = run.notebook(source)
                 file.abs_src_path = str(executed / Path(name).with_suffix(".ipynb"))
                 self.notebooks[file.src_uri] = name
+                self.notebook_urls.add(file.url)
         # last: no page waits for it (on_env does), while MkDocs renders each page as its run ends
         self.results["dlref docstrings"] = run.docstrings()
         if self.dirty:  # a page whose run is new (its source, an include, the library changed) renders again
@@ -277,6 +279,11 @@ class DlrefPlugin(BasePlugin[Options]):
         return output
 
     def on_post_template(self, output: str, template_name: str, config: MkDocsConfig) -> str:
+        if template_name == "sitemap.xml":
+            return _with_notebooks(output, config.site_url or "/", sorted(getattr(self, "notebook_urls", ())))
+        return self._not_found_page(output, template_name, config)
+
+    def _not_found_page(self, output: str, template_name: str, config: MkDocsConfig) -> str:
         """The 404 page: no alternate links in its head (as every page), and its language switch
         leads to each language's home (i18n gives it the last page rendered's alternates). The
         site root's is the default language's; another language's goes to its folder."""
@@ -324,6 +331,22 @@ class NotebookPage(File):
 
 class _Link(NamedTuple):
     url: str
+
+
+def _with_notebooks(sitemap: str, site_url: str, urls: list[str]) -> str:
+    r"""The sitemap with each notebook page it lacks: i18n writes it from the pages it knows, and it
+    takes notebooks for assets (``_notebooks_as_pages`` makes them pages again after it).
+
+    Examples:
+        >>> _with_notebooks("<urlset>\n</urlset>", "https://x.org/d/", ["a/", "zh/a/"]).count("<loc>")
+        2
+        >>> _with_notebooks("<urlset><loc>https://x.org/a/</loc></urlset>", "https://x.org/", ["a/"]).count("<loc>")
+        1
+    """
+    base = site_url.rstrip("/") + "/"
+    missing = [url for url in urls if f"<loc>{base}{url}</loc>" not in sitemap]
+    added = "".join(f"    <url><loc>{base}{url}</loc></url>\n" for url in missing)
+    return sitemap.replace("</urlset>", added + "</urlset>", 1) if added else sitemap
 
 
 def _notebooks_as_pages(files: Files, config: MkDocsConfig) -> None:
