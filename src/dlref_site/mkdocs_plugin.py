@@ -70,7 +70,6 @@ class DlrefPlugin(BasePlugin[Options]):
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.dirty = dirty  # mkdocs serve --dirty: MkDocs renders only the pages whose HTML is older
         self.serving = command == "serve"
-        self.notebook_urls: set[str] = set()  # every language's notebook pages, for the sitemap
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         from dlref.device import DeviceError
@@ -136,6 +135,8 @@ class DlrefPlugin(BasePlugin[Options]):
                 self.results[name] = run.notebook(source)
                 file.abs_src_path = str(executed / Path(name).with_suffix(".ipynb"))
                 self.notebooks[file.src_uri] = name
+                if not hasattr(self, "notebook_urls"):  # one set for every language's build of a run
+                    self.notebook_urls: set[str] = set()  # the notebook pages, for the sitemap
                 self.notebook_urls.add(file.url)
         # last: no page waits for it (on_env does), while MkDocs renders each page as its run ends
         self.results["dlref docstrings"] = run.docstrings()
