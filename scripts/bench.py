@@ -13,7 +13,10 @@
 (d) a build after editing one page (a blank line appended, then removed again): only that page runs;
     as a new process, and as a rebuild inside a running process (``scripts/docs``);
 (e) a build after editing a ``dlref`` source file (a comment appended, then removed): every page runs;
-(f) the README's test command (``scripts/test``), with an empty execution cache, as in CI.
+(f) the README's test command (``scripts/test``), with an empty execution cache, as in CI;
+(g) ``--languages``: only cold builds, English alone (``DLREF_LANGUAGE=en``) and both languages,
+    alternating (``--pairs`` of each), with the median of each pair's both/English ratio: what the
+    Chinese site adds to a build (its pages share their English page's runs).
 
 Run it with ``scripts/bench`` (``--skip-tests`` leaves out (f)). The builds use a temporary
 execution cache (``DLREF_CACHE_DIR``), so the project's own cache is not touched. Timings are wall-clock seconds on this
@@ -153,11 +156,35 @@ def in_process_rebuilds(out: str, env: dict[str, str]) -> tuple[float, float, fl
     return float(unchanged), float(first), float(second)
 
 
+def languages(mkdocs: list[str], pairs: int) -> None:
+    """(g): cold builds of English alone and of both languages, alternating; each pair's ratio."""
+    english, both = [], []
+    with tempfile.TemporaryDirectory() as folder:
+        for pair in range(pairs):
+            for language, times in (("en", english), (None, both)):
+                env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", CACHE_DIR_ENV_VAR: f"{folder}/cache-{pair}-{language}"}
+                env.pop("DLREF_LANGUAGE", None)
+                if language:
+                    env["DLREF_LANGUAGE"] = language
+                seconds, log = timed([*mkdocs, f"{folder}/site-{pair}-{language}"], env=env)
+                times.append(seconds)
+                built = "English only" if language else "both languages"
+                print(f"pair {pair + 1}: {built} {seconds:.2f} s; {executed(log)}", flush=True)
+    ratios = [b / e for e, b in zip(english, both, strict=True)]
+    print(f"dlref bench on {os.cpu_count()} CPU(s)")
+    print(f"{'(g) cold build, English only':<40} {statistics.median(english):7.2f} s   median of {_seconds(english)}")
+    print(
+        f"{'(g) cold build, both languages':<40} {statistics.median(both):7.2f} s   median of {_seconds(both)}; "
+        f"both/English = {statistics.median(ratios):.2f} (median of {', '.join(f'{r:.2f}' for r in ratios)})"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--skip-tests", action="store_true", help="do not time the README's test command")
     parser.add_argument("--raw", action="store_true", help="only time (a), and print its four figures")
     parser.add_argument("--pairs", type=int, default=3, help="cold builds, each between two (a) (default 3)")
+    parser.add_argument("--languages", action="store_true", help="only time (g): cold builds, English vs both")
     args = parser.parse_args()
     if args.pairs < 1:
         parser.error(f"--pairs must be at least 1, not {args.pairs}")
@@ -165,6 +192,9 @@ def main() -> None:
         print(*raw_execution())
         return
     mkdocs = [sys.executable, "-m", "mkdocs", "build", "--strict", "-d"]
+    if args.languages:
+        languages(mkdocs, args.pairs)
+        return
 
     raws, colds, ratios = [], [], []
     first, pages, notebooks, docstrings = raw_in_new_process()

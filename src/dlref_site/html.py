@@ -98,18 +98,27 @@ def exclude_math_from_search(html: str) -> str:
     return _MATH.sub(r'<\1 class="arithmatex" data-search-exclude>', html)
 
 
-def unique_slugs(titles: list[str], slugify: Callable[[str, str], str]) -> list[str]:
+def unique_slugs(
+    titles: list[str], slugify: Callable[[str, str], str], given: list[str | None] | None = None
+) -> list[str]:
     """Anchors for headings, as Python-Markdown's ``toc`` makes them: ``slugify``, then ``_1``, ``_2``
-    for repeats (and ``_1`` for an empty slug).
+    for repeats (and ``_1`` for an empty slug). A heading whose anchor is ``given`` (not ``None``)
+    keeps it, as ``{#id}`` does on a Markdown page.
 
     Examples:
         >>> from pymdownx.slugs import slugify
         >>> unique_slugs(["Least squares", "术语 / Glossary", "Least squares"], slugify(case="lower"))
         ['least-squares', '术语--glossary', 'least-squares_1']
+        >>> unique_slugs(["数据", "数据", "模型"], slugify(case="lower"), ["the-data", None, None])
+        ['the-data', '数据', '模型']
     """
-    seen: set[str] = set()
+    given = given or [None] * len(titles)
+    seen: set[str] = {anchor for anchor in given if anchor}
     slugs = []
-    for title in titles:
+    for title, anchor in zip(titles, given, strict=True):
+        if anchor:
+            slugs.append(anchor)
+            continue
         base = slugify(title, "-")
         slug, n = base, 0
         while not slug or slug in seen:
@@ -261,10 +270,17 @@ def slim_notebook(
         if "class" in img.attrs and not "".join(img["class"]).strip():
             del img["class"]
     headings = soup.find_all(re.compile(r"^h[1-6]$"))
+    given: list[str | None] = []
     for heading in headings:
         for link in heading.find_all("a", class_="anchor-link"):
             link.decompose()
-    anchors = unique_slugs([heading.get_text().strip() for heading in headings], slugify)
+        # `## 数据 <a id="the-data"></a>`: the anchor the heading keeps (a translation keeps its
+        # English page's anchors, so links and the language switch land on the same section)
+        marks = [a for a in heading.find_all("a", id=True) if not a.get("href") and not a.get_text().strip()]
+        given.append(marks[0]["id"] if marks else None)
+        for mark in marks:
+            mark.decompose()
+    anchors = unique_slugs([heading.get_text().strip() for heading in headings], slugify, given)
     for heading, anchor in zip(headings, anchors, strict=True):
         heading["id"] = anchor
         link = soup.new_tag("a", attrs={"class": "headerlink", "href": f"#{anchor}", "title": "Permanent link"})

@@ -12,10 +12,15 @@ import pytest
 
 from dlref_site.examples import parse
 from dlref_site.runner import Runner, run_script, submit
+from dlref_site.translations import source_of
 
 ROOT = Path(__file__).resolve().parents[2]
+# English pages: a translation's code is its page's (tests/site/test_translations.py)
 PAGES = sorted(
-    p for p in (ROOT / "docs").rglob("*.md") if parse(p.read_text(encoding="utf-8"), p.name, [ROOT]).examples
+    p
+    for p in (ROOT / "docs").rglob("*.md")
+    if source_of(p.relative_to(ROOT).as_posix()) is None
+    and parse(p.read_text(encoding="utf-8"), p.name, [ROOT]).examples
 )
 _HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
 _SCRATCH = re.compile(r"from scratch|从零", re.IGNORECASE)

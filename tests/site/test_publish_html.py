@@ -41,6 +41,19 @@ def test_slim_notebook_takes_out_styles_scripts_prompts_and_images() -> None:
     assert 'href="#术语--glossary"' in slim.html
 
 
+def test_a_translated_heading_keeps_the_anchor_it_names() -> None:
+    """``# ## 数据 <a id="the-data"></a>`` in a translated notebook: the heading's anchor is its
+    English page's, so links to that section and the language switch land on it."""
+    html = (
+        '<div class="jp-RenderedHTMLCommon"><h2 id="">数据 <a id="the-data"></a>'
+        '<a class="anchor-link" href="#">¶</a></h2><h2 id="">模型<a class="anchor-link" href="#">¶</a></h2></div>'
+    )
+    slim = slim_notebook(html, slugify(case="lower"))
+    assert slim.anchors == ["the-data", "模型"]
+    assert '<h2 id="the-data">数据 <a class="headerlink" href="#the-data"' in slim.html
+    assert slim.html.count("id=") == 2
+
+
 def test_mark_pycon_outputs_wraps_only_non_code_lines() -> None:
     block = (
         '<div class="language-pycon highlight"><pre><span></span><code>'

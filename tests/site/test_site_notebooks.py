@@ -12,6 +12,7 @@ from dlref_site.check import check
 from dlref_site.examples import parse
 from dlref_site.notebooks import PLAIN_REPR, for_readers, output_text, page_notebook
 from dlref_site.runner import Runner, run_notebook, submit
+from dlref_site.translations import source_of
 
 ROOT = Path(__file__).resolve().parents[2]
 RUNNER = Runner(ROOT)
@@ -79,11 +80,20 @@ def differences(notebook: nbformat.NotebookNode, name: str) -> list[str]:
     return found
 
 
+def code_cells(notebook: nbformat.NotebookNode) -> list[tuple[str, object]]:
+    """Each code cell's source and the output the page shows for it."""
+    return [(cell.source, cell.metadata.get("dlref")) for cell in notebook.cells if cell.cell_type == "code"]
+
+
 def test_downloaded_notebooks_reproduce_their_pages(built_site: Path, tmp_path: Path) -> None:
+    """Each page's notebook is run as a reader would. A translation's notebook has its English
+    page's code cells and shown outputs (compared here, not run again)."""
     sources = page_notebooks(built_site)
     assert len(sources) >= 2
     notebooks = {}
     for source, path in sources.items():
+        if source_of(source.relative_to(ROOT).as_posix()) is not None:
+            continue
         assert path.is_file(), f"{source.relative_to(ROOT)}: no notebook at {path.relative_to(built_site)}"
         notebook = nbformat.read(path, as_version=4)
         nbformat.validate(notebook)
@@ -93,6 +103,11 @@ def test_downloaded_notebooks_reproduce_their_pages(built_site: Path, tmp_path: 
         checked = [cell for cell in notebook.cells if "dlref" in cell.metadata]
         assert len(checked) == len(shown) > 0, source
         notebooks[source] = notebook
+    for source, path in sources.items():
+        english = source_of(source.relative_to(ROOT).as_posix())
+        if english is not None and (ROOT / english) in notebooks:
+            translated = nbformat.read(path, as_version=4)
+            assert code_cells(translated) == code_cells(notebooks[ROOT / english]), f"{source}: code differs"
     executed = execute_all(list(notebooks.values()), tmp_path)
     failures = [line for source, nb in zip(notebooks, executed, strict=True) for line in differences(nb, source.name)]
     assert not failures, "\n\n".join(failures)
@@ -135,8 +150,10 @@ def test_every_download_starts_with_what_to_install_and_links_to_the_site(built_
 
 def test_walkthrough_notebooks_are_offered_as_ipynb(built_site: Path) -> None:
     for source in (ROOT / "docs").rglob("*.py"):
-        relative = source.relative_to(ROOT / "docs").with_suffix("")
-        path = built_site / relative / f"{relative.name}.ipynb"
+        relative, root = source.relative_to(ROOT / "docs").with_suffix(""), built_site
+        if relative.suffix == ".zh":  # a translation (x.zh.py) is served under zh/, named as its page
+            relative, root = relative.with_suffix(""), built_site / "zh"
+        path = root / relative / f"{relative.name}.ipynb"
         notebook = nbformat.read(path, as_version=4)
         nbformat.validate(notebook)
         assert any(cell.cell_type == "code" for cell in notebook.cells)

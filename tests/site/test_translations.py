@@ -8,6 +8,7 @@ same examples and outputs as its English page: the build runs them once for both
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -79,16 +80,38 @@ def test_translation_has_its_source_code(translation: Path) -> None:
     assert difference is None, difference
 
 
+def staleness(translation: Path, root: Path = ROOT) -> str | None:
+    """Why ``translation`` is not up to date with its English page, or ``None``."""
+    source = root / source_of(_name(translation, root))
+    text = translation.read_text(encoding="utf-8")
+    recorded = recorded_hash(text)
+    current = source_hash(source.read_text(encoding="utf-8")) if source.is_file() else None
+    if len(re.findall(r"^(?:#\s*)?\s*translated_from:", text, re.MULTILINE)) > 1:
+        return "records translated_from more than once: keep one line"
+    if recorded != current:
+        return f"translates {recorded}, the source is now {current}" if recorded else "records no translated_from"
+    return None
+
+
 def test_translations_are_as_new_as_their_sources() -> None:
-    stale = []
-    for translation in translations():
-        source = ROOT / source_of(_name(translation))
-        recorded = recorded_hash(translation.read_text(encoding="utf-8"))
-        current = source_hash(source.read_text(encoding="utf-8")) if source.is_file() else None
-        if recorded != current:
-            why = f"translates {recorded}, the source is now {current}" if recorded else "records no translated_from"
-            stale.append(f"{_name(translation)} ({why})")
+    stale = [f"{_name(t)} ({why})" for t in translations() if (why := staleness(t))]
     assert not stale, "translations older than their English page:\n  " + "\n  ".join(stale) + "\n" + REFRESH
+
+
+def test_a_changed_source_and_a_doubled_record_are_named(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "p.md").write_text("# P\n", encoding="utf-8")
+    (docs / "p.zh.md").write_text("# 页\n", encoding="utf-8")
+    assert staleness(docs / "p.zh.md", tmp_path) == "records no translated_from"
+    recorded = source_hash("# P\n")
+    (docs / "p.zh.md").write_text(f"---\ntranslated_from: {recorded}\n---\n# 页\n", encoding="utf-8")
+    assert staleness(docs / "p.zh.md", tmp_path) is None
+    (docs / "p.md").write_text("# P, changed\n", encoding="utf-8")
+    assert staleness(docs / "p.zh.md", tmp_path).startswith(f"translates {recorded}, the source is now ")
+    doubled = f"---\ntranslated_from: {recorded}\ntranslated_from: {recorded}\n---\n# 页\n"
+    (docs / "p.zh.md").write_text(doubled, encoding="utf-8")
+    assert staleness(docs / "p.zh.md", tmp_path) == "records translated_from more than once: keep one line"
 
 
 def listed_untranslated() -> list[str]:
@@ -134,7 +157,6 @@ def test_each_page_switches_to_the_same_page_in_the_other_language(built_site: P
     """The language switch of every English page leads to its page under zh/, and back; Chinese
     pages are marked zh-Hans, English ones en, and both load the CJK font stack."""
     import posixpath
-    import re
     from urllib.parse import urlsplit
 
     pages = [p for p in built_site.rglob("index.html") if not p.relative_to(built_site).as_posix().startswith("zh/")]
