@@ -180,21 +180,27 @@ class DlrefPlugin(BasePlugin[Options]):
     def on_page_markdown(self, markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
         """The page as this run showed it: its snippets expanded, every output the one printed, and
         where its outputs were checked (the Versions page, from the radar's reports)."""
+        from dlref_site.translations import source_of, translation_of
+
         uri = page.file.src_uri
-        if uri == radar.VERSIONS_PAGE:
+        # a translation (x.zh.md) is its English page's run, in Chinese; other pages are English
+        language = "zh" if source_of(uri) is not None else "en"
+        if uri in (radar.VERSIONS_PAGE, translation_of(radar.VERSIONS_PAGE)):
             if radar.MARKER not in markdown:
                 raise PluginError(f"{uri}: no {radar.MARKER} line to put the radar's reports at")
-            names = [name for name, _ in self.pages.values()] + list(self.notebooks.values())
-            return markdown.replace(radar.MARKER, radar.versions_markdown(self.runner.project, names))
+            names = [name for name, _ in self.pages.values() if source_of(name) is None]
+            names += [name for name in self.notebooks.values() if source_of(name) is None]
+            generated = radar.versions_markdown(self.runner.project, names, language=language)
+            return markdown.replace(radar.MARKER, generated)
         if uri not in self.pages:
             return markdown
-        shown = get_data(self._outcome(self.pages[uri][0]).shown)[0]
+        name = self.pages[uri][0]
+        shown = get_data(self._outcome(name).shown)[0]
         if files.get_file_from_path(radar.VERSIONS_PAGE) is None:
             return shown
         link = posixpath.relpath(radar.VERSIONS_PAGE, posixpath.dirname(uri) or ".")
-        how = "exactly" if self.runner.exact else "with tolerances"
-        reference = f"torch {self.torch} ({self.runner.device}, {how})"
-        note = radar.checked_note(self.pages[uri][0], self.reports, reference, link)
+        reference = radar.reference(self.torch, self.runner.device, self.runner.exact, language)
+        note = radar.checked_note(source_of(name) or name, self.reports, reference, link, language)
         return radar.after_title(shown, note)
 
     def on_page_content(self, html: str, page: Page, config: MkDocsConfig, files: Files) -> str:

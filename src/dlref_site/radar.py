@@ -424,19 +424,76 @@ def _short(report: dict) -> str:
     return f"torch {v['torch']}{''.join(others)} ({_DEVICE_NAMES.get(report['device'], report['device'])})"
 
 
-_WORDS = {
-    "same": "every output as shown",
-    "tolerance": "outputs within tolerance",
-    "differs": "outputs differ",
-    "fails": "fails",
+# What the site says, in each of its languages (a translated page gets its language's note and its
+# Versions page; the reports' reasons are quoted as they are written).
+_TEXT = {
+    "en": {
+        "same": "every output as shown",
+        "tolerance": "outputs within tolerance",
+        "differs": "outputs differ",
+        "fails": "fails",
+        "counted": {"same": "as shown", "tolerance": "within tolerance", "differs": "differ", "fails": "fail"},
+        "unchecked": "not yet checked on other versions",
+        "reference": "torch {torch} ({device}, {how})",
+        "exact": "exactly",
+        "tolerant": "with tolerances",
+        "ran": "every cell ran",
+        "note": "*Outputs checked on {reference} by this build; {elsewhere}.* [Versions]({link}#{target})",
+        "elsewhere": "by the radar on {seen}",
+        "join": "; ",
+        "reports": "The reports",
+        "none_yet": "No report yet: run `scripts/radar`.",
+        "report": "- **{label}**, Python {python}, {platform}, {cores} cores, {date}: {counts} (`{file}`).",
+        "by_page": "Page by page",
+        "column": "Page or module",
+        "differ": "Outputs that differ",
+        "none": "None: every output is as shown on every version checked.",
+        "fails_on": "{where} on {version}: fails",
+        "differs_on": "{where} on {versions}: differs, {close}",
+        "within": "within tolerance",
+        "beyond": "beyond tolerance",
+        "shown": "Shown (constraints.txt: {pins}):",
+        "on": "On {versions}:",
+        "why": "Why: {reason}",
+        "no_reason": "Reason not established.",
+    },
+    "zh": {
+        "same": "所有输出与页面一致",
+        "tolerance": "输出在容差之内",
+        "differs": "输出不同",
+        "fails": "运行失败",
+        "counted": {"same": "一致", "tolerance": "在容差之内", "differs": "不同", "fails": "失败"},
+        "unchecked": "尚未在其他版本上核对",
+        "reference": "torch {torch}（{device}，{how}）",
+        "exact": "精确比较",
+        "tolerant": "容差内比较",
+        "ran": "每个单元格都运行成功",
+        "note": "*本页输出由本次构建在 {reference} 上核对；{elsewhere}。* [版本]({link}#{target})",
+        "elsewhere": "版本雷达核对过：{seen}",
+        "join": "；",
+        "reports": "报告",
+        "none_yet": "还没有报告：运行 `scripts/radar`。",
+        "report": "- **{label}**，Python {python}，{platform}，{cores} 核，{date}：{counts}（`{file}`）。",
+        "by_page": "逐页结果",
+        "column": "页面或模块",
+        "differ": "不同的输出",
+        "none": "没有：在核对过的每个版本上，每个输出都与页面一致。",
+        "fails_on": "{where} 在 {version} 上：运行失败",
+        "differs_on": "{where} 在 {versions} 上：输出不同，{close}",
+        "within": "在容差之内",
+        "beyond": "超出容差",
+        "shown": "页面显示（constraints.txt：{pins}）：",
+        "on": "在 {versions} 上：",
+        "why": "原因：{reason}",
+        "no_reason": "原因尚未查明。",
+    },
 }
-_COUNTED = {"same": "as shown", "tolerance": "within tolerance", "differs": "differ", "fails": "fail"}
 
 
-def checked_note(name: str, reports: Sequence[dict], reference: str, link: str) -> str:
+def checked_note(name: str, reports: Sequence[dict], reference: str, link: str, language: str = "en") -> str:
     r"""The one-line note a page shows: where its outputs were checked, linking to the Versions page.
 
-    ``reference``: what this build ran the page with.
+    ``reference``: what this build ran the page with; ``language``: the page's (``en`` or ``zh``).
 
     Examples:
         >>> report = {"versions": {"torch": "2.4.0"}, "device": "cpu", "pages": {"a.md": {"status": "same"}}}
@@ -445,12 +502,29 @@ def checked_note(name: str, reports: Sequence[dict], reference: str, link: str) 
         by the radar on torch 2.4.0 (CPU): every output as shown.* [Versions](versions.md#page-by-page)
         >>> checked_note("b.md", [report], "torch 2.13.0 (cpu, exactly)", "versions.md").split("; ")[1]
         'not yet checked on other versions.* [Versions](versions.md#page-by-page)'
+        >>> zh = checked_note("a.md", [report], "torch 2.13.0（cpu，精确比较）", "versions.md", "zh")
+        >>> print(zh.replace("；", "；\n"))
+        *本页输出由本次构建在 torch 2.13.0（cpu，精确比较） 上核对；
+        版本雷达核对过：torch 2.4.0 (CPU)：所有输出与页面一致。* [版本](versions.md#page-by-page)
     """
-    seen = [f"{_short(r)}: {_WORDS[r['pages'][name]['status']]}" for r in reports if name in r["pages"]]
-    elsewhere = f"by the radar on {'; '.join(seen)}" if seen else "not yet checked on other versions"
+    text = _TEXT[language]
+    colon = "：" if language == "zh" else ": "
+    seen = [f"{_short(r)}{colon}{text[r['pages'][name]['status']]}" for r in reports if name in r["pages"]]
+    elsewhere = text["elsewhere"].format(seen=text["join"].join(seen)) if seen else text["unchecked"]
     differs = any(r["pages"][name]["status"] != "same" for r in reports if name in r["pages"])
     target = anchor(name) if differs else "page-by-page"
-    return f"*Outputs checked on {reference} by this build; {elsewhere}.* [Versions]({link}#{target})"
+    return text["note"].format(reference=reference, elsewhere=elsewhere, link=link, target=target)
+
+
+def reference(torch: str, device: str, exact: bool, language: str = "en") -> str:
+    """What this build ran the pages with, as a page's note says it.
+
+    Examples:
+        >>> reference("2.13.0", "cpu", True), reference("2.13.0", "cuda", False, "zh")
+        ('torch 2.13.0 (cpu, exactly)', 'torch 2.13.0（cuda，容差内比较）')
+    """
+    text = _TEXT[language]
+    return text["reference"].format(torch=torch, device=device, how=text["exact" if exact else "tolerant"])
 
 
 def anchor(name: str) -> str:
@@ -483,45 +557,56 @@ def _quote(text: str, indent: str = "    ") -> str:
     return "\n".join(indent + line if line else "" for line in text.splitlines())
 
 
-def versions_markdown(project: Path, pages: Sequence[str], reasons: dict[str, str] | None = None) -> str:
+def versions_markdown(
+    project: Path, pages: Sequence[str], reasons: dict[str, str] | None = None, language: str = "en"
+) -> str:
     """The Versions page's generated part: the reports, a table of where each page was checked, and
-    each output that differs, with what the page shows, what the other version printed, and why.
+    each output that differs, with what the page shows, what the other version printed, and why, in
+    ``language`` (``en`` or ``zh``; its sections keep the same anchors in both).
 
     ``pages``: the project-relative paths of the site's pages and notebooks, in order; a page that no
     report names says so. The modules whose docstrings the reports checked follow. ``reasons``:
     why an output differs, by [`reason_key`][dlref_site.radar.reason_key] (default: the reports'
     ``reasons.json``); an output with none says that the reason is not established.
     """
+    text = _TEXT[language]
     reports = load_reports(project)
     reasons = reasons if reasons is not None else _reasons(project)
-    lines = ["## The reports", ""]
+    lines = [f"## {text['reports']} {{#the-reports}}", ""]
     if not reports:
-        lines += ["No report yet: run `scripts/radar`.", ""]
+        lines += [text["none_yet"], ""]
     for report in reports:
-        counts = ", ".join(f"{report['summary'].get(s, 0)} {_COUNTED[s]}" for s in _STATUSES)
+        counts = ", ".join(f"{report['summary'].get(s, 0)} {text['counted'][s]}" for s in _STATUSES)
         lines.append(
-            f"- **{_label(report)}**, Python {report['versions']['python']}, {report['platform']}, "
-            f"{report['cores']} cores, {report['created'][:10]}: {counts} "
-            f"(`{REPORTS.as_posix()}/{report['file']}`)."
+            text["report"].format(
+                label=_label(report),
+                python=report["versions"]["python"],
+                platform=report["platform"],
+                cores=report["cores"],
+                date=report["created"][:10],
+                counts=counts,
+                file=f"{REPORTS.as_posix()}/{report['file']}",
+            )
         )
     modules = sorted({n for r in reports for n, e in r["pages"].items() if e["kind"] == "docstrings"})
     names = [*pages, *(m for m in modules if m not in pages)]
-    lines += ["", "## Page by page", "", "| Page or module | " + " | ".join(_short(r) for r in reports) + " |"]
+    lines += ["", f"## {text['by_page']} {{#page-by-page}}", ""]
+    lines.append(f"| {text['column']} | " + " | ".join(_short(r) for r in reports) + " |")
     lines.append("|---" * (len(reports) + 1) + "|")
     for name in names:
         cells = []
         for report in reports:
             entry = report["pages"].get(name)
             if entry is None:
-                cells.append("not yet checked on other versions")
+                cells.append(text["unchecked"])
             elif entry["status"] in ("differs", "fails", "tolerance"):
-                cells.append(f"[{_WORDS[entry['status']]}](#{anchor(name)})")
+                cells.append(f"[{text[entry['status']]}](#{anchor(name)})")
             elif entry["kind"] == "notebook" and not entry.get("outputs_checked"):  # a report from before
-                cells.append("every cell ran")  # walkthrough outputs were stored: its asserts held
+                cells.append(text["ran"])  # walkthrough outputs were stored: its asserts held
             else:
-                cells.append(_WORDS[entry["status"]])
+                cells.append(text[entry["status"]])
         lines.append(f"| `{name}` | " + " | ".join(cells) + " |")
-    lines += ["", "## Outputs that differ", ""]
+    lines += ["", f"## {text['differ']} {{#outputs-that-differ}}", ""]
     shown = False
     for name in names:
         entries = [(r, r["pages"][name]) for r in reports if name in r["pages"]]
@@ -535,35 +620,37 @@ def versions_markdown(project: Path, pages: Sequence[str], reasons: dict[str, st
                 key = tuple(record[k] for k in ("file", "line", "source", "expected", "actual", "within_tolerance"))
                 same.setdefault(key, []).append(report)
         for key, found in same.items():
-            lines += _difference(
-                found, dict(zip(("file", "line", "source", "expected", "actual", "within"), key, strict=True)), reasons
-            )
+            record = dict(zip(("file", "line", "source", "expected", "actual", "within"), key, strict=True))
+            lines += _difference(found, record, reasons, text)
         for report, entry in entries:
             for record in entry["failures"]:
                 where = f"{record['file']}:{record['line']}" if "line" in record else record["file"]
-                lines += [f'??? failure "{where} on {_short(report)}: fails"', "", _quote(_fence(record["error"])), ""]
+                title = text["fails_on"].format(where=where, version=_short(report))
+                lines += [f'??? failure "{title}"', "", _quote(_fence(record["error"])), ""]
     if not shown:
-        lines += ["None: every output is as shown on every version checked.", ""]
+        lines += [text["none"], ""]
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
-def _difference(reports: list[dict], record: dict, reasons: dict[str, str]) -> list[str]:
-    close = "within tolerance" if record["within"] else "beyond tolerance"
+def _difference(reports: list[dict], record: dict, reasons: dict[str, str], text: dict) -> list[str]:
     where = "; ".join(_short(r) for r in reports)
+    close = text["within"] if record["within"] else text["beyond"]
+    title = text["differs_on"].format(where=f"{record['file']}:{record['line']}", versions=where, close=close)
+    pins = ", ".join(f"{n} {v}" for n, v in reports[0]["reference"].items())
     return [
-        f'??? info "{record["file"]}:{record["line"]} on {where}: differs, {close}"',
+        f'??? info "{title}"',
         "",
         _quote(_fence(">>> " + record["source"].rstrip("\n").replace("\n", "\n... "))),
         "",
-        "    Shown (constraints.txt: {}):".format(", ".join(f"{n} {v}" for n, v in reports[0]["reference"].items())),
+        "    " + text["shown"].format(pins=pins),
         "",
         _quote(_fence(record["expected"])),
         "",
-        f"    On {where}:",
+        "    " + text["on"].format(versions=where),
         "",
         _quote(_fence(record["actual"])),
         "",
-        f"    Why: {reasons.get(reason_key(record), 'Reason not established.')}",
+        "    " + text["why"].format(reason=reasons.get(reason_key(record), text["no_reason"])),
         "",
     ]
 

@@ -162,6 +162,18 @@ def test_the_versions_page_shows_both_outputs_why_and_pages_not_yet_checked(tmp_
     assert "torch 9.9.9 (CPU): outputs differ" in note
     assert "](../versions.md#a.md)" in note
 
+    # the Chinese site's Versions page and note: the same content, the same anchors, in Chinese
+    chinese = radar.versions_markdown(tmp_path, ["docs/a.md", "docs/new.md"], language="zh")
+    assert "## 逐页结果 {#page-by-page}" in chinese
+    assert "| `docs/a.md` | [输出不同](#a.md) |" in chinese
+    assert "| `docs/new.md` | 尚未在其他版本上核对 |" in chinese
+    assert "原因：Renamed in 9.9." in chinese
+    assert "原因：原因尚未查明。" in chinese
+    assert "<AddBackward1 object>" in chinese
+    note = radar.checked_note("docs/a.md", radar.load_reports(tmp_path), "torch 2.13.0", "../versions.md", "zh")
+    assert "torch 9.9.9 (CPU)：输出不同" in note
+    assert "](../versions.md#a.md)" in note
+
 
 def _ranges() -> dict[str, Requirement]:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
