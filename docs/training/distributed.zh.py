@@ -30,8 +30,8 @@
 #
 # ## 每个 rank 上的代码 <a id="the-code-on-each-rank"></a>
 #
-# 相对单进程的训练循环只有三处改动：把模型包装进 `DistributedDataParallel`；给 `DataLoader` 一个
-# `DistributedSampler`（每个 rank 从同一个共享的排列中每隔 $R$ 个取一个样本）；每个迭代周期调用
+# 相对于单进程的训练循环只有三处改动：把模型包装进 `DistributedDataParallel`；给 `DataLoader` 一个
+# `DistributedSampler`（每个 rank 从同一个共享的排列中每 $R$ 个样本取一个）；每个迭代周期调用
 # `sampler.set_epoch(epoch)`，让排列随之改变。其余的就是通常的 `zero_grad`、`backward`
 # （DDP 在此期间对梯度做全归约）和 `step`。
 
