@@ -34,6 +34,7 @@ __all__ = [
     "collapse_solutions",
     "exclude_math_from_search",
     "exclude_sources_from_search",
+    "join_cjk_lines",
     "mark_pycon_outputs",
     "slim_notebook",
     "unique_slugs",
@@ -96,6 +97,24 @@ def exclude_math_from_search(html: str) -> str:
         '<p>a <span class="arithmatex" data-search-exclude>x</span></p>'
     """
     return _MATH.sub(r'<\1 class="arithmatex" data-search-exclude>', html)
+
+
+_CJK = "\u2e80-\u303f\u3040-\u9fff\uf900-\ufaff\uff00-\uffef"
+_CJK_BREAK = re.compile(f"(?<=[{_CJK}])[ \t]*\n[ \t]*(?=[{_CJK}])")
+_VERBATIM = re.compile(r"(<(pre|code|script|style|textarea)\b.*?</\2>)", re.DOTALL | re.IGNORECASE)
+
+
+def join_cjk_lines(html: str) -> str:
+    """``html`` without the line breaks of its source that fall between two Chinese characters or
+    punctuation marks: a browser shows such a break as a space, which Chinese text never has. Code
+    (``pre``, ``code``) is left as it is.
+
+    Examples:
+        >>> join_cjk_lines("<p>张量是\n多维数组。\n下一句 torch\n也行</p><pre>一\n二</pre>")
+        '<p>张量是多维数组。下一句 torch\n也行</p><pre>一\n二</pre>'
+    """
+    parts = _VERBATIM.split(html)  # text, then each verbatim element and its tag's name, and so on
+    return "".join(_CJK_BREAK.sub("", part) if i % 3 == 0 else part for i, part in enumerate(parts) if i % 3 != 2)
 
 
 def unique_slugs(

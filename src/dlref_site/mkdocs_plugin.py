@@ -31,6 +31,7 @@ from dlref_site import forkserver, radar, wheel
 from dlref_site import html as publish
 from dlref_site.examples import parse
 from dlref_site.runner import Outcome, Runner, start_server
+from dlref_site.translations import source_of
 
 log = logging.getLogger("mkdocs.plugins.dlref")
 _PROMPT = '<span class="gp">&gt;&gt;&gt; </span>'
@@ -180,7 +181,7 @@ class DlrefPlugin(BasePlugin[Options]):
     def on_page_markdown(self, markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
         """The page as this run showed it: its snippets expanded, every output the one printed, and
         where its outputs were checked (the Versions page, from the radar's reports)."""
-        from dlref_site.translations import source_of, translation_of
+        from dlref_site.translations import translation_of
 
         uri = page.file.src_uri
         # a translation (x.zh.md) is its English page's run, in Chinese; other pages are English
@@ -226,6 +227,8 @@ class DlrefPlugin(BasePlugin[Options]):
         else:
             page.dlref_math = 'class="arithmatex"' in html  # the theme loads KaTeX on such pages only
         html = publish.exclude_math_from_search(publish.exclude_sources_from_search(html))
+        if source_of(uri) is not None:  # a translation: Chinese prose wrapped in its source
+            html = publish.join_cjk_lines(html)
         return publish.mark_pycon_outputs(html)
 
     def on_env(self, env, config: MkDocsConfig, files: Files):
