@@ -128,7 +128,7 @@ summed, mean
 # %% [markdown]
 # `nn.MSELoss` 和 dlref 的 [`squared_loss`](../api/models.md#dlref.models.losses.squared_loss)
 # 自己就会取平均（这里导入 dlref 的参考实现，正是为了展示这一点），所以用它们时，优化器按原样的 `lr`
-# 更新：如果再除一次，每一步都会缩小到原来的批量大小分之一。
+# 更新：如果再除一次，每一步都会被多缩小 `batch_size` 倍。
 
 # %%
 from dlref.models.losses import squared_loss as dlref_squared_loss
