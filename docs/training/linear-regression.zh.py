@@ -79,7 +79,7 @@ X_batch, y_batch = next(data_iter(10, X_train, y_train))
 y_batch.T
 
 # %% [markdown]
-# ### 模型、损失函数和优化器 <a id="model-loss-and-optimiser"></a>
+# ### 模型、损失函数和优化器（小批量随机梯度下降） <a id="model-loss-and-optimiser"></a>
 #
 # 参数是需要梯度的张量：$\mathbf{w} \sim \mathcal{N}(0, 0.01^2)$，$b = 0$。
 # 损失函数对**每个样本返回一个值**（和 d2l 的一样）；`sgd` 在 `torch.no_grad()`
