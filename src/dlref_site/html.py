@@ -105,7 +105,7 @@ _VERBATIM = re.compile(r"(<(pre|code|script|style|textarea)\b.*?</\2>)", re.DOTA
 
 
 def join_cjk_lines(html: str) -> str:
-    """``html`` without the line breaks of its source that fall between two Chinese characters or
+    r"""``html`` without the line breaks of its source that fall between two Chinese characters or
     punctuation marks: a browser shows such a break as a space, which Chinese text never has. Code
     (``pre``, ``code``) is left as it is.
 

@@ -64,6 +64,21 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
     return None
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_pycollect_makemodule(module_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    """A walkthrough given by path (``pytest docs/training/mlp.py``) is not imported as a module of
+    tests as well: importing it would run every cell (and ``mlp.zh.py`` is no module name).
+    ``pytest_collect_file`` above makes it one page item."""
+    if Path(module_path).is_relative_to(Path(parent.config.rootpath) / "docs"):
+        return _NoTests.from_parent(parent, path=module_path)
+    return None
+
+
+class _NoTests(pytest.File):
+    def collect(self):
+        return []
+
+
 class Failed(Exception):
     """An outcome that did not pass; its message is the report."""
 

@@ -266,16 +266,23 @@ def test_giving_pytest_a_walkthrough_collects_it_once_as_a_page() -> None:
     import subprocess
     import sys
 
-    page = "docs/training/linear-regression.py"
-    found = subprocess.run(
-        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-n", "0", page],
+    page, translation = "docs/training/linear-regression.py", "docs/training/linear-regression.zh.py"
+    found = subprocess.run(  # -s: a cell run while collecting would print here
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-s", "-n", "0", page, translation],
         cwd=ROOT,
         capture_output=True,
         text=True,
         check=False,
     )
     assert found.returncode == 0, found.stdout + found.stderr
-    assert [line for line in found.stdout.splitlines() if "::" in line] == [f"{page}::notebook"]
+    assert [line for line in found.stdout.splitlines() if "::" in line] == [
+        f"{page}::notebook",
+        f"{translation}::notebook",
+    ]
+    stored = (ROOT / "docs/training/linear-regression.outputs.txt").read_text(encoding="utf-8").splitlines()
+    printed = [line for line in stored if len(line) > 12 and not line.startswith(("#", "=== cell"))]
+    assert printed
+    assert not [line for line in printed if line in found.stdout], "collecting ran the page's cells"
 
 
 def test_each_page_runs_in_a_fresh_process() -> None:
