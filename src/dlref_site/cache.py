@@ -42,7 +42,8 @@ _OUTPUT_ENV = re.compile(
     r"CUDA_\w+|CUBLAS_\w+|TORCH_\w+|PYTORCH_\w+|DLREF_\w+|MPLBACKEND)$"
 )
 _NOT_OUTPUT = {CACHE_ENV_VAR, CACHE_DIR_ENV_VAR, "DLREF_FORK_SERVER", "DLREF_BUILT_SITE", "DLREF_CHROMIUM"}
-_NOT_OUTPUT |= {"DLREF_SITE_URL", "DLREF_REPO_URL", "DLREF_EDIT_URI", "DLREF_SCREENSHOTS"}  # the site's, not the pages'
+# the site's, not the pages': where it is served, its links, screenshots, which languages are built
+_NOT_OUTPUT |= {"DLREF_SITE_URL", "DLREF_REPO_URL", "DLREF_EDIT_URI", "DLREF_SCREENSHOTS", "DLREF_LANGUAGE"}
 
 _FORMAT = 4  # bump when what is stored changes
 PACKAGES = (Path(__file__).resolve().parent, Path(__file__).resolve().parents[1] / "dlref")

@@ -189,8 +189,9 @@ class DlrefPlugin(BasePlugin[Options]):
         if uri in (radar.VERSIONS_PAGE, translation_of(radar.VERSIONS_PAGE)):
             if radar.MARKER not in markdown:
                 raise PluginError(f"{uri}: no {radar.MARKER} line to put the radar's reports at")
-            names = [name for name, _ in self.pages.values() if source_of(name) is None]
-            names += [name for name in self.notebooks.values() if source_of(name) is None]
+            # the English pages' names, which the reports use (a translation is its page's run)
+            found = [name for name, _ in self.pages.values()] + list(self.notebooks.values())
+            names = list(dict.fromkeys(source_of(name) or name for name in found))
             generated = radar.versions_markdown(self.runner.project, names, language=language)
             return markdown.replace(radar.MARKER, generated)
         if uri not in self.pages:
