@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 __all__ = [
     "SlimNotebook",
     "collapse_solutions",
+    "exclude_code_from_search",
     "exclude_math_from_search",
     "exclude_sources_from_search",
     "join_cjk_lines",
@@ -84,6 +85,20 @@ def exclude_sources_from_search(html: str) -> str:
         '<details class="mkdocstrings-source" data-search-exclude><summary>Source'
     """
     return html.replace(_SOURCE_LISTING, _EXCLUDED)
+
+
+_CODE = re.compile(r'<div class="(language-\w+ highlight|jp-OutputArea jp-Cell-outputArea)">')
+
+
+def exclude_code_from_search(html: str) -> str:
+    """Mark code blocks and notebook outputs ``data-search-exclude``: for a translation, whose code
+    and outputs are its English page's, indexed there once (the site has one search index).
+
+    Examples:
+        >>> exclude_code_from_search('<div class="language-pycon highlight"><pre>')
+        '<div class="language-pycon highlight" data-search-exclude><pre>'
+    """
+    return _CODE.sub(r'<div class="\1" data-search-exclude>', html)
 
 
 _MATH = re.compile(r'<(span|div) class="arithmatex">')

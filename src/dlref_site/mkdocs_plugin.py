@@ -229,7 +229,7 @@ class DlrefPlugin(BasePlugin[Options]):
             page.dlref_math = 'class="arithmatex"' in html  # the theme loads KaTeX on such pages only
         html = publish.exclude_math_from_search(publish.exclude_sources_from_search(html))
         if source_of(uri) is not None:  # a translation: Chinese prose wrapped in its source
-            html = publish.join_cjk_lines(html)
+            html = publish.exclude_code_from_search(publish.join_cjk_lines(html))
         return publish.mark_pycon_outputs(html)
 
     def on_env(self, env, config: MkDocsConfig, files: Files):
@@ -256,6 +256,9 @@ class DlrefPlugin(BasePlugin[Options]):
         if locale is not None and locale != getattr(page.file, "locale_alternate_of", locale):
             # a page that another language's build shows untranslated: indexed for search once, in
             # its own language, not again under that language's folder
+            page.meta["search"] = {**(page.meta.get("search") or {}), "exclude": True}
+        if page.file.src_uri.startswith("api/") and source_of(page.file.src_uri) is not None:
+            # a translated API page shows the English docstrings, indexed once on the English page
             page.meta["search"] = {**(page.meta.get("search") or {}), "exclude": True}
         if page.file.src_uri in self.pages or page.file.src_uri in self.notebooks:
             page.ipynb_name = page.file.name + ".ipynb"  # the theme's download button (x.zh.md: x.ipynb)

@@ -80,9 +80,13 @@ def differences(notebook: nbformat.NotebookNode, name: str) -> list[str]:
     return found
 
 
-def code_cells(notebook: nbformat.NotebookNode) -> list[tuple[str, object]]:
-    """Each code cell's source and the output the page shows for it."""
-    return [(cell.source, cell.metadata.get("dlref")) for cell in notebook.cells if cell.cell_type == "code"]
+def code_cells(notebook: nbformat.NotebookNode) -> list[tuple[str, dict]]:
+    """Each code cell's source and the output the page shows for it (not the page line it is from)."""
+    return [
+        (cell.source, {k: v for k, v in cell.metadata.get("dlref", {}).items() if k != "line"})
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+    ]
 
 
 def test_downloaded_notebooks_reproduce_their_pages(built_site: Path, tmp_path: Path) -> None:
