@@ -21,11 +21,19 @@
 # f'(x) = \lim_{h \to 0} \frac{f(x + h) - f(x)}{h},
 # $$
 #
-# 即当第二个点滑向第一个点时，过 $(x, f(x))$ 和 $(x + h, f(x + h))$ 两点的直线的斜率。切线 $y = f(x_0) + f'(x_0)(x - x_0)$ 是 $f$ 在 $x_0$ 附近最好的线性近似。本页用数值方法计算这个极限，观察它在浮点运算中如何失效；用 sympy 对微分法则做符号检查；再画出一条切线。下面的所有内容都在构建网站时运行，结果一旦改变，其中的 `assert` 就会让构建失败。
+# 即当第二个点滑向第一个点时，过 $(x, f(x))$ 和 $(x + h, f(x + h))$ 两点的直线的斜率。
+# 切线 $y = f(x_0) + f'(x_0)(x - x_0)$ 是 $f$ 在 $x_0$ 附近最好的线性近似。本页用数值方法计算这个极限，
+# 观察它在浮点运算中如何失效；用 sympy 对微分法则做符号检查；再画出一条切线。下面的所有内容都在构建网站时运行，
+# 结果一旦改变，其中的 `assert` 就会让构建失败。
 #
 # ## 计算极限 <a id="the-limit-computed"></a>
 #
-# 取 d2l 中的例子：$f(x) = 3x^2 - 4x$，在 $x = 1$ 处 $f'(1) = 2$。在精确运算中，前向差商等于 $2 + 3h$，所以误差是 $3h$，随 $h$ 一起减小。在浮点运算中，$f(x + h) - f(x)$ 是两个几乎相等的数相减，而这两个数都按“舍入到最近”取整，相对误差最大为 $\varepsilon / 2$（机器精度 $\varepsilon$ 的一半，它在 float32 中是 $1.2 \times 10^{-7}$，在 float64 中是 $2.2 \times 10^{-16}$）。于是它们的差可能偏差约 $\varepsilon |f(x)|$，除以 $h$ 后放大到约 $\varepsilon |f(x)| / h$。总误差在 $h \approx \sqrt{\varepsilon}$ 附近最小，$h$ 再小，误差又会增大。两种差商在 PyTorch 中各只需一行代码。
+# 取 d2l 中的例子：$f(x) = 3x^2 - 4x$，在 $x = 1$ 处 $f'(1) = 2$。在精确运算中，前向差商等于 $2 + 3h$，
+# 所以误差是 $3h$，随 $h$ 一起减小。在浮点运算中，$f(x + h) - f(x)$ 是两个几乎相等的数相减，
+# 而这两个数都按“舍入到最近”取整，相对误差最大为 $\varepsilon / 2$（机器精度 $\varepsilon$ 的一半，
+# 它在 float32 中是 $1.2 \times 10^{-7}$，在 float64 中是 $2.2 \times 10^{-16}$）。
+# 于是它们的差可能偏差约 $\varepsilon |f(x)|$，除以 $h$ 后放大到约 $\varepsilon |f(x)| / h$。
+# 总误差在 $h \approx \sqrt{\varepsilon}$ 附近最小，$h$ 再小，误差又会增大。两种差商在 PyTorch 中各只需一行代码。
 
 # %%
 import matplotlib.pyplot as plt
@@ -64,7 +72,11 @@ pd.set_option("display.float_format", "{:.4g}".format)
 table
 
 # %% [markdown]
-# 沿 float64 的各列往下读：直到 $h = 10^{-7}$，误差都是 $3h$（截断误差），在 $10^{-8}$ 附近最小，随后舍入误差占了上风，误差又增大。在 float32 中，最好的步长约为 $10^{-3}$–$10^{-4}$；从 $h = 10^{-8}$ 起，$1 + h$ 舍入为 $1$，所以差商恰好是 $0$。中心差商 $\frac{f(x+h) - f(x-h)}{2h}$ 对二次函数是精确的（它的截断误差含有 $f'''$，而这里 $f''' = 0$），所以它的误差全部来自舍入。
+# 沿 float64 的各列往下读：直到 $h = 10^{-7}$，误差都是 $3h$（截断误差），在 $10^{-8}$ 附近最小，
+# 随后舍入误差占了上风，误差又增大。在 float32 中，最好的步长约为 $10^{-3}$–$10^{-4}$；
+# 从 $h = 10^{-8}$ 起，$1 + h$ 舍入为 $1$，所以差商恰好是 $0$。
+# 中心差商 $\frac{f(x+h) - f(x-h)}{2h}$ 对二次函数是精确的（它的截断误差含有 $f'''$，而这里 $f''' = 0$），
+# 所以它的误差全部来自舍入。
 #
 # 这些论断都经过了检查：
 
@@ -82,7 +94,8 @@ print(f"best h: float32 {best32:.0e}, float64 {best64:.0e}")
 # %% [markdown]
 # ## 误差与 h 的关系 <a id="error-against-h"></a>
 #
-# 在双对数坐标中，截断误差是一条斜率为 $+1$ 的直线（前向差商），舍入误差是一条斜率为 $-1$ 的直线；二者之和形成 V 形。点线是两种误差模型：$3h$，以及每种数据类型的 $\varepsilon / h$。（误差为零的点无法在对数坐标上显示，所以略去。）
+# 在双对数坐标中，截断误差是一条斜率为 $+1$ 的直线（前向差商），舍入误差是一条斜率为 $-1$ 的直线；二者之和形成 V 形。
+# 点线是两种误差模型：$3h$，以及每种数据类型的 $\varepsilon / h$。（误差为零的点无法在对数坐标上显示，所以略去。）
 
 # %% alt="双对数图：前向差商和中心差商的误差随步长 h 的变化"
 fig, ax = plt.subplots(figsize=(6.5, 4))
@@ -102,7 +115,8 @@ fig.tight_layout()
 # %% [markdown]
 # ## 微分法则的符号检查 <a id="the-rules-checked-symbolically"></a>
 #
-# sympy 做的是符号求导。对任意可微函数 $f$ 和 $g$（sympy 的 `Function`，除此之外 sympy 对它们一无所知）、常数 $c$ 和符号指数 $n$，每条法则的两边都必须完全相等：最后一列是 `simplify(left - right) == 0` 的结果。
+# sympy 做的是符号求导。对任意可微函数 $f$ 和 $g$（sympy 的 `Function`，除此之外 sympy 对它们一无所知）、
+# 常数 $c$ 和符号指数 $n$，每条法则的两边都必须完全相等：最后一列是 `simplify(left - right) == 0` 的结果。
 
 # %%
 x, c, n = sympy.symbols("x c n")
@@ -131,7 +145,9 @@ pd.set_option("display.max_colwidth", None)  # each LaTeX cell whole, so the pag
 checked
 
 # %% [markdown]
-# `power`（幂法则）一行对任意符号 $n$ 都成立，而不只对整数成立；`chain`（链式法则）即 $\frac{d}{dx} f(g(x)) = f'(g(x))\,g'(x)$，其中“在 $g(x)$ 处取值的 $f'$”用的是 sympy 的记号。自动微分在数值上应用同样的法则：它求出的 $3x^2 - 4x$ 在 $x = 1$ 处的导数恰好是 2。
+# `power`（幂法则）一行对任意符号 $n$ 都成立，而不只对整数成立；`chain`（链式法则）
+# 即 $\frac{d}{dx} f(g(x)) = f'(g(x))\,g'(x)$，其中“在 $g(x)$ 处取值的 $f'$”用的是 sympy 的记号。
+# 自动微分在数值上应用同样的法则：它求出的 $3x^2 - 4x$ 在 $x = 1$ 处的导数恰好是 2。
 
 # %%
 x0 = torch.tensor(1.0, dtype=torch.float64, device=device, requires_grad=True)
@@ -143,7 +159,8 @@ slope
 # %% [markdown]
 # ## f 及其切线 <a id="f-and-its-tangent-line"></a>
 #
-# 在 $x_0 = 1$ 处的切线是 $y = f(1) + f'(1)(x - 1) = 2x - 3$，斜率取自自动微分。在 $x_0$ 附近，切线与 $f$ 几乎无法区分：两者之差是 $3(x - 1)^2$，是距离的二阶量。
+# 在 $x_0 = 1$ 处的切线是 $y = f(1) + f'(1)(x - 1) = 2x - 3$，斜率取自自动微分。在 $x_0$ 附近，
+# 切线与 $f$ 几乎无法区分：两者之差是 $3(x - 1)^2$，是距离的二阶量。
 
 # %% alt="抛物线 f(x) = 3x^2 - 4x 和它在 x = 1 处的切线 y = 2x - 3"
 grid = torch.linspace(-0.5, 2.5, 200, dtype=torch.float64)
@@ -177,7 +194,9 @@ assert abs(numerical - 4.0) < 1e-8, numerical
 print(f"autograd {x1.grad.item()}, central quotient {numerical:.10f}")
 
 # %% [markdown]
-# **2.** 中心差商的截断误差约为 $\frac{h^2}{6} |g'''(x)|$，舍入误差约为 $\varepsilon |g(x)| / h$（这里 $g(1) = 0$，所以取各项的大小，即 1）。预测在 float64 中使总误差最小的步长 $h$，再在 $x = 1$ 处对 $g$ 试 $h = 10^{-1}, \dots, 10^{-12}$，把它找出来。
+# **2.** 中心差商的截断误差约为 $\frac{h^2}{6} |g'''(x)|$，舍入误差约为 $\varepsilon |g(x)| / h$（这里 $g(1) = 0$，
+# 所以取各项的大小，即 1）。预测在 float64 中使总误差最小的步长 $h$，
+# 再在 $x = 1$ 处对 $g$ 试 $h = 10^{-1}, \dots, 10^{-12}$，把它找出来。
 
 # %% tags=["solution"]
 # The two terms balance near h = eps^(1/3), about 6e-6 in float64, so the best power of ten is
@@ -209,4 +228,5 @@ print(f"d/dx x^x at 2: autograd {x2.grad.item():.6f}, 4 (ln 2 + 1) = {expected.i
 #
 # - [梯度和链式法则](gradients.md)：偏导数、梯度、雅可比矩阵，以及 torch 在折点处返回什么。
 # - [矩阵微积分恒等式](matrix-calculus.md)：有限差分作为三种检查之一。
-# - API 参考：[`dlref.calculus.derivatives`](../api/calculus.md#dlref.calculus.derivatives)（`difference_quotient`、`central_difference`、`numerical_gradient`、`numerical_jacobian`）。
+# - API 参考：[`dlref.calculus.derivatives`](../api/calculus.md#dlref.calculus.derivatives)
+#   （`difference_quotient`、`central_difference`、`numerical_gradient`、`numerical_jacobian`）。
