@@ -94,7 +94,7 @@ weights = [fit(x_train, y_train, d) for d in degrees]
 train_error = [mse(w, x_train, y_train) for w in weights]
 val_error = [mse(w, x_val, y_val) for w in weights]
 for d in (1, 3, 12):
-    print(f"degree {d:2d}: training {train_error[d]:.4f}, validation {val_error[d]:.4f}")
+    print(f"degree {d:2d}: training {train_error[d]:.4g}, validation {val_error[d]:.4g}")
 
 # %% [markdown]
 # The three regimes, checked:

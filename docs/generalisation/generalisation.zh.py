@@ -1,6 +1,6 @@
 # ---
 # jupyter:
-#   translated_from: 203bc09ce7524fae
+#   translated_from: 7a81f612b2fa2cd7
 #   jupytext:
 #     formats: py:percent
 #     text_representation:
@@ -89,7 +89,7 @@ weights = [fit(x_train, y_train, d) for d in degrees]
 train_error = [mse(w, x_train, y_train) for w in weights]
 val_error = [mse(w, x_val, y_val) for w in weights]
 for d in (1, 3, 12):
-    print(f"degree {d:2d}: training {train_error[d]:.4f}, validation {val_error[d]:.4f}")
+    print(f"degree {d:2d}: training {train_error[d]:.4g}, validation {val_error[d]:.4g}")
 
 # %% [markdown]
 # 三种情形，逐一验证：
