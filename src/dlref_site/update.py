@@ -1,7 +1,8 @@
 """``scripts/update-outputs [--check] [PAGE...]``: write each failing example's actual output back.
 
 A walkthrough notebook (``docs/**/*.py``) has its printed outputs stored beside it
-(``mlp.py`` -> ``mlp.outputs.txt``): the command rewrites that file from a run of the notebook.
+(``mlp.py`` -> ``mlp.outputs.txt``): the command rewrites that file from a run of the notebook. A
+notebook's translation (``mlp.zh.py``) shows those same outputs, so naming it updates its source.
 
 Pages run exactly as the build runs them ([`Runner.update`][dlref_site.runner.Runner.update]: a
 fresh process, the same parser and checker). Only the lines of failing outputs change, in the file
@@ -18,6 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from dlref_site.runner import Runner, _read
+from dlref_site.translations import source_of
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -27,6 +29,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     runner = Runner(Path.cwd(), cache_dir=None)
     pages = args.pages or sorted([*Path("docs").rglob("*.md"), *Path("docs").rglob("*.py")])
+    pages = list(dict.fromkeys(_outputs_of(page) for page in pages))
     missing = [page for page in pages if not page.is_file()]
     for page in missing:
         print(f"{page}: no such page", file=sys.stderr)
@@ -51,6 +54,17 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"{report}\n(not rewritten: fix the example or the page)\n", file=sys.stderr)
                 status = max(status, 1)
     return status
+
+
+def _outputs_of(page: Path) -> Path:
+    """The page whose run holds ``page``'s outputs: a notebook translation's source, else itself.
+
+    Examples:
+        >>> _outputs_of(Path("docs/training/mlp.zh.py")).as_posix(), _outputs_of(Path("docs/index.zh.md")).as_posix()
+        ('docs/training/mlp.py', 'docs/index.zh.md')
+    """
+    source = source_of(page.as_posix()) if page.suffix == ".py" else None
+    return Path(source) if source is not None else page
 
 
 def _update(runner: Runner, page: Path):
