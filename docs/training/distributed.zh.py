@@ -13,7 +13,7 @@
 # ---
 
 # %% [markdown]
-# # 超越单个进程：DistributedDataParallel <a id="scaling-past-one-process-distributeddataparallel"></a>
+# # 超越单个进程：分布式数据并行 <a id="scaling-past-one-process-distributeddataparallel"></a>
 #
 # 数据并行（data parallelism）运行模型的 $R$ 份副本，每个进程（一个 **rank**）一份，各自处理每个批量中属于自己的分片；
 # PyTorch 用**分布式数据并行**（`DistributedDataParallel`，DDP）实现它。反向传播之后，各个 rank
