@@ -203,7 +203,9 @@ class DlrefPlugin(BasePlugin[Options]):
         link = posixpath.relpath(radar.VERSIONS_PAGE, posixpath.dirname(uri) or ".")
         reference = radar.reference(self.torch, self.runner.device, self.runner.exact, language)
         note = radar.checked_note(source_of(name) or name, self.reports, reference, link, language)
-        return radar.after_title(shown, note)
+        # kept out of the search index: every page has it, and a search preview would show it
+        # instead of the page's first paragraph
+        return radar.after_title(shown, note + "\n{: data-search-exclude }")
 
     def on_page_content(self, html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
         """Fail on a console block that did not run; slim notebook pages; mark ``pycon`` outputs."""
