@@ -271,7 +271,7 @@ assert curve[0] > curve[-1]
 # %% [markdown]
 # ## 另请参阅 <a id="see-also"></a>
 #
-# - [概率与统计](../probability/probability.py)：正态噪声，以及为什么平方损失来自它的似然。
+# - [概率和统计](../probability/probability.py)：正态噪声，以及为什么平方损失来自它的似然。
 # - [最小二乘法的三种解法](../walkthroughs/least-squares.py)：这里用到的精确拟合。
 # - [多层感知机](../training/mlp.py)：在验证集上选择迭代周期。
 # - API 参考：[`dlref.train.kfold`](../api/train.md#dlref.train.kfold)。
