@@ -79,6 +79,11 @@ def gelu(x: torch.Tensor, approximate: str = "none") -> torch.Tensor:
     $\tfrac12\left(1 + \tanh\left(\sqrt{2/\pi}\,(x + 0.044715\,x^3)\right)\right)$, as in
     ``F.gelu(x, approximate="tanh")``.
 
+    At $x = +\infty$ the result is $+\infty$, as $\Phi(+\infty) = 1$; at $-\infty$ it is NaN
+    ($-\infty \cdot 0$), as in torch. (torch's exact float32 and bfloat16 kernels give NaN at
+    $+\infty$ too, and overflow to $+\infty$ above about half the largest float32; in float64 they
+    agree with this.)
+
     Raises:
         TypeError: ``x`` is not a floating-point tensor (as `F.gelu`, which has no integer kernel).
         ValueError: ``approximate`` is neither ``"none"`` nor ``"tanh"``.
@@ -88,6 +93,8 @@ def gelu(x: torch.Tensor, approximate: str = "none") -> torch.Tensor:
         tensor([-0.0040, -0.1587,  0.0000,  0.8413,  2.9960])
         >>> gelu(torch.tensor([1.0]), approximate="tanh")
         tensor([0.8412])
+        >>> gelu(torch.tensor([float("inf"), -float("inf"), 3e38]))
+        tensor([       inf,        nan, 3.0000e+38])
     """
     x = _real("gelu", x, floating=True)
     if approximate not in ("none", "tanh"):
