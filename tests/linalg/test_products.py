@@ -280,6 +280,8 @@ def test_any_operands_give_torchs_answer_or_a_clear_error(data: st.DataObject, f
         expected = None
     if A.dtype == torch.bool:
         expected = None  # torch has no boolean products; it answers only for empty ones, before looking
+    if A.dtype != B.dtype:
+        expected = None  # torch refuses mixed dtypes, but its batched matmul answers for an empty batch
 
     def right(ours: torch.Tensor) -> bool:
         assert (ours.dtype, ours.shape, ours.device) == (expected.dtype, expected.shape, expected.device)
