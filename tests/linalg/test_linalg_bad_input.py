@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from dlref.linalg.norms import frobenius_norm, spectral_norm, vector_norm
 from dlref.linalg.reductions import cumsum, mean, normalize_dims, sum
-from messy import check, shapes, tensors
+from messy import HALF_TOLERANCE, check, same, shapes, tensors
 from profiles import scaled
 
 # torch's vector_norm warns from inside its kernel for a complex tensor with ord=0 (see test_norms.py)
@@ -95,6 +95,33 @@ def test_spectral_norm(device: torch.device, data: st.DataObject) -> None:
     )
 
 
+# torch.testing's default (rtol, atol) for each floating dtype, and HALF_TOLERANCE for 16-bit ones
+_TOLERANCE = {torch.float32: (1.3e-6, 1e-5), torch.float64: (1e-7, 1e-7), **HALF_TOLERANCE}
+
+
+def within_summation_error(x: torch.Tensor):
+    """`same`, but two sums of real floats may differ by what summing in another order can change:
+    up to n·ε·Σ|x_i| for n terms added in float32 (float64 for float64), the classic bound. A sum
+    that cancels has no answer every order gives: 1 + 1e30 - 1e30 in bfloat16 is 1 in torch's order
+    and 0 from left to right. Infinite entries are left out of the bound (they give inf or NaN)."""
+    if not x.is_floating_point() or x.numel() == 0:
+        return same
+    accumulator = torch.float64 if x.dtype == torch.float64 else torch.float32
+    magnitude = x.abs().to(torch.float64).nan_to_num(nan=0.0, posinf=0.0).sum().item()
+    bound = x.numel() * torch.finfo(accumulator).eps * magnitude
+    rtol, atol = _TOLERANCE[x.dtype]
+    return lambda got, expected: same(got, expected, rtol=rtol, atol=max(atol, bound))
+
+
+def test_a_sum_that_cancels_may_differ_by_its_error_bound_and_no_more() -> None:
+    x = torch.tensor([1.0, 1e30, -1e30], dtype=torch.bfloat16)
+    compare = within_summation_error(x)
+    compare(torch.tensor(0.0, dtype=torch.bfloat16), torch.tensor(1.0, dtype=torch.bfloat16))
+    small = torch.tensor([1.0, 2.0, -3.0])
+    with pytest.raises(AssertionError):
+        within_summation_error(small)(torch.tensor(1e-4), torch.tensor(0.0))
+
+
 @messy
 @given(data=st.data(), keepdim=st.booleans())
 def test_sum_and_mean(device: torch.device, data: st.DataObject, keepdim: bool) -> None:
@@ -107,6 +134,7 @@ def test_sum_and_mean(device: torch.device, data: st.DataObject, keepdim: bool) 
             lambda theirs=theirs: theirs(x, dim=dim, keepdim=keepdim),
             raises=(TypeError, ValueError, IndexError),
             names=("x", "dim"),
+            compare=within_summation_error(x),
         )
 
 

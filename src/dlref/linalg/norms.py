@@ -65,7 +65,8 @@ def vector_norm(x: torch.Tensor, ord: float = 2, dim: Dims = None, keepdim: bool
     and float32 inputs (float64 for float64): a sum beyond float32's range (about $3.4 \cdot 10^{38}$)
     gives ``inf``, and powers below its smallest value count as 0. A norm over a single entry is
     that entry's absolute value, with no power formed (torch's shortcut as well), except for a 0-d
-    ``x`` given a ``dim``, where torch forms the power (and so overflows, in the example below).
+    ``x`` given an axis (``dim=0``), where torch forms the power (and so overflows, in the example
+    below).
 
     Args:
         x: a floating-point or complex tensor. Integer tensors are refused, as by torch: use
@@ -119,7 +120,7 @@ def vector_norm(x: torch.Tensor, ord: float = 2, dim: Dims = None, keepdim: bool
         norm = a.amin(dim=axes, keepdim=keepdim) if axes else a
     elif ord == 0:
         norm = sum((a != 0).to(torch.float64), axes, keepdim)
-    elif terms == 1 and (x.dim() > 0 or dim is None):  # (|x|^p)^(1/p) = |x|, no power to overflow
+    elif terms == 1 and (x.dim() > 0 or dim is None or dim in ((), [])):  # |x|, no power to overflow
         norm = sum(a, axes, keepdim)
     else:
         # each power, and their sum, rounded to torch's precision: inf where torch's overflow
