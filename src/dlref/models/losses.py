@@ -169,8 +169,9 @@ def binary_cross_entropy_naive(logits: torch.Tensor, y: torch.Tensor) -> torch.T
     each log is clamped at $-100$, so a confidently wrong prediction costs 100, whatever its logit:
     finite, and wrong (the stable form gives $z$ for a large $z$ with target 0).
 
-    16-bit inputs are computed in float32 and the loss rounded once, as torch's kernel does: in
-    float16, $1 - p$ keeps only about three digits, and $\log(1 - p)$ for $z = -4$ would be off by 0.5%.
+    For 16-bit inputs, $p$ is rounded to their dtype (as `torch.sigmoid` returns it), and the loss
+    is computed from it in float32 and rounded once, as torch's kernel does: $1 - p$ computed in
+    float16 would put $\log(1 - p)$ 0.5% off at $z = -4$.
 
     Raises:
         TypeError: ``logits`` or ``y`` is not a floating-point tensor (``y.float()`` for labels),
@@ -186,10 +187,10 @@ def binary_cross_entropy_naive(logits: torch.Tensor, y: torch.Tensor) -> torch.T
         tensor(50.0635)
     """
     _check_binary("binary_cross_entropy_naive", logits, y)
-    if logits.dtype in (torch.float16, torch.bfloat16):
-        return binary_cross_entropy_naive(logits.float(), y.float()).to(logits.dtype)
-    p = sigmoid(logits)
-    return -(y * torch.log(p).clamp_min(-100) + (1 - y) * torch.log(1 - p).clamp_min(-100)).mean()
+    dtype, p = logits.dtype, sigmoid(logits)
+    if dtype in (torch.float16, torch.bfloat16):
+        p, y = p.float(), y.float()
+    return (-(y * torch.log(p).clamp_min(-100) + (1 - y) * torch.log(1 - p).clamp_min(-100)).mean()).to(dtype)
 
 
 def binary_cross_entropy_with_logits(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
