@@ -311,3 +311,61 @@ def test_spectral_norm_refuses_complex() -> None:
         TypeError, match=r"^spectral_norm: A must be a real floating-point matrix, got torch\.complex64$"
     ):
         spectral_norm(torch.ones(2, 2, dtype=torch.complex64))
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (lambda: vector_norm([1.0]), TypeError, "vector_norm: x must be a tensor, got list"),
+        (lambda: vector_norm(torch.arange(3)), TypeError, "vector_norm: expected a floating-point or complex tensor"),
+        (lambda: vector_norm(torch.ones(2), 2, 5), IndexError, "vector_norm: dim 5 is out of range"),
+        (lambda: frobenius_norm(torch.arange(4).reshape(2, 2)), TypeError, "frobenius_norm: expected a floating"),
+        (lambda: spectral_norm(torch.arange(4).reshape(2, 2)), TypeError, "spectral_norm: expected a floating"),
+        (lambda: spectral_norm([[1.0]]), TypeError, "spectral_norm: A must be a tensor, got list"),
+    ],
+)
+def test_each_error_starts_with_the_function_and_names_the_argument(call, error: type, message: str) -> None:
+    with pytest.raises(error) as raised:
+        call()
+    assert str(raised.value).startswith(message)
+
+
+@pytest.mark.parametrize("ord", [math.inf, -math.inf, 0])
+@pytest.mark.parametrize(("dim", "keepdim"), [(0, False), (1, True), ((0, 2), False)])
+def test_max_min_and_count_norms_reduce_only_the_axes_named(ord: float, dim, keepdim: bool) -> None:
+    x = torch.tensor([[[3.0, -7.0], [0.0, 2.0], [-1.0, 0.0]], [[5.0, 0.0], [-4.0, 6.0], [0.5, -2.0]]])
+    expected = torch.linalg.vector_norm(x, ord=ord, dim=dim, keepdim=keepdim)
+    torch.testing.assert_close(vector_norm(x, ord=ord, dim=dim, keepdim=keepdim), expected, rtol=0, atol=0)
+
+
+@pytest.mark.parametrize(
+    ("x", "dim"),
+    [
+        (torch.tensor(1e30), None),
+        (torch.tensor(1e30), ()),
+        (torch.tensor(1e30), 0),  # torch forms the power here, and overflows
+        (torch.tensor([[1e30, 2.0, -3.0]]), 0),  # one entry per norm: no power formed
+        (torch.tensor([[3.0, -4.0]]), (0,)),
+        (torch.tensor([1e30]), 0),
+    ],
+)
+def test_a_norm_of_one_entry_takes_torchs_shortcut_where_torch_does(x: torch.Tensor, dim) -> None:
+    torch.testing.assert_close(vector_norm(x, dim=dim), torch.linalg.vector_norm(x, dim=dim), rtol=0, atol=0)
+
+
+def test_the_count_norm_of_an_empty_axis_is_zero() -> None:
+    torch.testing.assert_close(vector_norm(torch.empty(2, 0), ord=0, dim=1), torch.zeros(2))
+
+
+@pytest.mark.parametrize("values", [[1e30, 1e30], [1e-30, 1e-30], [1e20, -1e20, 3.0]])
+def test_float32_powers_overflow_and_underflow_as_torchs_do(values: list[float]) -> None:
+    """The powers and their sum are rounded to float32 as torch rounds them: inf for 1e30 (1e60 does
+    not fit), 0 for 1e-30 (1e-60 is below float32's smallest)."""
+    x = torch.tensor(values)
+    torch.testing.assert_close(vector_norm(x), torch.linalg.vector_norm(x), rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("iterations", [2.5, True, 0])
+def test_spectral_norm_wants_a_whole_number_of_iterations(iterations) -> None:
+    with pytest.raises(ValueError, match=r"^spectral_norm: iterations must be an int of at least 1"):
+        spectral_norm(torch.eye(2), iterations=iterations)
