@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from dlref.linalg.norms import frobenius_norm, spectral_norm, vector_norm
 from dlref.linalg.reductions import cumsum, mean, normalize_dims, sum
-from messy import HALF_TOLERANCE, check, same, shapes, tensors
+from messy import HALF_TOLERANCE, check, rounded_once, same, shapes, tensors
 from profiles import scaled
 
 # torch's vector_norm warns from inside its kernel for a complex tensor with ord=0 (see test_norms.py)
@@ -62,11 +62,8 @@ def test_frobenius_norm(device: torch.device, data: st.DataObject) -> None:
     )
 
 
-def _spectral_reference(A: torch.Tensor) -> torch.Tensor:
-    """torch's 2-norm; for float16 and bfloat16, which torch's SVD refuses, computed in float32."""
-    if A.dtype in (torch.float16, torch.bfloat16):
-        return torch.linalg.matrix_norm(A.float(), ord=2).to(A.dtype)
-    return torch.linalg.matrix_norm(A, ord=2)
+# torch's 2-norm; for float16 and bfloat16, which torch's SVD refuses, computed in float32
+_spectral_reference = rounded_once(lambda A: torch.linalg.matrix_norm(A, ord=2))
 
 
 def _close_to_top_singular_value(got: torch.Tensor, expected: torch.Tensor, A: torch.Tensor) -> None:

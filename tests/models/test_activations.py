@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from dlref.models import activations
 from dlref.models.losses import sigmoid
 from dlref.models.mlp import relu
-from messy import FLOATS, check, tensors
+from messy import FLOATS, check, rounded_once, tensors
 from profiles import scaled
 
 on_each_device = settings(max_examples=scaled(30))
@@ -65,10 +65,9 @@ def test_saturation_and_the_kink(device: torch.device) -> None:
     assert activations.relu_derivative(zero).item() == autograd_derivative(torch.relu, zero).item() == 0.0
 
 
-def gelu_reference(x: torch.Tensor) -> torch.Tensor:
-    """torch's GELU of a floating-point ``x`` computed in float64 and rounded to ``x``'s dtype: its
-    float32 and bfloat16 kernels give NaN at +inf and overflow above about 1.7e38, where GELU(x) is x."""
-    return F.gelu(x.double()).to(x.dtype) if x.is_floating_point() else F.gelu(x)
+# torch's GELU in float64, rounded to the input's dtype: its float32 and bfloat16 kernels give NaN at
+# +inf and overflow above about 1.7e38, where GELU(x) is x
+gelu_reference = rounded_once(F.gelu, FLOATS, via=torch.float64)
 
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16, torch.float16, torch.float64])

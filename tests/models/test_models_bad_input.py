@@ -22,7 +22,7 @@ from torch import nn
 from dlref.models import losses
 from dlref.models.linear import LinearRegressionScratch, LogisticRegressionScratch, SoftmaxRegressionScratch, linreg
 from dlref.models.mlp import MLP, MLPScratch, collapse_linear, mlp_sequential, relu
-from messy import FLOATS, check, tensors, to_the_precision_of
+from messy import FLOATS, check, rounded_once, tensors, to_the_precision_of
 from profiles import scaled
 
 messy = settings(max_examples=scaled(40))
@@ -77,7 +77,7 @@ def test_binary_cross_entropy(device: torch.device, data: st.DataObject) -> None
     if device.type != "cpu" and y.dtype.is_floating_point:
         y = y.nan_to_num(0.0).clamp(0, 1)
     for ours, reference in (
-        (losses.binary_cross_entropy_with_logits, _rounded_once(F.binary_cross_entropy_with_logits)),
+        (losses.binary_cross_entropy_with_logits, rounded_once(F.binary_cross_entropy_with_logits)),
         (losses.binary_cross_entropy_naive, _bce_through_probabilities),
     ):
         check(
@@ -96,30 +96,14 @@ def _naive_softmax(z: torch.Tensor) -> torch.Tensor:
     return e / e.sum(dim=-1, keepdim=True)
 
 
-def _rounded_once(function):
-    """torch's ``function`` of 16-bit floats (and of operands of their dtype or integers) as computed
-    in float32 and rounded once: torch's own half-precision kernels differ by several units in the
-    last place (log_softmax of float16 ``[0.75, -2]`` on the CPU: -0.0616 where the rounded answer
-    is -0.0620; the mean binary cross-entropy of float16 logits ``[-1, -3, -4]`` with targets 0:
-    0.1273 where it is 0.1267)."""
-
-    def reference(z: torch.Tensor, *rest: torch.Tensor) -> torch.Tensor:
-        half = z.dtype in (torch.float16, torch.bfloat16)
-        if half and all(r.dtype == z.dtype or not r.is_floating_point() for r in rest):
-            return function(z.float(), *(r.float() if r.dtype == z.dtype else r for r in rest)).to(z.dtype)
-        return function(z, *rest)
-
-    return reference
-
-
 @messy
 @given(data=st.data())
 def test_softmax_family(device: torch.device, data: st.DataObject) -> None:
     z = data.draw(tensors(device))
     for ours, reference in (
-        (losses.softmax, _rounded_once(lambda z: torch.softmax(z, dim=-1))),
-        (losses.log_softmax, _rounded_once(lambda z: torch.log_softmax(z, dim=-1))),
-        (losses.logsumexp, _rounded_once(lambda z: torch.logsumexp(z, dim=-1))),
+        (losses.softmax, rounded_once(lambda z: torch.softmax(z, dim=-1))),
+        (losses.log_softmax, rounded_once(lambda z: torch.log_softmax(z, dim=-1))),
+        (losses.logsumexp, rounded_once(lambda z: torch.logsumexp(z, dim=-1))),
         (losses.softmax_naive, _naive_softmax),
         (losses.sigmoid, torch.sigmoid),
     ):
@@ -152,7 +136,7 @@ def test_cross_entropy(device: torch.device, data: st.DataObject, n: int, k: int
     indices = st.lists(index, min_size=n, max_size=n).map(lambda v: torch.tensor(v, dtype=torch.int64).to(device))
     y = data.draw(st.one_of(indices, indices, indices, tensors(device, shape=(n,))))
     for ours, reference in (
-        (losses.cross_entropy, _rounded_once(lambda z, y: _torch_cross_entropy(z, y, naive=False))),
+        (losses.cross_entropy, rounded_once(lambda z, y: _torch_cross_entropy(z, y, naive=False))),
         (losses.cross_entropy_naive, lambda z, y: _torch_cross_entropy(z, y, naive=True)),
     ):
         check(
