@@ -325,3 +325,13 @@ def test_relu_gradient_at_0_is_0_as_in_torch(device: torch.device) -> None:
     t = torch.tensor([-1.0, 0.0, -0.0, 1.0], device=device, requires_grad=True)
     t.relu().sum().backward()
     assert x.grad.tolist() == t.grad.tolist() == [0.0, 0.0, 0.0, 1.0]
+
+
+def test_repr_shows_the_data_then_only_the_labels_that_are_set() -> None:
+    leaf = Value([1.0, 2.0], name="a")
+    assert repr(leaf) == "Value(tensor([1., 2.]), name='a')"
+    assert repr(leaf * 2) == "Value(tensor([2., 4.]), op='mul')"
+    assert repr(Value(3.0)) == "Value(tensor(3.))"
+    named_result = leaf * 2
+    named_result.name = "b"
+    assert repr(named_result) == "Value(tensor([2., 4.]), name='b', op='mul')"

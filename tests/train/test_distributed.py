@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-import torch
+import socket
+from pathlib import Path
 
-from dlref.train.distributed import run_ddp, run_single
+import pytest
+import torch
+import torch.distributed as dist
+
+from dlref.train.distributed import _worker, main, run_ddp, run_single, train_rank
 
 
 def test_two_ranks_match_one_process_on_the_combined_batch() -> None:
@@ -16,3 +21,74 @@ def test_two_ranks_match_one_process_on_the_combined_batch() -> None:
         torch.testing.assert_close(ranks[0][name], tensor, rtol=1e-5, atol=1e-6)  # all-reduce sums in another order
     initial = run_single(world_size=2, epochs=1, batch_size=32)
     assert not torch.allclose(initial["0.weight"], single["0.weight"])  # training moved the weights
+
+
+# The tests above run the ranks in child processes. Those below run one rank (world size 1) in this
+# process, so that what each function does is checked where a test can see it: with one rank DDP's
+# all-reduce averages over one gradient, and training equals one process on the same batches.
+
+
+def _one_rank_group(tmp_path: Path, backend: str = "gloo") -> None:
+    dist.init_process_group(backend, init_method=f"file://{tmp_path / 'rendezvous'}", rank=0, world_size=1)
+
+
+def test_one_rank_trains_as_one_process_with_the_default_learning_rate_and_seed(tmp_path: Path) -> None:
+    _one_rank_group(tmp_path)
+    try:
+        model, history = train_rank(0, 1, epochs=2, batch_size=32)
+    finally:
+        dist.destroy_process_group()
+    single = run_single(world_size=1, epochs=2, batch_size=32)  # lr 0.1, seed SEED: the documented defaults
+    assert sorted(model.state_dict()) == sorted(single)
+    for name, tensor in single.items():
+        torch.testing.assert_close(model.state_dict()[name], tensor, rtol=1e-6, atol=1e-7)
+    assert len(history.loss) == 2
+    assert history.loss[1] < history.loss[0]
+
+
+def test_the_sampler_shuffles_and_changes_order_with_the_seed(tmp_path: Path) -> None:
+    _one_rank_group(tmp_path)
+    try:
+        seeded = [train_rank(0, 1, epochs=1, batch_size=32, seed=s)[0].state_dict() for s in (0, 0, 1)]
+    finally:
+        dist.destroy_process_group()
+    assert all(torch.equal(seeded[0][name], seeded[1][name]) for name in seeded[0])  # reproducible
+    assert not torch.equal(seeded[0]["0.weight"], seeded[2]["0.weight"])
+
+
+def test_the_worker_saves_its_rank_weights_and_losses_and_leaves_no_process_group(tmp_path: Path) -> None:
+    threads = torch.get_num_threads()
+    try:
+        _worker(0, 1, str(tmp_path / "rendezvous"), str(tmp_path), 1, 32)
+    finally:
+        torch.set_num_threads(threads)  # the worker takes one thread: it shares the machine with its ranks
+    saved = torch.load(tmp_path / "rank0.pt", weights_only=True)
+    assert not dist.is_initialized()
+    assert sorted(saved) == ["loss", "model"]
+    assert len(saved["loss"]) == 1
+    single = run_single(world_size=1, epochs=1, batch_size=32)
+    for name, tensor in single.items():
+        torch.testing.assert_close(saved["model"][name], tensor, rtol=1e-6, atol=1e-7)
+
+
+def test_main_as_torchrun_starts_it_reports_the_losses_and_that_the_ranks_agree(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    backend = "nccl" if torch.cuda.is_available() else "gloo"  # as main chooses
+    _one_rank_group(tmp_path, backend)
+    try:
+        _, history = train_rank(0, 1)  # what main trains, with the same defaults
+    finally:
+        dist.destroy_process_group()
+    with socket.socket() as free:  # torchrun's environment for one rank on this machine
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    for name, value in {"RANK": "0", "WORLD_SIZE": "1", "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(port)}.items():
+        monkeypatch.setenv(name, value)
+    main()
+    assert not dist.is_initialized()
+    losses = [round(v, 4) for v in history.loss]
+    assert capsys.readouterr().out.splitlines() == [
+        f"1 ranks ({backend}); rank 0 loss per epoch {losses}",
+        "every rank ends with the same parameters: True",
+    ]
