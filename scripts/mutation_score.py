@@ -3,7 +3,9 @@
 Prints a table and writes mutants/score.json and mutants/score.md. The score of a module is
 killed / (killed + survived), where a mutant that timed out counts as killed (the tests did not
 pass) and one that no test executes counts as survived (nothing would notice it). Arguments: module
-names under ``dlref.`` to report on (default: every module mutmut has results for).
+names under ``dlref.`` to report on (default: every module mutmut has results for). With
+``--survivors`` first, it only prints the names of those modules' survivors, one per line, for
+``scripts/mutation --survivors`` to run again.
 """
 
 from __future__ import annotations
@@ -94,5 +96,18 @@ def main(modules: list[str]) -> int:
     return 0
 
 
+def survivors(modules: list[str]) -> int:
+    """Print the names of the survivors (survived or reached by no test) of ``modules`` (default: all)."""
+    everything = results()
+    wanted = [f"dlref.{m}" for m in modules] if modules else sorted(everything)
+    for module in wanted:
+        for name, status in sorted(everything.get(module, {}).items()):
+            if status in SURVIVED:
+                print(name)
+    return 0
+
+
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["--survivors"]:
+        sys.exit(survivors(sys.argv[2:]))
     sys.exit(main(sys.argv[1:]))
