@@ -34,11 +34,32 @@ def test_the_same_generator_gives_the_same_data_on_every_device(device: torch.de
     torch.testing.assert_close(y_dev.cpu(), y_cpu)
 
 
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_x_then_the_noise_are_drawn_from_one_generator_in_ws_dtype(device: torch.device, dtype: torch.dtype) -> None:
+    """The definition, step by step: X, then epsilon, each N(0, 1) in w's dtype on the CPU, then
+    y = Xw + b + noise * epsilon on w's device: the same operations give the same bits."""
+    w = torch.tensor([2.0, -3.4, 0.5], dtype=dtype, device=device)
+    X, y = synthetic_linear(w, 4.2, 64, noise=0.3, generator=torch.Generator().manual_seed(7))
+    draws = torch.Generator().manual_seed(7)
+    X_expected = torch.randn(64, 3, dtype=dtype, generator=draws)
+    epsilon = 0.3 * torch.randn(64, dtype=dtype, generator=draws)
+    y_expected = X_expected.to(device) @ w + 4.2 + epsilon.to(device)
+    torch.testing.assert_close(X, X_expected.to(device), rtol=0, atol=0)
+    torch.testing.assert_close(y, y_expected.reshape(-1, 1), rtol=0, atol=0)
+
+
+def test_one_example_is_enough(device: torch.device) -> None:
+    X, y = synthetic_linear(torch.tensor([2.0, -3.4], device=device), 4.2, 1)
+    assert X.shape == (1, 2)
+    assert y.shape == (1, 1)
+
+
 @pytest.mark.parametrize(
     ("w", "n", "noise", "error", "match"),
     [
         (torch.ones(1, 2), 10, 0.1, ValueError, r"w must be 1-D .* got shape \(1, 2\)"),
         (torch.ones(2, dtype=torch.int64), 10, 0.1, TypeError, "floating-point tensor, got torch.int64"),
+        ([2.0, -3.4], 10, 0.1, TypeError, "floating-point tensor, got <class 'list'>"),
         (torch.ones(2), 0, 0.1, ValueError, "n must be at least 1, got n=0"),
         (torch.ones(2), 10, -1.0, ValueError, "noise=-1.0"),
     ],
