@@ -269,6 +269,57 @@ def test_backward_gradient_of_the_wrong_shape() -> None:
         Value(torch.ones(2, 3)).exp().backward(torch.ones(3))
 
 
+@pytest.mark.parametrize(("kind", "name"), [("unary", name) for name in UNARY] + [("binary", name) for name in BINARY])
+@settings(max_examples=scaled(5))
+@given(data=st.data())
+def test_each_operation_alone_has_torchs_gradient(
+    kind: str, name: str, data: st.DataObject, device: torch.device
+) -> None:
+    """Every operation, each in a graph of its own: the random graphs above draw from a mix, and a
+    run that draws the same examples every time may never draw one of them."""
+    program = Program()
+    shape = tuple(data.draw(st.lists(st.integers(1, 4), max_size=3)))
+    for _ in range(1 if kind == "unary" else 2):
+        add_leaf(data.draw, program, shape)
+    program.steps.append((kind, name, (0,) if kind == "unary" else (0, 1), {}))
+    assert_same_gradients(program, device, data.draw(st.integers(0, 2**31)))
+
+
+@pytest.mark.parametrize(
+    ("make", "op"),
+    [
+        (lambda a, b: a.exp(), "exp"),
+        (lambda a, b: a.log(), "log"),
+        (lambda a, b: a.relu(), "relu"),
+        (lambda a, b: a.sigmoid(), "sigmoid"),
+        (lambda a, b: a.tanh(), "tanh"),
+        (lambda a, b: -a, "neg"),
+        (lambda a, b: a + b, "add"),
+        (lambda a, b: 1.0 + a, "add"),
+        (lambda a, b: a - b, "sub"),
+        (lambda a, b: 1.0 - a, "sub"),
+        (lambda a, b: a * b, "mul"),
+        (lambda a, b: 2.0 * a, "mul"),
+        (lambda a, b: a / b, "div"),
+        (lambda a, b: 1.0 / a, "div"),
+        (lambda a, b: a @ b, "matmul"),
+        (lambda a, b: a.reshape(-1), "reshape"),
+        (lambda a, b: a.sum(), "sum"),
+    ],
+)
+def test_each_operation_names_itself_in_op(make: Callable, op: str) -> None:
+    """``op`` is the operation that made a Value (``repr`` shows it), reflected operators included."""
+    a, b = Value(torch.ones(2, 2), name="a"), Value(torch.ones(2, 2), name="b")
+    assert make(a, b).op == op
+
+
+def test_reflected_operators_name_their_operation_in_errors() -> None:
+    with pytest.raises(ValueError, match=re.escape("div: shapes (2,) and (3,) do not broadcast")):
+        torch.ones(3) / Value(torch.ones(2))
+    with pytest.raises(ValueError, match=re.escape("sub: shapes (2,) and (3,) do not broadcast")):
+        torch.ones(3) - Value(torch.ones(2))
+
+
 OPERATORS = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}
 
 
