@@ -46,6 +46,7 @@ def test_infer_shape_equals_torch_or_raises_its_error(numel: int, shape: list[in
         ((4, -1), 6, "shape '[4, -1]' is invalid for input of size 6"),
         ((5,), 6, "shape '[5]' is invalid for input of size 6"),
         ((0, -1), 0, "cannot reshape tensor of 0 elements into shape [0, -1] because the unspecified"),
+        ((0, -1), 6, "shape '[0, -1]' is invalid for input of size 6"),  # a size 0 is ambiguous only with 0 elements
     ],
 )
 def test_infer_shape_each_error_of_torch(shape: tuple[int, ...], numel: int, message: str) -> None:
@@ -53,6 +54,14 @@ def test_infer_shape_each_error_of_torch(shape: tuple[int, ...], numel: int, mes
         torch.zeros(numel).reshape(shape)
     with pytest.raises(RuntimeError, match=re.escape(message)):
         infer_shape(shape, numel)
+
+
+@pytest.mark.parametrize(("shape", "numel"), [((2, -1), 6), ((-1,), 0), ((-1, 4, 1), 12), ((3, 2), 6)])
+def test_infer_shape_gives_int_sizes(shape: tuple[int, ...], numel: int) -> None:
+    """Sizes are ints, as torch.Size holds: 6 / 2 = 3.0 would compare equal to 3 but is no size."""
+    inferred = infer_shape(shape, numel)
+    assert inferred == tuple(torch.zeros(numel).reshape(shape).shape)
+    assert all(type(size) is int for size in inferred)
 
 
 def test_infer_shape_bad_arguments() -> None:
