@@ -1,7 +1,10 @@
-"""Checks `dlref.train.seed`: two seeded runs give identical histories and parameters on the CPU."""
+"""Checks `dlref.train.seed`: two seeded runs give identical histories and parameters on the CPU; every
+seed in [0, 2**32) seeds all three generators; ``deterministic=True`` sets torch's, cuDNN's and cuBLAS's
+switches (and only then)."""
 
 from __future__ import annotations
 
+import os
 import random
 
 import numpy as np
@@ -37,13 +40,53 @@ def test_two_seeded_runs_are_identical_and_another_seed_differs() -> None:
     assert first[0] != other[0]
 
 
-def test_deterministic_switches_torch_to_deterministic_algorithms() -> None:
+def test_deterministic_switches_torch_cudnn_and_cublas_to_deterministic_kernels(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     before = torch.are_deterministic_algorithms_enabled()
+    monkeypatch.setattr(torch.backends.cudnn, "benchmark", True)
+    monkeypatch.delenv("CUBLAS_WORKSPACE_CONFIG", raising=False)
     try:
         seed_everything(0, deterministic=True)
         assert torch.are_deterministic_algorithms_enabled()
+        assert torch.backends.cudnn.benchmark is False
+        # one of the two values cuBLAS documents for deterministic matrix products
+        assert os.environ["CUBLAS_WORKSPACE_CONFIG"] == ":4096:8"
     finally:
         torch.use_deterministic_algorithms(before)
+
+
+def test_deterministic_keeps_a_cublas_workspace_config_already_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    before = torch.are_deterministic_algorithms_enabled()
+    monkeypatch.setattr(torch.backends.cudnn, "benchmark", True)  # restored afterwards
+    monkeypatch.setenv("CUBLAS_WORKSPACE_CONFIG", ":16:8")
+    try:
+        seed_everything(0, deterministic=True)
+        assert os.environ["CUBLAS_WORKSPACE_CONFIG"] == ":16:8"
+    finally:
+        torch.use_deterministic_algorithms(before)
+
+
+def test_by_default_seeding_leaves_the_determinism_settings_as_they_are(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(torch.backends.cudnn, "benchmark", True)
+    monkeypatch.delenv("CUBLAS_WORKSPACE_CONFIG", raising=False)
+    before = torch.are_deterministic_algorithms_enabled()
+    try:
+        torch.use_deterministic_algorithms(False)
+        seed_everything(0)
+        assert not torch.are_deterministic_algorithms_enabled()
+        assert torch.backends.cudnn.benchmark is True
+        assert "CUBLAS_WORKSPACE_CONFIG" not in os.environ
+    finally:
+        torch.use_deterministic_algorithms(before)
+
+
+@pytest.mark.parametrize("seed", [0, 64, 2**31, 2**32 - 1])
+def test_every_seed_numpy_takes_is_accepted_and_seeds_all_three(seed: int) -> None:
+    seed_everything(seed)
+    assert torch.initial_seed() == seed
+    assert random.random() == random.Random(seed).random()
+    assert np.random.rand() == np.random.RandomState(seed).rand()
 
 
 @pytest.mark.parametrize("seed", [-1, 2**32, 1.5, True])
