@@ -79,25 +79,46 @@ def test_one_hot_cross_entropy_is_the_softmax_loss(device: torch.device) -> None
 @pytest.mark.parametrize(
     ("call", "error", "match"),
     [
-        (lambda: information.entropy(torch.tensor([1, 0])), TypeError, r"p must be a floating-point.*int64"),
-        (lambda: information.entropy([0.5, 0.5]), TypeError, r"p must be a tensor of probabilities, got list"),
-        (lambda: information.entropy(torch.tensor(1.0)), ValueError, r"p must hold probability vectors.*\(\)"),
-        (lambda: information.entropy(torch.tensor([0.5, 0.6])), ValueError, r"sum of 1\.1; normalise"),
-        (lambda: information.entropy(torch.tensor([1.5, -0.5])), ValueError, r"in \[0, 1\], got 1\.5"),
-        (lambda: information.entropy(torch.tensor([math.nan, 1.0])), ValueError, r"got nan"),
+        (lambda: information.entropy(torch.tensor([1, 0])), TypeError, r"^entropy: p must be a floating-point.*int64"),
+        (
+            lambda: information.entropy([0.5, 0.5]),
+            TypeError,
+            r"^entropy: p must be a tensor of probabilities, got list",
+        ),
+        (
+            lambda: information.entropy(torch.tensor(1.0)),
+            ValueError,
+            r"^entropy: p must hold probability vectors.*\(\)",
+        ),
+        (
+            lambda: information.entropy(torch.tensor([0.5, 0.6])),
+            ValueError,
+            r"^entropy: each row of p must sum to 1.*sum of 1\.1; normalise",
+        ),
+        (
+            lambda: information.entropy(torch.tensor([1.5, -0.5])),
+            ValueError,
+            r"^entropy: p must hold probabilities in \[0, 1\], got 1\.5",
+        ),
+        (
+            lambda: information.entropy(torch.tensor([math.nan, 1.0])),
+            ValueError,
+            r"^entropy: p must hold probabilities in \[0, 1\], got nan",
+        ),
         (
             lambda: information.kl_divergence(torch.tensor([0.5, 0.5]), torch.tensor([[0.5, 0.5]])),
             ValueError,
-            r"p has shape \(2,\) but q has shape \(1, 2\)",
+            r"^kl_divergence: p has shape \(2,\) but q has shape \(1, 2\)",
         ),
         (
             lambda: information.cross_entropy(torch.tensor([0.5, 0.5]), torch.tensor([0.5, 0.5], dtype=torch.float64)),
             TypeError,
-            r"p is torch.float32 but q is torch.float64",
+            r"^cross_entropy: p is torch.float32 but q is torch.float64",
         ),
     ],
 )
 def test_bad_input_is_refused_with_a_clear_message(call, error: type[Exception], match: str) -> None:
+    """Each error starts with the function's name (the one called, not the helper's) and names the argument."""
     with pytest.raises(error, match=match):
         call()
 
