@@ -98,6 +98,18 @@ def test_moments_of_the_binomial(device: torch.device, n: int, p: float) -> None
     torch.testing.assert_close(variance(values, probs).cpu(), binomial.variance, atol=1e-9, rtol=1e-7)
 
 
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+def test_a_uniform_distribution_in_half_precision_is_accepted(device: torch.device, dtype: torch.dtype) -> None:
+    """1/1000 rounded to float16 or bfloat16, 1000 times, sums to 1.0004 or 0.99945: the tolerance grows
+    with the length and the dtype's epsilon (8 n eps), as the rounding error does."""
+    probs = torch.full((1000,), 1 / 1000, dtype=dtype, device=device)
+    assert abs(probs.sum(dtype=torch.float64).item() - 1) > 1e-4
+    values = torch.linspace(0, 1, 1000, dtype=dtype, device=device)
+    expected = (values.double() * probs.double()).sum()
+    torch.testing.assert_close(expectation(values, probs).double(), expected, rtol=1e-2, atol=0)
+    torch.testing.assert_close(bayes_posterior(probs, torch.ones_like(probs)), probs / probs.sum())
+
+
 @on_each_device
 @given(seed=st.integers(0, 2**31), k=st.integers(1, 8), shift=st.sampled_from([0.0, 1e6]))
 def test_variance_matches_weighted_covariance(device: torch.device, seed: int, k: int, shift: float) -> None:
@@ -315,6 +327,28 @@ def close_in(*inputs: torch.Tensor):
             marks=pytest.mark.xfail(
                 strict=True, reason="variance checks through expectation, whose name its errors carry"
             ),
+        ),
+        (
+            lambda: expectation(torch.tensor([1.0]), torch.tensor([1.0], device="meta")),
+            ValueError,
+            r"^expectation: values is on cpu but probs is on meta; move probs there",
+        ),
+        (  # the first entry outside [0, 1] is named, not the 1 or the 0 before it, nor the -0.5 after it
+            lambda: expectation(torch.tensor([1.0, 2.0, 3.0, 4.0]), torch.tensor([1.0, 0.0, 1.5, -0.5])),
+            ValueError,
+            r"^expectation: probs must hold probabilities in \[0, 1\], got 1\.5$",
+        ),
+        (  # just above 1 is refused, though the sum is within the tolerance of 1
+            lambda: expectation(torch.ones(1, dtype=torch.float64), torch.tensor([1 + 1e-7], dtype=torch.float64)),
+            ValueError,
+            r"^expectation: probs must hold probabilities in \[0, 1\], got 1\.0000001$",
+        ),
+        (  # the sum is taken in float64: 2 * 0.69921875 + 0.0030059814453125, not rounded to bfloat16's 1.3984
+            lambda: expectation(
+                torch.ones(3, dtype=torch.bfloat16), torch.tensor([0.7, 0.7, 0.003], dtype=torch.bfloat16)
+            ),
+            ValueError,
+            r"^expectation: probs must sum to 1, got 1\.40144;",
         ),
         (
             lambda: expectation(torch.tensor([]), torch.tensor([])),
