@@ -76,6 +76,18 @@ def test_one_hot_cross_entropy_is_the_softmax_loss(device: torch.device) -> None
     torch.testing.assert_close(per_example, F.cross_entropy(logits, y, reduction="none"))
 
 
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+def test_a_uniform_distribution_in_half_precision_is_accepted(device: torch.device, dtype: torch.dtype) -> None:
+    """1/1000 rounded to float16 or bfloat16, 1000 times, sums to 1.0004 or 0.99945: within the
+    tolerance sqrt(eps) of those dtypes (0.031 and 0.088), so the rows are distributions."""
+    p = torch.full((2, 1000), 1 / 1000, dtype=dtype, device=device)
+    assert (p.sum(-1, dtype=torch.float64) - 1).abs().min() > 1e-4
+    expected = torch.full((2,), math.log(1000), dtype=torch.float64, device=device)
+    torch.testing.assert_close(information.entropy(p).double(), expected, rtol=1e-2, atol=0)
+    torch.testing.assert_close(information.cross_entropy(p, p).double(), expected, rtol=1e-2, atol=0)
+    torch.testing.assert_close(information.kl_divergence(p, p), torch.zeros(2, dtype=dtype, device=device))
+
+
 @pytest.mark.parametrize(
     ("call", "error", "match"),
     [
@@ -105,10 +117,40 @@ def test_one_hot_cross_entropy_is_the_softmax_loss(device: torch.device) -> None
             ValueError,
             r"^entropy: p must hold probabilities in \[0, 1\], got nan",
         ),
+        (  # just above 1 is refused, though the sum is within the tolerance of 1
+            lambda: information.entropy(torch.tensor([1.0001])),
+            ValueError,
+            r"^entropy: p must hold probabilities in \[0, 1\], got 1\.0001",
+        ),
+        (  # the sum is taken in float64: 2 * 0.69921875 + 0.0030059814453125, not rounded to bfloat16's 1.3984
+            lambda: information.entropy(torch.tensor([0.7, 0.7, 0.003], dtype=torch.bfloat16)),
+            ValueError,
+            r"^entropy: each row of p must sum to 1 along the last dimension, got a sum of 1\.40144;",
+        ),
+        (
+            lambda: information.entropy(torch.ones(2, 0)),
+            ValueError,
+            r"^entropy: p must hold probability vectors along its last dimension, got shape \(2, 0\)",
+        ),
+        (
+            lambda: information.cross_entropy(torch.tensor([0.5, 0.5]), torch.tensor([0.5, 0.6])),
+            ValueError,
+            r"^cross_entropy: each row of q must sum to 1",
+        ),
+        (
+            lambda: information.kl_divergence(torch.tensor([1, 0]), torch.tensor([0.5, 0.5])),
+            TypeError,
+            r"^kl_divergence: p must be a floating-point tensor of probabilities, got torch.int64",
+        ),
+        (  # meta stands in for a second device on a CPU-only machine
+            lambda: information.kl_divergence(torch.tensor([0.5, 0.5]), torch.tensor([0.5, 0.5], device="meta")),
+            ValueError,
+            r"^kl_divergence: p is on cpu but q is on meta; move q with q\.to\(p\.device\)",
+        ),
         (
             lambda: information.kl_divergence(torch.tensor([0.5, 0.5]), torch.tensor([[0.5, 0.5]])),
             ValueError,
-            r"^kl_divergence: p has shape \(2,\) but q has shape \(1, 2\)",
+            r"^kl_divergence: p has shape \(2,\) but q has shape \(1, 2\); they must match \(one probability for each",
         ),
         (
             lambda: information.cross_entropy(torch.tensor([0.5, 0.5]), torch.tensor([0.5, 0.5], dtype=torch.float64)),
