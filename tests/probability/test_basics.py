@@ -137,6 +137,15 @@ def test_normal_matches_torch_distributions(device: torch.device, seed: int, mu:
         torch.testing.assert_close(gaussian_nll(y_hat, x, sigma), F.gaussian_nll_loss(y_hat, x, var, full=True))
 
 
+def test_normal_defaults_are_the_standard_normal(device: torch.device) -> None:
+    """normal_pdf's mu and sigma default to 0 and 1, gaussian_nll's sigma to 1."""
+    x = torch.linspace(-3, 3, 13, dtype=torch.float64, device=device)
+    standard = torch.distributions.Normal(torch.tensor(0.0, dtype=torch.float64, device=device), 1.0)
+    torch.testing.assert_close(normal_pdf(x), standard.log_prob(x).exp())
+    y_hat = torch.zeros_like(x)
+    torch.testing.assert_close(gaussian_nll(y_hat, x), F.gaussian_nll_loss(y_hat, x, torch.ones_like(x), full=True))
+
+
 def normal_logpdf_mean(y: torch.Tensor, y_hat: torch.Tensor, sigma: float) -> torch.Tensor:
     return torch.distributions.Normal(y_hat, sigma).log_prob(y).mean()
 
@@ -362,6 +371,43 @@ def close_in(*inputs: torch.Tensor):
         ),
         (lambda: normal_pdf(torch.zeros(2), math.nan), ValueError, r"^normal_pdf: mu must be finite"),
         (lambda: normal_pdf(torch.arange(2)), TypeError, r"^normal_pdf: x must be a floating-point tensor"),
+        (lambda: normal_pdf(torch.zeros(2), "0"), TypeError, r"^normal_pdf: mu must be a number, the mean, got '0'"),
+        (lambda: normal_pdf(torch.zeros(2), True), TypeError, r"^normal_pdf: mu must be a number, the mean, got True"),
+        (
+            lambda: normal_pdf(torch.zeros(2), 0.0, "1"),
+            TypeError,
+            r"^normal_pdf: sigma must be a number, the standard deviation, got '1'",
+        ),
+        (
+            lambda: normal_pdf(torch.zeros(2), 0.0, math.inf),
+            ValueError,
+            r"^normal_pdf: sigma must be a finite number above 0, got inf",
+        ),
+        (
+            lambda: gaussian_nll(torch.zeros(2), torch.zeros(2), True),
+            TypeError,
+            r"^gaussian_nll: sigma must be a number, the standard deviation, got True",
+        ),
+        (
+            lambda: gaussian_nll(torch.zeros(2), torch.zeros(2), -1.0),
+            ValueError,
+            r"^gaussian_nll: sigma must be a finite number above 0, got -1.0",
+        ),
+        (
+            lambda: gaussian_nll(torch.zeros(2, dtype=torch.int64), torch.zeros(2)),
+            TypeError,
+            r"^gaussian_nll: y_hat must be a floating-point tensor, got torch.int64",
+        ),
+        (
+            lambda: gaussian_nll(torch.zeros(2), torch.zeros(2, dtype=torch.int64)),
+            TypeError,
+            r"^gaussian_nll: y must be a floating-point tensor, got torch.int64",
+        ),
+        (
+            lambda: gaussian_nll(torch.zeros(2), torch.zeros(2, device="meta")),
+            ValueError,
+            r"^gaussian_nll: y_hat is on cpu but y is on meta; move y there",
+        ),
         (
             lambda: gaussian_nll(torch.zeros(3, 1), torch.zeros(3)),
             ValueError,
