@@ -146,6 +146,20 @@ def test_normal_defaults_are_the_standard_normal(device: torch.device) -> None:
     torch.testing.assert_close(gaussian_nll(y_hat, x), F.gaussian_nll_loss(y_hat, x, torch.ones_like(x), full=True))
 
 
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16, torch.float64])
+def test_normal_pdf_keeps_the_dtype_and_rounds_half_precision_once(device: torch.device, dtype: torch.dtype) -> None:
+    """float16 and bfloat16 are computed in float32 and rounded once (the same bits as doing so by
+    hand); float64 is computed in float64 (to float64's precision, not float32's)."""
+    x = torch.linspace(-4, 4, 101, dtype=torch.float64, device=device).to(dtype)
+    got = normal_pdf(x, 0.5, 1.5)
+    assert got.dtype == dtype
+    if dtype == torch.float64:
+        normal = torch.distributions.Normal(torch.tensor(0.5, dtype=dtype, device=device), 1.5)
+        torch.testing.assert_close(got, normal.log_prob(x).exp(), rtol=1e-13, atol=0)
+    else:
+        torch.testing.assert_close(got, normal_pdf(x.float(), 0.5, 1.5).to(dtype), rtol=0, atol=0)
+
+
 def normal_logpdf_mean(y: torch.Tensor, y_hat: torch.Tensor, sigma: float) -> torch.Tensor:
     return torch.distributions.Normal(y_hat, sigma).log_prob(y).mean()
 
@@ -300,6 +314,11 @@ def close_in(*inputs: torch.Tensor):
             lambda: expectation(torch.tensor([1.0, 2.0]), torch.tensor([0.5, 0.5], dtype=torch.float64)),
             TypeError,
             r"^expectation: values is torch.float32 but probs",
+        ),
+        (
+            lambda: expectation([1.0], torch.tensor([1.0])),
+            TypeError,
+            r"^expectation: values must be a tensor, got list",
         ),
         (
             lambda: expectation(torch.tensor([1, 2]), torch.tensor([0.5, 0.5])),
