@@ -203,8 +203,13 @@ def variance(values: torch.Tensor, probs: torch.Tensor) -> torch.Tensor:
         >>> faces = torch.arange(1, 7, dtype=torch.float64)
         >>> variance(faces, torch.full((6,), 1 / 6, dtype=torch.float64))
         tensor(2.9167, dtype=torch.float64)
+        >>> variance(faces, torch.full((6,), 1 / 5, dtype=torch.float64))
+        Traceback (most recent call last):
+          ...
+        ValueError: variance: probs must sum to 1, got 1.2; divide by probs.sum() to normalise
     """
-    mean = expectation(values, probs)
+    _check_moments("variance", values, probs)
+    mean = (values * probs).sum()  # E[X]
     return ((values - mean) ** 2 * probs).sum()
 
 
