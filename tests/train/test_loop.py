@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 import torch
 from torch import nn
@@ -60,6 +62,55 @@ def test_evaluate_leaves_the_model_in_the_mode_it_found(device: torch.device) ->
         assert evaluate(model, cross_entropy, batches).loss == pytest.approx(expected, rel=1e-6)
         assert model.training is training
         assert all(module.training is training for module in model)
+
+
+def test_evaluate_without_a_metric_reports_none_and_refuses_no_batches_by_name() -> None:
+    model = nn.Linear(2, 1)
+    X, y = torch.randn(4, 2), torch.randn(4, 1)
+    result = evaluate(model, nn.functional.mse_loss, [(X, y)])
+    assert result.metric is None  # not the 0.0 of a metric sum that nothing added to
+    with torch.no_grad():
+        assert result.loss == pytest.approx(nn.functional.mse_loss(model(X), y).item(), rel=1e-6)
+    with pytest.raises(ValueError, match=r"^evaluate: the batches were empty$"):
+        evaluate(model, nn.functional.mse_loss, [])
+
+
+def test_batches_are_moved_to_the_models_device(device: torch.device) -> None:
+    """Batches on the CPU, the model on ``device``: fit and evaluate move each batch (its X and its
+    y) to the model, and give what they give with the batches already there."""
+    torch.manual_seed(0)
+    X, y = torch.randn(10, 4), torch.randint(0, 3, (10,))
+    on_cpu = [(X[:6], y[:6]), (X[6:], y[6:])]
+    there = [(Xb.to(device), yb.to(device)) for Xb, yb in on_cpu]
+    model = nn.Linear(4, 3).to(device)
+    twin = nn.Linear(4, 3).to(device)
+    twin.load_state_dict(model.state_dict())
+    assert evaluate(model, cross_entropy, on_cpu, accuracy) == evaluate(model, cross_entropy, there, accuracy)
+    histories = [
+        fit(m, cross_entropy, SGD(m.parameters(), lr=0.1), batches, epochs=2, val=batches, metric=accuracy)
+        for m, batches in ((model, on_cpu), (twin, there))
+    ]
+    assert histories[0] == histories[1]
+
+
+def test_sums_stay_on_the_models_device_whatever_torchs_default_device() -> None:
+    """``torch.set_default_device`` (here ``with torch.device("meta")``, which has no values to read)
+    does not move the running sums of fit and evaluate off the model's device: the results are those
+    of a run without it."""
+    torch.manual_seed(0)
+    X, y = torch.randn(10, 4), torch.randint(0, 3, (10,))
+    batches = [(X[:6], y[:6]), (X[6:], y[6:])]
+    models = [nn.Linear(4, 3), nn.Linear(4, 3)]
+    models[1].load_state_dict(models[0].state_dict())
+    expected = evaluate(models[0], cross_entropy, batches, accuracy)
+    with torch.device("meta"):
+        assert evaluate(models[0], cross_entropy, batches, accuracy) == expected
+    histories = []
+    for i, model in enumerate(models):
+        optimizer = SGD(model.parameters(), lr=0.1)
+        with torch.device("meta") if i else contextlib.nullcontext():
+            histories.append(fit(model, cross_entropy, optimizer, batches, epochs=2, val=batches, metric=accuracy))
+    assert histories[0] == histories[1]
 
 
 def test_fit_weights_each_batch_loss_by_its_size(device: torch.device) -> None:
@@ -154,6 +205,7 @@ def test_bad_input(kwargs: dict, match: str) -> None:
             "floating-point tensor, got torch.int64",
         ),
         (torch.zeros(2, 3), [0, 1], TypeError, "y must be a tensor, got list"),
+        ([[0.0, 1.0]], torch.tensor([1]), TypeError, r"^accuracy: logits must be a floating-point tensor, got list$"),
     ],
 )
 def test_accuracy_refuses_what_has_no_accuracy(logits, y, error: type, match: str) -> None:
