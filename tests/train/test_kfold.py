@@ -81,7 +81,21 @@ def test_bad_counts_get_a_clear_error(n, k) -> None:
             ValueError,
             r"X has 4 rows but y has 3",
         ),
-        (lambda: cross_validate(lambda *a: 0.0, [[0.0]] * 4, torch.zeros(4), 2), TypeError, r"X must be a tensor"),
+        (
+            lambda: cross_validate(lambda *a: 0.0, [[0.0]] * 4, torch.zeros(4), 2),
+            TypeError,
+            r"^cross_validate: X must be a tensor, got list$",
+        ),
+        (
+            lambda: cross_validate(lambda *a: 0.0, torch.zeros(4), (0.0,) * 4, 2),
+            TypeError,
+            r"^cross_validate: y must be a tensor, got tuple$",
+        ),
+        (
+            lambda: cross_validate(lambda *a: 0.0, torch.zeros(4), torch.zeros(4, device="meta"), 2),
+            ValueError,
+            r"^cross_validate: X is on cpu but y is on meta; move y there$",
+        ),
         (
             lambda: cross_validate(lambda *a: 0.0, torch.zeros(4), torch.tensor(0.0), 2),
             ValueError,
