@@ -72,6 +72,12 @@ def test_train_and_eval_mode(device: torch.device) -> None:
     assert torch.equal(dropout(X, 1.0), F.dropout(X, 1.0))
 
 
+def test_the_layer_drops_half_by_default_as_torchs() -> None:
+    layer = Dropout()
+    assert layer.p == nn.Dropout().p == 0.5
+    assert repr(layer) == "Dropout(p=0.5)"
+
+
 def test_gradients_flow_through_the_kept_entries_only(device: torch.device) -> None:
     X = torch.ones(100, device=device, requires_grad=True)
     Y = dropout(X, 0.5, generator=torch.Generator().manual_seed(0))
