@@ -182,8 +182,20 @@ def test_bad_input(kwargs: dict, match: str) -> None:
     optimizer = torch.optim.SGD(model.parameters(), lr=kwargs.get("lr", 0.01))
     with pytest.raises(ValueError, match=match):
         fit(model, squared_loss, optimizer, batches, epochs=kwargs["epochs"])
-    with pytest.raises(ValueError, match=r"accuracy: logits \(2, 3\) and y \(2, 1\)"):
+    neither = r"fit neither \(n, C\) with y \(n,\) nor \(n, 1\) with y \(n, 1\)$"
+    with pytest.raises(ValueError, match=r"^accuracy: logits \(2, 3\) and y \(2, 1\) " + neither):
         accuracy(torch.ones(2, 3), torch.ones(2, 1))
+
+
+@pytest.mark.parametrize("label_dtype", [torch.float32, torch.int64, torch.bool])
+def test_binary_accuracy_predicts_one_only_for_a_positive_logit(label_dtype: torch.dtype, device: torch.device) -> None:
+    """The prediction is 1 where sigmoid(z) > 0.5, that is z > 0: a logit of exactly 0 predicts 0.
+    Labels 0 count as much as labels 1."""
+    logits = torch.tensor([[2.0], [0.0], [-1.0], [0.0], [-0.0], [3.0]], device=device)
+    y = torch.tensor([[1], [0], [0], [1], [0], [0]], device=device).to(label_dtype)
+    by_definition = ((torch.sigmoid(logits) > 0.5) == y.bool()).double().mean()  # 4 of 6 right
+    assert accuracy(logits, y).item() == pytest.approx(by_definition.item(), rel=1e-7)
+    assert accuracy(logits[:3], y[:3]).item() == 1.0  # 1, 0 and 0 predicted, all right
 
 
 @pytest.mark.parametrize(
@@ -206,6 +218,12 @@ def test_bad_input(kwargs: dict, match: str) -> None:
         ),
         (torch.zeros(2, 3), [0, 1], TypeError, "y must be a tensor, got list"),
         ([[0.0, 1.0]], torch.tensor([1]), TypeError, r"^accuracy: logits must be a floating-point tensor, got list$"),
+        (
+            torch.zeros(2, 3),
+            torch.zeros(2, dtype=torch.int64, device="meta"),
+            ValueError,
+            r"^accuracy: logits are on cpu and y on meta: move y, y\.to\(logits\.device\)$",
+        ),
     ],
 )
 def test_accuracy_refuses_what_has_no_accuracy(logits, y, error: type, match: str) -> None:
