@@ -167,11 +167,30 @@ def test_a_progress_bar_only_when_asked(capsys: pytest.CaptureFixture[str]) -> N
     assert "2/2" in capsys.readouterr().err
 
 
+def test_the_progress_bar_shows_fit_the_epochs_and_the_last_loss(capsys: pytest.CaptureFixture[str]) -> None:
+    """tqdm's last line: ``fit: 100%|...| 3/3 [..., ...epoch/s, loss=<the last epoch's loss, 4 digits>]``,
+    with ``, val=...`` after the loss when there is a validation set, and only then."""
+    torch.manual_seed(0)
+    X, y = torch.randn(8, 1), torch.randn(8, 1)
+    model = nn.Linear(1, 1)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+    for val in (None, Batches(X, y, batch_size=4, shuffle=False)):
+        history = fit(model, squared_loss, optimizer, Batches(X, y, batch_size=4), epochs=3, val=val, progress=True)
+        last = capsys.readouterr().err.replace("\r", "\n").strip().splitlines()[-1]
+        assert last.startswith("fit: 100%"), last
+        assert " 3/3 [" in last, last
+        assert f"epoch/s, loss={history.loss[-1]:.4g}" + ("]" if val is None else ", val=") in last, last
+
+
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
         ({"epochs": 0}, "epochs must be at least 1, got epochs=0"),
-        ({"epochs": 1, "lr": 1e6}, "training loss is (inf|nan) in epoch 0: .*or training diverged"),
+        (
+            {"epochs": 1, "lr": 1e6},
+            r"^fit: the training loss is (inf|nan) in epoch 0: the data hold NaN or inf"
+            r" \(check X\.isfinite\(\)\.all\(\)\), or training diverged \(lower the lr\)$",
+        ),
         ({"epochs": 1, "empty": True}, "train gave no batches in epoch 0"),
     ],
 )
