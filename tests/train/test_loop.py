@@ -7,6 +7,7 @@ import contextlib
 import pytest
 import torch
 from torch import nn
+from torch.utils.data import DataLoader, DistributedSampler, TensorDataset
 
 from dlref.data.batching import Batches
 from dlref.data.synthetic import synthetic_linear
@@ -111,6 +112,24 @@ def test_sums_stay_on_the_models_device_whatever_torchs_default_device() -> None
         with torch.device("meta") if i else contextlib.nullcontext():
             histories.append(fit(model, cross_entropy, optimizer, batches, epochs=2, val=batches, metric=accuracy))
     assert histories[0] == histories[1]
+
+
+def test_fit_reshuffles_a_distributed_sampler_each_epoch() -> None:
+    """A ``DataLoader`` over a ``DistributedSampler`` gets ``sampler.set_epoch(epoch)`` before each
+    epoch: epoch e sees the examples in the order the sampler draws for (seed, e), a new one each epoch."""
+    dataset = TensorDataset(torch.arange(12.0).reshape(12, 1), torch.zeros(12, 1))
+    sampler = DistributedSampler(dataset, num_replicas=1, rank=0, shuffle=True, seed=3)
+    model = nn.Linear(1, 1)
+    seen: list[float] = []
+    model.register_forward_pre_hook(lambda module, args: seen.extend(args[0].flatten().tolist()))
+    loader = DataLoader(dataset, batch_size=4, sampler=sampler)
+    fit(model, nn.functional.mse_loss, SGD(model.parameters(), lr=0.1), loader, epochs=3)
+    orders = []
+    for epoch in range(3):
+        sampler.set_epoch(epoch)
+        orders.append([float(i) for i in sampler])
+    assert orders[0] != orders[1] != orders[2]  # so an epoch that kept the first order shows
+    assert seen == orders[0] + orders[1] + orders[2]
 
 
 def test_fit_weights_each_batch_loss_by_its_size(device: torch.device) -> None:
