@@ -75,7 +75,16 @@ def test_bad_counts_get_a_clear_error(n, k) -> None:
     [
         (lambda: kfold_splits(5, 1), ValueError, r"k must be at least 2"),
         (lambda: kfold_splits(3, 4), ValueError, r"k must be at most num_examples=3"),
-        (lambda: kfold_splits(5.0, 2), TypeError, r"num_examples must be an int"),
+        (
+            lambda: kfold_splits(5.0, 2),
+            TypeError,
+            r"^kfold_splits: num_examples must be an int \(the number of examples\), got 5\.0$",
+        ),
+        (
+            lambda: kfold_splits(5, 2.0),
+            TypeError,
+            r"^kfold_splits: k must be an int \(the number of folds\), got 2\.0$",
+        ),
         (
             lambda: cross_validate(lambda *a: 0.0, torch.zeros(4, 2), torch.zeros(3), 2),
             ValueError,
