@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import io
+import sys
 
 import pytest
 import torch
@@ -199,6 +201,25 @@ def test_the_progress_bar_shows_fit_the_epochs_and_the_last_loss(capsys: pytest.
         assert last.startswith("fit: 100%"), last
         assert " 3/3 [" in last, last
         assert f"epoch/s, loss={history.loss[-1]:.4g}" + ("]" if val is None else ", val=") in last, last
+
+
+def test_the_progress_bar_shows_by_default_when_stderr_is_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    X, y = torch.randn(8, 1), torch.randn(8, 1)
+    model = nn.Linear(1, 1)
+    for stream, shown in ((Terminal(), True), (io.StringIO(), False)):
+        monkeypatch.setattr(sys, "stderr", stream)
+        fit(model, squared_loss, torch.optim.SGD(model.parameters(), lr=0.01), Batches(X, y, batch_size=4), epochs=2)
+        assert ("2/2" in stream.getvalue()) is shown
+
+
+def test_a_model_without_parameters_is_evaluated_on_the_cpu() -> None:
+    X, y = torch.randn(5, 2), torch.randn(5, 2)
+    result = evaluate(nn.Identity(), nn.functional.mse_loss, [(X[:3], y[:3]), (X[3:], y[3:])])
+    assert result.loss == pytest.approx(nn.functional.mse_loss(X, y).item(), rel=1e-6)
 
 
 @pytest.mark.parametrize(
