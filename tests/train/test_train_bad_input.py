@@ -121,6 +121,19 @@ def test_sgd_steps_like_torch(lr, dtype: torch.dtype, count: int, device: torch.
 
 
 @pytest.mark.parametrize(
+    ("params", "match"),
+    [
+        ([], r"^SGD: got no parameters to optimise$"),
+        ([torch.zeros(1), torch.zeros(1, dtype=torch.int64)], r"^SGD: params\[1\] is a torch\.int64 tensor; pass"),
+        ([1.0], r"^SGD: params\[0\] is a float; pass floating-point tensors, model\.parameters\(\)$"),
+    ],
+)
+def test_sgd_names_the_parameter_it_cannot_optimise(params: list, match: str) -> None:
+    with pytest.raises((ValueError, TypeError), match=match):
+        SGD(params, lr=0.1)
+
+
+@pytest.mark.parametrize(
     ("state", "held"),
     [
         ({"lr": 0.5}, None),
