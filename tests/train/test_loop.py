@@ -188,19 +188,27 @@ def test_a_progress_bar_only_when_asked(capsys: pytest.CaptureFixture[str]) -> N
     assert "2/2" in capsys.readouterr().err
 
 
-def test_the_progress_bar_shows_fit_the_epochs_and_the_last_loss(capsys: pytest.CaptureFixture[str]) -> None:
-    """tqdm's last line: ``fit: 100%|...| 3/3 [..., ...epoch/s, loss=<the last epoch's loss, 4 digits>]``,
-    with ``, val=...`` after the loss when there is a validation set, and only then."""
+def test_the_progress_bar_shows_fit_the_epochs_and_the_last_epochs_history(capsys: pytest.CaptureFixture[str]) -> None:
+    """tqdm's last line: ``fit: 100%|...| 3/3 [..., ...epoch/s, loss=...]``, then the last epoch's
+    other entries of the history that exist, by their names there, 4 significant digits: the
+    validation loss is ``val_loss`` (not a metric of 0 when there is no metric)."""
     torch.manual_seed(0)
     X, y = torch.randn(8, 1), torch.randn(8, 1)
     model = nn.Linear(1, 1)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
-    for val in (None, Batches(X, y, batch_size=4, shuffle=False)):
-        history = fit(model, squared_loss, optimizer, Batches(X, y, batch_size=4), epochs=3, val=val, progress=True)
+    within = lambda y_hat, y: ((y_hat - y).abs() < 0.5).float().mean()  # noqa: E731
+    for val, metric, names in (
+        (None, None, ["loss"]),
+        (Batches(X, y, batch_size=4, shuffle=False), None, ["loss", "val_loss"]),
+        (Batches(X, y, batch_size=4, shuffle=False), within, ["loss", "metric", "val_loss", "val_metric"]),
+    ):
+        train = Batches(X, y, batch_size=4)
+        history = fit(model, squared_loss, optimizer, train, epochs=3, val=val, metric=metric, progress=True)
         last = capsys.readouterr().err.replace("\r", "\n").strip().splitlines()[-1]
         assert last.startswith("fit: 100%"), last
         assert " 3/3 [" in last, last
-        assert f"epoch/s, loss={history.loss[-1]:.4g}" + ("]" if val is None else ", val=") in last, last
+        shown = ", ".join(f"{name}={getattr(history, name)[-1]:.4g}" for name in names)
+        assert last.endswith(f"epoch/s, {shown}]"), last
 
 
 def test_the_progress_bar_shows_by_default_when_stderr_is_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:

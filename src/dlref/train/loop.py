@@ -302,7 +302,9 @@ def fit(
                 f"fit: the training loss is {values[0]} in epoch {epoch}: the data hold NaN or inf "
                 "(check X.isfinite().all()), or training diverged (lower the lr)"
             )
-        bar.set_postfix(loss=f"{values[0]:.4g}", **({"val": f"{values[-1]:.4g}"} if val is not None else {}))
+        # the epoch's entries of history, by their names there (val_loss, not a metric of 0 without one)
+        fields = ("loss", "metric", "val_loss", "val_metric")
+        bar.set_postfix({name: f"{getattr(history, name)[-1]:.4g}" for name in fields if getattr(history, name)})
     return history
 
 
