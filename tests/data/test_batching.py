@@ -58,6 +58,9 @@ def test_the_list_shuffle_baseline_gives_the_same_kind_of_batches(device: torch.
     assert [len(yb) for _, yb in seen] == [3, 3, 3, 1]
     assert sorted(torch.cat([yb for _, yb in seen]).tolist()) == list(range(10))
     assert all(Xb.device == device for Xb, _ in seen)
+    alone = [yb for (yb,) in ListShuffleBatches(y, batch_size=3)]  # one tensor alone: its own indices' device
+    assert sorted(torch.cat(alone).tolist()) == list(range(10))
+    assert all(yb.device == device for yb in alone)
 
 
 @pytest.mark.parametrize(
@@ -69,8 +72,9 @@ def test_the_list_shuffle_baseline_gives_the_same_kind_of_batches(device: torch.
         ((torch.tensor(1.0),), 2, "first .example. dimension"),
     ],
 )
-def test_bad_input(tensors: tuple[torch.Tensor, ...], batch_size: int, match: str) -> None:
-    with pytest.raises(ValueError, match=match):
-        Batches(*tensors, batch_size=batch_size)
-    with pytest.raises(ValueError, match=match):
-        ListShuffleBatches(*tensors, batch_size=batch_size)
+@pytest.mark.parametrize("kind", [Batches, ListShuffleBatches])
+def test_bad_input_is_refused_by_name(
+    kind: type, tensors: tuple[torch.Tensor, ...], batch_size: int, match: str
+) -> None:
+    with pytest.raises(ValueError, match=f"^{kind.__name__}: .*{match}"):
+        kind(*tensors, batch_size=batch_size)
