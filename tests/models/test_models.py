@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 import torch
 from hypothesis import given, settings
@@ -76,11 +78,16 @@ def test_bad_input() -> None:
         (
             lambda: LinearRegressionScratch(0),
             ValueError,
-            r"^LinearRegressionScratch: num_inputs must be at least 1 .*got 0$",
+            r"^LinearRegressionScratch: num_inputs must be at least 1 \(the number of features, X\.shape\[1\]\), "
+            r"got 0$",
         ),
         (lambda: LinearRegressionScratch(2, sigma=-0.01), ValueError, r"sigma is the standard deviation .* got -0\.01"),
         (lambda: LinearRegressionScratch(2, sigma=float("nan")), ValueError, r"sigma .* got nan"),
-        (lambda: LinearRegressionScratch(2.0), TypeError, r"num_inputs must be an int .* got 2\.0"),
+        (
+            lambda: LinearRegressionScratch(2.0),
+            TypeError,
+            r"num_inputs must be an int \(the number of features, X\.shape\[1\]\), got 2\.0",
+        ),
         (lambda: SoftmaxRegressionScratch(2, 0), ValueError, r"^SoftmaxRegressionScratch: num_outputs .* got 0$"),
         (lambda: MLP(2, -1, 3), ValueError, r"^MLP: num_hiddens must be at least 1 \(the width .* got -1$"),
         (lambda: MLPScratch(2, 3, 0), ValueError, r"^MLPScratch: num_outputs"),
@@ -100,6 +107,29 @@ def test_bad_sizes_and_sigmas_are_refused_before_any_weight_is_drawn(make, error
     with pytest.raises(error, match=match):
         make()
     assert torch.equal(torch.get_rng_state(), state)
+
+
+@pytest.mark.parametrize(
+    ("make", "weights"),
+    [
+        (lambda: LinearRegressionScratch(3), {"w": (3, 1)}),
+        (lambda: SoftmaxRegressionScratch(3, 4), {"W": (3, 4)}),
+        (lambda: MLPScratch(3, 5, 2), {"W1": (3, 5), "W2": (5, 2)}),
+    ],
+    ids=["LinearRegressionScratch", "SoftmaxRegressionScratch", "MLPScratch"],
+)
+def test_scratch_weights_start_as_0_01_times_normal_draws_and_biases_at_0(
+    make: Callable[[], nn.Module], weights: dict[str, tuple]
+) -> None:
+    """sigma defaults to 0.01 (d2l's): each weight is 0.01 * torch.randn of its shape, drawn in order."""
+    torch.manual_seed(0)
+    model = make()
+    torch.manual_seed(0)
+    for name, shape in weights.items():
+        assert torch.equal(getattr(model, name), 0.01 * torch.randn(shape)), name
+    biases = {name: p for name, p in model.named_parameters() if name not in weights}
+    assert biases
+    assert all(torch.equal(p, torch.zeros_like(p)) for p in biases.values())
 
 
 def test_collapse_linear_of_layers_without_bias() -> None:
