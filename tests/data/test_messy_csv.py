@@ -51,6 +51,21 @@ MESSY = [
         "same",
     ),
     (
+        "more than three markers: the first three are named",
+        "rooms,price\n2,10\n?,12\n4,15\n-,9\n3,9\nunknown,8\n5,7\nmissing,6\n6,5\n7,4\n",
+        r"holds '\?' \(row 1\), '-' \(row 3\), 'unknown' \(row 5\), \.\.\., .*: if '\?', '-', 'unknown' marks a "
+        r"missing value, read the CSV with na_values=\['\?', '-', 'unknown'\], or replace it: "
+        r"frame\.replace\('\?', float\('nan'\)\); to one-hot",
+        "same",
+    ),
+    (
+        "quoted thousands separators and a marker: both ways out",
+        'area,price\n"1,200",10\n?,12\n"2,500",15\n950,9\n',
+        r"numbers written with thousands separators \('1,200'\): read the CSV with thousands=','; "
+        r"if '\?' marks a missing value, read the CSV with na_values=\['\?'\]",
+        "same",
+    ),
+    (
         "quoted thousands separators",
         'area,price\n"1,200",10\n950,12\n"2,500",15\n',
         r"column 'area' looks numeric \(3 of its 3 present values are numbers, 2 of them with thousands "
