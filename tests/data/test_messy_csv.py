@@ -92,6 +92,12 @@ MESSY = [
         r"read_csv: line 3 has 4 fields, but the header has 3 \(an extra separator",
     ),
     (
+        "a field too many after a blank line",
+        "a,price\n1,2\n\n3,4,5\n",
+        "pandas: Error tokenizing data. C error: Expected 2 fields in line 4, saw 3",
+        r"^read_csv: line 4 has 3 fields, but the header has 2 \(an extra separator",
+    ),
+    (
         "a field too few",
         "a,b,price\n1,x,10\n2,y\n3,z,30\n",
         r"target column 'price' has 1 missing values: drop those rows",
@@ -108,7 +114,8 @@ MESSY = [
         "rooms,price,price\n2,10,10\n3,12,12\n",
         r"columns 'price' and 'price\.1': pandas' read_csv renames a repeated header 'price' to 'price\.1', "
         r"so the target 'price' would also be an input, as 'price\.1'.*drop_columns=\['price\.1'\]$",
-        r"read_csv: the header \(line 1\) names 'price' twice, fields 2 and 3",
+        r"^read_csv: the header \(line 1\) names 'price' twice, fields 2 and 3: pandas would rename the second to "
+        r"'price\.1', and a second copy of a target could become an input; rename one in the file$",
     ),
     (
         "a feature's header repeated",
@@ -140,7 +147,7 @@ MESSY = [
         "an empty file",
         "",
         "pandas: No columns to parse from file",
-        r"read_csv: the file has no header line",
+        r"^read_csv: the file has no header line \(it is empty, or only blank lines\)$",
     ),
     (
         "a header and no rows",
@@ -320,6 +327,17 @@ def test_max_categories_is_checked(kwargs: dict, error: type, match: str) -> Non
 def test_read_csv_options_that_change_the_layout_are_refused(kwargs: dict, error: type, match: str, tmp_path) -> None:
     with pytest.raises(error, match=match):
         read_csv(write(tmp_path, "a,b\n1,2\n"), **kwargs)
+
+
+def test_read_csv_counts_fields_with_its_separator(tmp_path: Path) -> None:
+    """With sep=';' a ',' in a value is no separator, and a ';' too many is found."""
+    path = write(tmp_path, "name;price\nSmith, J;10\nLee;12\n")
+    assert read_csv(path, sep=";").to_dict("list") == {"name": ["Smith, J", "Lee"], "price": [10, 12]}
+    path = write(tmp_path, "name;price\nSmith, J;10\nLee;12;5\n")
+    with pytest.raises(
+        ValueError, match=r"^read_csv: line 3 has 3 fields, but the header has 2 \(an extra separator, "
+    ):
+        read_csv(path, sep=";")
 
 
 def test_read_csv_reads_a_byte_order_mark_and_an_open_file(tmp_path: Path) -> None:
