@@ -81,8 +81,16 @@ def test_bad_input() -> None:
             r"^LinearRegressionScratch: num_inputs must be at least 1 \(the number of features, X\.shape\[1\]\), "
             r"got 0$",
         ),
-        (lambda: LinearRegressionScratch(2, sigma=-0.01), ValueError, r"sigma is the standard deviation .* got -0\.01"),
-        (lambda: LinearRegressionScratch(2, sigma=float("nan")), ValueError, r"sigma .* got nan"),
+        (
+            lambda: LinearRegressionScratch(2, sigma=-0.01),
+            ValueError,
+            r"^LinearRegressionScratch: sigma is the standard deviation .* got -0\.01",
+        ),
+        (
+            lambda: LinearRegressionScratch(2, sigma=float("nan")),
+            ValueError,
+            r"^LinearRegressionScratch: sigma .* got nan",
+        ),
         (
             lambda: LinearRegressionScratch(2.0),
             TypeError,
