@@ -76,8 +76,9 @@ MESSY = [
         "unquoted thousands separator in the first row",
         "area,price\n1,200,10\n950,12\n",
         r"target column 'price' has 1 missing values.*index is not 0, 1, 2.*one field too many",
-        r"read_csv: line 2 has 3 fields, but the header has 2 \(an extra separator, or a value with a ',' in it "
-        r"that is not quoted\?\): with one field too many in the first row, pandas would take the first column",
+        r"^read_csv: line 2 has 3 fields, but the header has 2 \(an extra separator, or a value with a ',' in it "
+        r"that is not quoted\?\): with one field too many in the first row, pandas would take the first column as "
+        r"the index and shift the names$",
     ),
     (
         "one field too many in the first row",
@@ -89,7 +90,8 @@ MESSY = [
         "one field too many in a later row",
         "a,b,price\n1,x,10\n2,y,20,5\n3,z,30\n",
         "pandas: Error tokenizing data. C error: Expected 3 fields in line 3, saw 4",
-        r"read_csv: line 3 has 4 fields, but the header has 3 \(an extra separator",
+        r"^read_csv: line 3 has 4 fields, but the header has 3 \(an extra separator, or a value with a ',' in it "
+        r"that is not quoted\?\)$",  # no word of the first row's shift
     ),
     (
         "a field too many after a blank line",
@@ -101,7 +103,7 @@ MESSY = [
         "a field too few",
         "a,b,price\n1,x,10\n2,y\n3,z,30\n",
         r"target column 'price' has 1 missing values: drop those rows",
-        r"read_csv: line 3 has 2 fields, but the header has 3 \(a value left out, or a line cut short\?\)",
+        r"^read_csv: line 3 has 2 fields, but the header has 3 \(a value left out, or a line cut short\?\)$",
     ),
     (
         "every row a field too many",
@@ -327,6 +329,29 @@ def test_max_categories_is_checked(kwargs: dict, error: type, match: str) -> Non
 def test_read_csv_options_that_change_the_layout_are_refused(kwargs: dict, error: type, match: str, tmp_path) -> None:
     with pytest.raises(error, match=match):
         read_csv(write(tmp_path, "a,b\n1,2\n"), **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("bad", "ending"),
+    [
+        (1, r"cut short\?\)$"),
+        (2, r"cut short\?\) \(2 such lines: 3, 4\)$"),
+        (5, r"cut short\?\) \(5 such lines: 3, 4, 5, 6, 7\)$"),
+        (6, r"cut short\?\) \(6 such lines: 3, 4, 5, 6, 7, \.\.\.\)$"),
+    ],
+    ids=["one", "two", "five", "six"],
+)
+def test_read_csv_names_the_first_five_bad_lines_and_counts_them(bad: int, ending: str, tmp_path: Path) -> None:
+    """The first bad line is described; with more than one, how many and which (five, then '...')."""
+    path = write(tmp_path, "a,b,price\n1,x,10\n" + rows(bad, lambda i: f"{i},y\n") + "9,z,90\n")
+    with pytest.raises(ValueError, match=r"^read_csv: line 3 has 2 fields, but the header has 3 \(.*" + ending):
+        read_csv(path)
+
+
+def test_read_csv_reads_the_encoding_it_is_given(tmp_path: Path) -> None:
+    path = tmp_path / "latin-1.csv"
+    path.write_bytes("name,price\ncafé,10\n".encode("latin-1"))  # é is one byte, 0xe9, which is no UTF-8
+    assert read_csv(path, encoding="latin-1").to_dict("list") == {"name": ["café"], "price": [10]}
 
 
 def test_read_csv_counts_fields_with_its_separator(tmp_path: Path) -> None:
