@@ -117,6 +117,22 @@ def test_bad_sizes_and_sigmas_are_refused_before_any_weight_is_drawn(make, error
     assert torch.equal(torch.get_rng_state(), state)
 
 
+@pytest.mark.parametrize("make", [MLPScratch, MLP, mlp_sequential], ids=["MLPScratch", "MLP", "mlp_sequential"])
+@pytest.mark.parametrize(
+    ("sizes", "name", "meaning"),
+    [
+        ((0, 3, 2), "num_inputs", r"the number of features, X\.shape\[1\]"),
+        ((2, 0, 2), "num_hiddens", "the width of the hidden layer"),
+        ((2, 3, 0), "num_outputs", "the number of outputs or classes"),
+    ],
+)
+def test_each_mlp_names_the_size_it_refuses_and_what_it_means(
+    make: Callable[..., nn.Module], sizes: tuple[int, int, int], name: str, meaning: str
+) -> None:
+    with pytest.raises(ValueError, match=rf"^{make.__name__}: {name} must be at least 1 \({meaning}\), got 0$"):
+        make(*sizes)
+
+
 @pytest.mark.parametrize(
     ("make", "weights"),
     [
