@@ -66,8 +66,10 @@ def test_bad_input() -> None:
         LinearRegressionScratch(3)(torch.ones(4, 2))
     with pytest.raises(ValueError, match="first has 4 outputs but second has 5 inputs"):
         collapse_linear(nn.Linear(2, 4), nn.Linear(5, 1))
-    with pytest.raises(TypeError, match=r"first is torch\.float32 but second is torch\.float64"):
+    with pytest.raises(TypeError, match=r"first is torch\.float32 but second is torch\.float64; convert one with "):
         collapse_linear(nn.Linear(2, 4), nn.Linear(4, 1).double())
+    with pytest.raises(ValueError, match=r"^collapse_linear: first is on cpu but second on meta; move one with "):
+        collapse_linear(nn.Linear(2, 4), nn.Linear(4, 1, device="meta"))  # two devices, even without a GPU
     with pytest.raises(TypeError, match=r"second must be an nn\.Linear, got ReLU"):
         collapse_linear(nn.Linear(2, 4), nn.ReLU())
 
@@ -174,6 +176,15 @@ def test_collapse_linear_keeps_float64(device: torch.device) -> None:
     assert one.weight.dtype == one.bias.dtype == torch.float64
     x = torch.randn(5, 3, dtype=torch.float64).to(device)
     torch.testing.assert_close(one(x), second(first(x)), atol=1e-12, rtol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_collapse_linear_makes_its_layer_where_the_layers_are(dtype: torch.dtype) -> None:
+    """On the layers' device and in their dtype; torch's meta device stands for a second device without a GPU."""
+    one = collapse_linear(nn.Linear(3, 4, device="meta", dtype=dtype), nn.Linear(4, 2, device="meta", dtype=dtype))
+    assert one.weight.device.type == one.bias.device.type == "meta"
+    assert one.weight.dtype == one.bias.dtype == dtype
+    assert (one.in_features, one.out_features) == (3, 2)
 
 
 def test_relu_gradient_at_0_is_0_as_in_torch(device: torch.device) -> None:
