@@ -102,6 +102,7 @@ def test_bad_input() -> None:
         (lambda: MLP(2, -1, 3), ValueError, r"^MLP: num_hiddens must be at least 1 \(the width .* got -1$"),
         (lambda: MLPScratch(2, 3, 0), ValueError, r"^MLPScratch: num_outputs"),
         (lambda: MLPScratch(2, 3, 1, sigma=-1.0), ValueError, r"^MLPScratch: sigma"),
+        (lambda: SoftmaxRegressionScratch(2, 3, sigma=float("inf")), ValueError, r"^SoftmaxRegressionScratch: sigma"),
         (lambda: mlp_sequential(True, 3, 1), TypeError, r"^mlp_sequential: num_inputs must be an int"),
         (lambda: relu(torch.tensor([True])), TypeError, r"^relu: X must be a real number tensor, got torch\.bool"),
         (
@@ -119,17 +120,25 @@ def test_bad_sizes_and_sigmas_are_refused_before_any_weight_is_drawn(make, error
     assert torch.equal(torch.get_rng_state(), state)
 
 
-@pytest.mark.parametrize("make", [MLPScratch, MLP, mlp_sequential], ids=["MLPScratch", "MLP", "mlp_sequential"])
+FEATURES = r"the number of features, X\.shape\[1\]"
+MLP_SIZES = [
+    ((0, 3, 2), "num_inputs", FEATURES),
+    ((2, 0, 2), "num_hiddens", "the width of the hidden layer"),
+    ((2, 3, 0), "num_outputs", "the number of outputs or classes"),
+]
+
+
 @pytest.mark.parametrize(
-    ("sizes", "name", "meaning"),
+    ("make", "sizes", "name", "meaning"),
     [
-        ((0, 3, 2), "num_inputs", r"the number of features, X\.shape\[1\]"),
-        ((2, 0, 2), "num_hiddens", "the width of the hidden layer"),
-        ((2, 3, 0), "num_outputs", "the number of outputs or classes"),
+        (LinearRegressionScratch, (0,), "num_inputs", FEATURES),
+        (SoftmaxRegressionScratch, (0, 3), "num_inputs", FEATURES),
+        (SoftmaxRegressionScratch, (2, 0), "num_outputs", "the number of classes"),
+        *((make, *case) for make in (MLPScratch, MLP, mlp_sequential) for case in MLP_SIZES),
     ],
 )
-def test_each_mlp_names_the_size_it_refuses_and_what_it_means(
-    make: Callable[..., nn.Module], sizes: tuple[int, int, int], name: str, meaning: str
+def test_each_model_names_the_size_it_refuses_and_what_it_means(
+    make: Callable[..., nn.Module], sizes: tuple[int, ...], name: str, meaning: str
 ) -> None:
     with pytest.raises(ValueError, match=rf"^{make.__name__}: {name} must be at least 1 \({meaning}\), got 0$"):
         make(*sizes)
