@@ -72,9 +72,13 @@ def test_gradients_stay_finite_on_huge_logits(device: torch.device) -> None:
     [
         (
             lambda: losses.squared_loss(torch.ones(3, 1), torch.ones(3)),
-            r"y_hat has shape \(3, 1\) but y has shape \(3,\)",
+            r"^squared_loss: y_hat has shape \(3, 1\) but y has shape \(3,\); they must match \(broadcasting would "
+            r"pair every prediction with every target\)$",
         ),
-        (lambda: losses.binary_cross_entropy_with_logits(torch.ones(3), torch.ones(3, 1)), r"\(3,\) but y has shape"),
+        (
+            lambda: losses.binary_cross_entropy_with_logits(torch.ones(3), torch.ones(3, 1)),
+            r"^binary_cross_entropy_with_logits: logits has shape \(3,\) but y",
+        ),
         (
             lambda: losses.cross_entropy(torch.ones(3), torch.zeros(3, dtype=torch.int64)),
             r"logits must be 2-D .*\(3,\)",
@@ -118,7 +122,7 @@ def test_infinite_logits_give_torchs_answers(device: torch.device) -> None:
         (
             lambda: losses.binary_cross_entropy_with_logits(torch.zeros(2), torch.tensor([0.0, 2.0])),
             ValueError,
-            r"y must hold probabilities in \[0, 1\] .*got 2\.0",
+            r"y must hold probabilities in \[0, 1\] .*got 2\.0; map labels such as -1/1 or 1/2 to 0/1 first$",
         ),
         (
             lambda: losses.binary_cross_entropy_naive(torch.zeros(2), torch.tensor([-1.0, 1.0])),
@@ -133,7 +137,18 @@ def test_infinite_logits_give_torchs_answers(device: torch.device) -> None:
         (
             lambda: losses.cross_entropy(torch.zeros(2, 3), torch.tensor([0, 5])),
             ValueError,
-            r"^cross_entropy: y holds the class index 5, but logits has 3 columns \(classes 0 to 2\)",
+            r"^cross_entropy: y holds the class index 5, but logits has 3 columns \(classes 0 to 2\); number the "
+            r"classes from 0, or give logits one column per class$",
+        ),
+        (
+            lambda: losses.cross_entropy(torch.zeros(2, 3), torch.tensor([0, -100])),
+            ValueError,
+            r"class index -100, .*one column per class \(dlref's cross-entropy has no ignore_index\)$",
+        ),
+        (
+            lambda: losses.cross_entropy(torch.zeros(2, 0), torch.tensor([0, 0])),
+            ValueError,
+            r"^cross_entropy: y holds the class index 0, but logits has 0 columns; number the classes",
         ),
         (lambda: losses.cross_entropy_naive(torch.zeros(2, 3), torch.tensor([-1, 0])), ValueError, r"class index -1"),
         (lambda: losses.sigmoid(torch.tensor([1j])), TypeError, r"^sigmoid: z must be real"),
@@ -159,4 +174,5 @@ def test_float16_losses_are_within_a_unit_in_the_last_place_of_the_exact_loss(lo
     target = torch.tensor(y, dtype=torch.float16 if loss is losses.binary_cross_entropy_with_logits else torch.int64)
     exact = loss(z.double(), target.double() if target.is_floating_point() else target).half()
     ulp = torch.finfo(torch.float16).eps * 2.0 ** torch.floor(torch.log2(exact.float().abs()))
+    assert loss(z, target).dtype == torch.float16
     assert (loss(z, target).float() - exact.float()).abs() <= ulp
