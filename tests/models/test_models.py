@@ -62,8 +62,15 @@ def test_scratch_parameters_live_where_the_module_is_moved(device: torch.device)
 
 
 def test_bad_input() -> None:
-    with pytest.raises(ValueError, match=r"X must have shape \(n, 3\) .* got shape \(4, 2\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"^linreg: X must have shape \(n, 3\) \(one row per example, 3 features\), got shape \(4, 2\)$",
+    ):
         LinearRegressionScratch(3)(torch.ones(4, 2))
+    with pytest.raises(TypeError, match=r"^linreg: X must be a tensor, got list$"):
+        linreg([[1.0]], torch.ones(1, 1), torch.zeros(1))
+    with pytest.raises(ValueError, match=r"^linreg: X is on cpu but the weights are on meta; move X with X\.to\("):
+        linreg(torch.ones(2, 1), torch.ones(1, 1, device="meta"), torch.zeros(1, device="meta"))  # no GPU needed
     with pytest.raises(ValueError, match="first has 4 outputs but second has 5 inputs"):
         collapse_linear(nn.Linear(2, 4), nn.Linear(5, 1))
     with pytest.raises(TypeError, match=r"first is torch\.float32 but second is torch\.float64; convert one with "):
@@ -108,7 +115,8 @@ def test_bad_input() -> None:
         (
             lambda: linreg(torch.ones(2, 1, dtype=torch.int64), torch.ones(1, 1), torch.zeros(1)),
             TypeError,
-            r"X is torch\.int64",
+            r"^linreg: X is torch\.int64 but the weights are torch\.float32; convert X with X\.to\(torch\.float32\) "
+            r"\(or the model with \.to\(dtype\)\)$",
         ),
     ],
 )
@@ -165,6 +173,12 @@ def test_scratch_weights_start_as_0_01_times_normal_draws_and_biases_at_0(
     biases = {name: p for name, p in model.named_parameters() if name not in weights}
     assert biases
     assert all(torch.equal(p, torch.zeros_like(p)) for p in biases.values())
+
+
+def test_a_sigma_of_0_is_allowed_and_starts_every_weight_at_0() -> None:
+    model = MLPScratch(3, 4, 2, sigma=0.0)
+    assert all(torch.equal(p, torch.zeros_like(p)) for p in model.parameters())
+    assert torch.equal(LinearRegressionScratch(3, sigma=0).w, torch.zeros(3, 1))
 
 
 def test_collapse_linear_of_layers_without_bias() -> None:
