@@ -70,6 +70,8 @@ def test_the_list_shuffle_baseline_gives_the_same_kind_of_batches(device: torch.
         ((torch.ones(3),), 0, "batch_size must be a positive int, got 0"),
         ((torch.ones(3), torch.ones(4, 2)), 2, r"tensor 0 has shape \(3,\), tensor 1 has shape \(4, 2\)"),
         ((torch.tensor(1.0),), 2, "first .example. dimension"),
+        # two devices without a GPU: torch's meta device holds shapes only
+        ((torch.ones(3), torch.ones(3, device="meta")), 2, r"tensors must be on one device, got \['cpu', 'meta'\]$"),
     ],
 )
 @pytest.mark.parametrize("kind", [Batches, ListShuffleBatches])
