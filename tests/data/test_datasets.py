@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import torch
 from hypothesis import given, settings
@@ -115,6 +117,31 @@ def test_a_non_finite_feature_is_named_by_row_and_column(device: torch.device, b
     message = str(error.value)
     assert f"X holds {bad} at row 4, column 1 (2 values that are not finite, all in column 1)" in message
     assert "fill or drop the missing values first" in message
+
+
+@pytest.mark.parametrize(
+    ("cells", "placed"),
+    [
+        ([(4, 1)], "at row 4, column 1 (1 value that is not finite, all in column 1)"),
+        ([(4, 1), (2, 0)], "at row 2, column 0 (2 values that are not finite, in columns [0, 1])"),
+        (
+            [(1, column) for column in range(12)],
+            "at row 1, column 0 (12 values that are not finite, in columns [0, 1, 2, 3, 4, 5, 6, 7, 8, 9])",
+        ),
+    ],
+)
+def test_the_non_finite_features_are_counted_and_their_columns_listed(
+    cells: list[tuple[int, int]], placed: str
+) -> None:
+    X = torch.arange(72.0).reshape(6, 12)
+    for row, column in cells:
+        X[row, column] = float("nan")
+    message = (
+        f"split_and_standardise: X holds nan {placed}: it would make the mean and std of its column NaN; fill or "
+        "drop the missing values first (dlref.data.preprocessing.frame_to_tensors fills them and reports it)"
+    )
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        datasets.split_and_standardise(X, torch.arange(6))
 
 
 @pytest.mark.parametrize(
