@@ -100,6 +100,12 @@ MESSY = [
         r"^read_csv: line 4 has 3 fields, but the header has 2 \(an extra separator",
     ),
     (
+        "a line of one empty quoted field",
+        'rooms,price\n2,10\n""\n3,12\n',
+        r"target column 'price' has 1 missing values",
+        r"^read_csv: line 3 has 1 fields, but the header has 2 \(a value left out, or a line cut short\?\)$",
+    ),
+    (
         "a field too few",
         "a,b,price\n1,x,10\n2,y\n3,z,30\n",
         r"target column 'price' has 1 missing values: drop those rows",
@@ -193,6 +199,7 @@ TIDY = [
         ["rooms", "name_Lee, K", "name_Smith, J", "name_nan"],
     ),
     ("blank lines", "rooms,price\n\n2,10\n\n3,12\n", ["rooms"]),
+    ("a line of spaces and one of a tab", "rooms,price\n2,10\n  \n\t\n3,12\n", ["rooms"]),
     (
         "a category with a number among words",
         "kind,price\nA,1\nB,2\n1,3\nC,4\n",

@@ -737,7 +737,9 @@ def _check_layout(text: str, sep: str, index_col: object) -> None:
     header: list[str] | None = None
     bad: list[tuple[int, int]] = []
     for fields in reader:
-        if not fields or fields == [""]:  # a blank line: pandas skips it
+        # an empty line, or one of spaces and tabs only: pandas skips it (a line '""' is a row of one
+        # empty field, read as a row of NaN: checked like any other)
+        if not fields or (len(fields) == 1 and fields[0].isspace()):
             continue
         if header is None:
             header, header_line = fields, reader.line_num
