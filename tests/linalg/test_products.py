@@ -129,6 +129,26 @@ def test_transpose_of_a_product_reverses_the_order(device: torch.device) -> None
     assert torch.equal(mm(A, B).T, mm(B.T, A.T))
 
 
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+@pytest.mark.parametrize("function", [dot, mv, mm, matmul])
+def test_16_bit_products_are_formed_and_summed_wide_like_torch(
+    function, dtype: torch.dtype, device: torch.device
+) -> None:
+    """x = (a, 1), y = (a, -c) with a = 1 + 2^-7 and c = 1 + 2^-6, the 16-bit rounding of a^2 = 1 + 2^-6 + 2^-14
+    (float16 keeps 10 bits after the point, bfloat16 7): x . y is exactly 2^-14, which torch gives too (its
+    16-bit products are formed and added in float32). Products rounded to 16 bits would cancel to 0."""
+    a, c = 1 + 2**-7, 1 + 2**-6
+    assert torch.tensor(a * a, dtype=dtype).item() == c
+    x = torch.tensor([a, 1.0], dtype=dtype, device=device)
+    y = torch.tensor([a, -c], dtype=dtype, device=device)
+    operands = {dot: (x, y), mv: (x[None], y), mm: (x[None], y[:, None]), matmul: (x[None], y[:, None])}[function]
+    expected = getattr(torch, function.__name__)(*operands)
+    assert expected.flatten().tolist() == [2**-14]
+    ours = function(*operands)
+    assert (ours.dtype, ours.shape, ours.device) == (expected.dtype, expected.shape, expected.device)
+    assert torch.equal(ours, expected)
+
+
 # blocks: bounded memory ---------------------------------------------------------------------------
 
 
@@ -207,8 +227,10 @@ def test_a_product_larger_than_a_block_is_formed_in_blocks(largest_block: list[i
             r"^matmul: batch shapes \(2,\) and \(3,\) do not broadcast: A is \(2, 3, 4\) and B is \(3, 4, 5\)$",
         ),
         (matmul, torch.matmul, (), (3,), r"^matmul: both arguments need at least 1 dimension, got A of shape \(\)"),
+        (dot, torch.dot, (3, 1), (3,), r"^dot: x must be a vector \(1-D\), got shape \(3, 1\)$"),
         (dot, torch.dot, (3,), (3, 1), r"^dot: y must be a vector \(1-D\), got shape \(3, 1\)$"),
         (mv, torch.mv, (3,), (3,), r"^mv: A must be a matrix \(2-D\), got shape \(3,\)$"),
+        (mv, torch.mv, (2, 3), (3, 1), r"^mv: x must be a vector \(1-D\), got shape \(3, 1\)$"),
         (mm, torch.mm, (2, 3), (3,), r"^mm: B must be a matrix \(2-D\), got shape \(3,\)$"),
     ],
 )
@@ -221,15 +243,30 @@ def test_shape_errors_name_both_shapes(function, torch_function, a, b, message: 
         function(A, B)
 
 
-@pytest.mark.parametrize("function", [dot, mv, mm, matmul])
-def test_mixed_dtypes_are_refused_like_torch(function, device: torch.device) -> None:
-    """float32 with float64: refused by torch and by the reference, naming both dtypes."""
-    shapes = {dot: ((3,), (3,)), mv: ((2, 3), (3,)), mm: ((2, 3), (3, 2)), matmul: ((2, 3), (3, 2))}[function]
+@pytest.mark.parametrize(
+    ("function", "shapes", "names"),
+    [
+        (dot, ((3,), (3,)), ("x", "y")),
+        (mv, ((2, 3), (3,)), ("A", "x")),
+        (mm, ((2, 3), (3, 2)), ("A", "B")),
+        (matmul, ((2, 3), (3, 2)), ("A", "B")),
+    ],
+)
+def test_mixed_dtypes_are_refused_like_torch(
+    function, shapes: tuple, names: tuple[str, str], device: torch.device
+) -> None:
+    """float32 with float64: refused by torch and by the reference, naming the function, both operands
+    (by the names of its parameters) and both dtypes."""
     A = torch.ones(shapes[0], device=device)
     B = torch.ones(shapes[1], dtype=torch.float64, device=device)
     with pytest.raises(RuntimeError):
         getattr(torch, function.__name__)(A, B)
-    with pytest.raises(TypeError, match=r"is torch\.float32 and .* is torch\.float64; convert one"):
+    first, second = names
+    message = (
+        rf"^{function.__name__}: {first} is torch\.float32 and {second} is torch\.float64; "
+        rf"convert one, e\.g\. {second}\.to\({first}\.dtype\)$"
+    )
+    with pytest.raises(TypeError, match=message):
         function(A, B)
 
 
