@@ -231,6 +231,7 @@ def test_a_product_larger_than_a_block_is_formed_in_blocks(largest_block: list[i
         (dot, torch.dot, (3,), (3, 1), r"^dot: y must be a vector \(1-D\), got shape \(3, 1\)$"),
         (mv, torch.mv, (3,), (3,), r"^mv: A must be a matrix \(2-D\), got shape \(3,\)$"),
         (mv, torch.mv, (2, 3), (3, 1), r"^mv: x must be a vector \(1-D\), got shape \(3, 1\)$"),
+        (mm, torch.mm, (3,), (3, 2), r"^mm: A must be a matrix \(2-D\), got shape \(3,\)$"),
         (mm, torch.mm, (2, 3), (3,), r"^mm: B must be a matrix \(2-D\), got shape \(3,\)$"),
     ],
 )
