@@ -132,11 +132,12 @@ def test_transpose_of_a_product_reverses_the_order(device: torch.device) -> None
 @pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
 @pytest.mark.parametrize("function", [dot, mv, mm, matmul])
 def test_16_bit_products_are_formed_and_summed_wide_like_torch(
-    function, dtype: torch.dtype, device: torch.device
+    function, dtype: torch.dtype, device: torch.device, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """x = (a, 1), y = (a, -c) with a = 1 + 2^-7 and c = 1 + 2^-6, the 16-bit rounding of a^2 = 1 + 2^-6 + 2^-14
     (float16 keeps 10 bits after the point, bfloat16 7): x . y is exactly 2^-14, which torch gives too (its
-    16-bit products are formed and added in float32). Products rounded to 16 bits would cancel to 0."""
+    16-bit products are formed and added in float32). Products rounded to 16 bits would cancel to 0, and so
+    would a partial sum rounded to 16 bits between blocks (mm and matmul with blocks of one product)."""
     a, c = 1 + 2**-7, 1 + 2**-6
     assert torch.tensor(a * a, dtype=dtype).item() == c
     x = torch.tensor([a, 1.0], dtype=dtype, device=device)
@@ -147,6 +148,8 @@ def test_16_bit_products_are_formed_and_summed_wide_like_torch(
     ours = function(*operands)
     assert (ours.dtype, ours.shape, ours.device) == (expected.dtype, expected.shape, expected.device)
     assert torch.equal(ours, expected)
+    monkeypatch.setattr(products, "BLOCK_ELEMENTS", 1)
+    assert torch.equal(function(*operands), expected)
 
 
 # blocks: bounded memory ---------------------------------------------------------------------------
