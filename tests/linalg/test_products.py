@@ -122,6 +122,29 @@ def test_matmul_of_vectors_and_matrices_is_dot_mv_mm(device: torch.device) -> No
     assert torch.equal(matmul(x, B), mv(B.T, x))
 
 
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ((4,), (4,)),
+        ((3, 4), (4,)),
+        ((2, 3, 4), (4,)),
+        ((4,), (4, 2)),
+        ((4,), (2, 4, 5)),
+        ((1, 4), (4,)),
+        ((4,), (4, 1)),
+    ],
+)
+def test_matmul_drops_the_axes_it_added_for_vectors(a: tuple, b: tuple, device: torch.device) -> None:
+    """A 1-D operand is a row (A) or a column (B) whose added axis is removed from the result, also under a
+    batch and beside other length-1 axes: torch.matmul's shape and values (int64, exact)."""
+    A = random_tensor(a, torch.int64, 0, device)
+    B = random_tensor(b, torch.int64, 1, device)
+    expected = torch_result(torch.matmul, A, B)
+    ours = matmul(A, B)
+    assert ours.shape == expected.shape
+    assert torch.equal(ours, expected)
+
+
 def test_transpose_of_a_product_reverses_the_order(device: torch.device) -> None:
     """(AB)^T = B^T A^T, exactly for integers."""
     A = random_tensor((3, 4), torch.int64, 0, device)
@@ -187,6 +210,23 @@ def test_small_blocks_give_torchs_product(
     assert_product_close(ours, expected, magnitude, a_shape[-1])
     batch = torch.broadcast_shapes(a_shape[:-2], b_shape[:-2]).numel()
     assert max(largest_block, default=0) <= max(block, batch)
+
+
+def test_a_product_that_fits_a_block_is_formed_at_once(
+    largest_block: list[int], monkeypatch: pytest.MonkeyPatch, device: torch.device
+) -> None:
+    """Blocks are as large as BLOCK_ELEMENTS allows: (2, 3) @ (3, 4) has 24 products, one block of 24, and a
+    batch of two such products one block of 48 when BLOCK_ELEMENTS is 24 or 48."""
+    A = random_tensor((2, 3), torch.int64, 0, device)
+    B = random_tensor((3, 4), torch.int64, 1, device)
+    monkeypatch.setattr(products, "BLOCK_ELEMENTS", 24)
+    assert torch.equal(mm(A, B), torch_result(torch.mm, A, B))
+    assert largest_block == [24]
+    largest_block.clear()
+    monkeypatch.setattr(products, "BLOCK_ELEMENTS", 48)
+    A2 = torch.stack([A, -A])
+    assert torch.equal(matmul(A2, B), torch_result(torch.matmul, A2, B))
+    assert largest_block == [48]
 
 
 def test_a_product_larger_than_a_block_is_formed_in_blocks(largest_block: list[int], device: torch.device) -> None:
