@@ -314,6 +314,26 @@ def test_mixed_dtypes_are_refused_like_torch(
         function(A, B)
 
 
+@pytest.mark.parametrize(
+    ("function", "shapes", "names"),
+    [
+        (dot, ((3,), (3,)), ("x", "y")),
+        (mv, ((2, 3), (3,)), ("A", "x")),
+        (mm, ((2, 3), (3, 2)), ("A", "B")),
+        (matmul, ((2, 3), (3, 2)), ("A", "B")),
+    ],
+)
+def test_operands_on_different_devices_are_refused(function, shapes: tuple, names: tuple[str, str]) -> None:
+    """A CPU tensor with a tensor on the meta device (a second device that every machine has; torch refuses a
+    CPU with a CUDA operand, though its meta kernels of mm and matmul do not check): the reference refuses
+    them, naming both operands and their devices."""
+    A = torch.ones(shapes[0])
+    B = torch.ones(shapes[1], device="meta")
+    first, second = names
+    with pytest.raises(ValueError, match=rf"^{function.__name__}: {first} is on cpu and {second} is on meta; move one"):
+        function(A, B)
+
+
 def test_boolean_products_are_refused_like_torch() -> None:
     """torch has no boolean dot or mm; the reference refuses them with a hint."""
     x = torch.tensor([True, False])
