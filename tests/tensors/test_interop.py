@@ -79,7 +79,7 @@ def test_copy_true_is_independent(device: torch.device) -> None:
 
 
 def test_copy_false_refuses_where_a_copy_is_needed(device: torch.device) -> None:
-    """copy=False: shares on the CPU; refuses another device or a lazy conjugate, naming why."""
+    """copy=False: shares on the CPU; refuses another device, a lazy conjugate or a lazy negation, naming why."""
     t = torch.zeros(3, device=device)
     if device.type == "cpu":
         a = to_numpy(t, copy=False)
@@ -95,6 +95,8 @@ def test_copy_false_refuses_where_a_copy_is_needed(device: torch.device) -> None
         to_numpy(z, copy=False)
     np.testing.assert_array_equal(to_numpy(z), np.array([1 - 2j], dtype=np.complex64))
     np.testing.assert_array_equal(to_numpy(z.imag), np.array([-2], dtype=np.float32))  # the negative bit
+    with pytest.raises(ValueError, match="lazy conjugate or negation" if device.type == "cpu" else f"on {device}"):
+        to_numpy(z.imag, copy=False)  # a lazy negation alone (no conjugate bit) needs a copy too
 
 
 def test_plain_numpy_refuses_what_to_numpy_handles(device: torch.device) -> None:
