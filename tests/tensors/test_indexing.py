@@ -67,7 +67,9 @@ def test_scalar_inputs_like_torch(device: torch.device) -> None:
     for index in (torch.tensor(0), torch.tensor([0])):
         index = index.to(device)
         assert torch.equal(index_select(s, 0, index), torch.index_select(s, 0, index))
-    with pytest.raises(IndexError, match=r"scalar input takes exactly one index, got index of shape \(2,\)"):
+    with pytest.raises(
+        IndexError, match=r"^index_select: a scalar input takes exactly one index, got index of shape \(2,\)$"
+    ):
         index_select(s, 0, torch.tensor([0, 0], device=device))
 
 
@@ -79,32 +81,58 @@ def test_out_of_range_indices_name_index_dim_and_size(function: object, device: 
     """Too large or negative: an IndexError naming the index, the dim, its size and the shape."""
     index = torch.tensor([[0, 4]] if function is gather else [0, 4], device=device)
     with pytest.raises(
-        IndexError, match=r"index 4 is out of bounds for dimension 1 with size 4 \(input shape \(3, 4\)\)"
+        IndexError,
+        match=rf"^{function.__name__}: index 4 is out of bounds for dimension 1 with size 4 \(input shape \(3, 4\)\)$",
     ):
         function(x34.to(device), 1, index)
-    with pytest.raises(IndexError, match=r"index -1 is out of bounds for dimension 0 with size 3"):
+    with pytest.raises(
+        IndexError, match=rf"^{function.__name__}: index -1 is out of bounds for dimension 0 with size 3"
+    ):
         function(x34.to(device), 0, index - 1)  # [-1, 3] or [[-1, 3]]
 
 
 @pytest.mark.parametrize("function", [gather, index_select])
+def test_out_of_range_indices_of_a_scalar_name_index_dim_and_size(function: object, device: torch.device) -> None:
+    """A 0-D input has one element along dim 0 (and a 0-D index into a vector the vector's length): an index
+    past it is refused as torch refuses it, with the function's name, the index, the size and the shape."""
+    s = torch.tensor(5.0, device=device)
+    index = torch.tensor([1], device=device)
+    with pytest.raises((RuntimeError, IndexError), match=r"out of (bounds|range)"):
+        getattr(torch, function.__name__)(s, 0, index)
+    message = rf"^{function.__name__}: index 1 is out of bounds for dimension 0 with size 1 \(input shape \(\)\)$"
+    with pytest.raises(IndexError, match=message):
+        function(s, 0, index)
+    if function is gather:
+        with pytest.raises(IndexError, match=r"^gather: index 5 is out of bounds for dimension 0 with size 3 \("):
+            gather(torch.ones(3, device=device), 0, torch.tensor(5, device=device))
+
+
+@pytest.mark.parametrize("function", [gather, index_select])
 def test_bad_dims_and_dtypes(function: object) -> None:
-    with pytest.raises(IndexError, match=r"dim 2 is out of range for input of shape \(3, 4\) .*\[-2, 1\]"):
+    with pytest.raises(
+        IndexError, match=rf"^{function.__name__}: dim 2 is out of range for input of shape \(3, 4\) .*\[-2, 1\]"
+    ):
         function(x34, 2, torch.tensor([[0]]))
-    with pytest.raises(TypeError, match=r"index must be int64 or int32, got dtype torch\.float32"):
+    with pytest.raises(
+        TypeError, match=rf"^{function.__name__}: index must be int64 or int32, got dtype torch\.float32$"
+    ):
         function(x34, 0, torch.tensor([[0.0]]))
-    with pytest.raises(TypeError, match=r"dim must be an int"):
+    with pytest.raises(TypeError, match=rf"^{function.__name__}: dim must be an int, got 0\.0 \(float\)$"):
         function(x34, 0.0, torch.tensor([[0]]))
 
 
 def test_gather_index_shape_errors_name_both_shapes() -> None:
     with pytest.raises(RuntimeError):  # torch: "Index tensor must have the same number of dimensions"
         torch.gather(x34, 0, torch.tensor([0, 1]))
-    with pytest.raises(ValueError, match=r"index of shape \(2,\) for input of shape \(3, 4\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"^gather: index must have as many dims as input, got index of shape \(2,\) for input of shape \(3, 4\)$",
+    ):
         gather(x34, 0, torch.tensor([0, 1]))
     with pytest.raises(RuntimeError, match="Size does not match at dimension 1"):
         torch.gather(x34, 0, torch.zeros(1, 5, dtype=torch.int64))
     with pytest.raises(
-        ValueError, match=r"index of shape \(1, 5\) is larger than input of shape \(3, 4\) in dimension 1"
+        ValueError, match=r"^gather: index of shape \(1, 5\) is larger than input of shape \(3, 4\) in dimension 1 "
     ):
         gather(x34, 0, torch.zeros(1, 5, dtype=torch.int64))
 
@@ -112,5 +140,5 @@ def test_gather_index_shape_errors_name_both_shapes() -> None:
 def test_index_select_needs_a_vector() -> None:
     with pytest.raises(IndexError, match="Index is supposed to be a vector"):
         torch.index_select(x34, 0, torch.tensor([[0]]))
-    with pytest.raises(IndexError, match=r"index must be 1-D, got index of shape \(1, 1\)"):
+    with pytest.raises(IndexError, match=r"^index_select: index must be 1-D, got index of shape \(1, 1\)$"):
         index_select(x34, 0, torch.tensor([[0]]))
