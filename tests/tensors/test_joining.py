@@ -143,7 +143,10 @@ def test_cat_names_tensor_dimension_and_sizes(device: torch.device) -> None:
     tensors = [torch.ones(2, 3, device=device), torch.ones(2, 1, device=device), torch.ones(4, 3, device=device)]
     with pytest.raises(RuntimeError, match="Sizes of tensors must match except in dimension 1"):
         torch.cat(tensors, dim=1)
-    message = r"dim=1, but tensor 0 has shape \(2, 3\) and tensor 2 has shape \(4, 3\) \(dimension 0: 2 vs 4\)"
+    message = (
+        r"^cat: tensors must match in every dimension except dim=1, but tensor 0 has shape \(2, 3\) and tensor 2 "
+        r"has shape \(4, 3\) \(dimension 0: 2 vs 4\)$"
+    )
     with pytest.raises(ValueError, match=message):
         cat(tensors, dim=-1)
 
@@ -153,11 +156,15 @@ def test_cat_refuses_different_numbers_of_dimensions(device: torch.device) -> No
     tensors = [torch.ones(2, 3, device=device), torch.ones(2, 3, 1, device=device)]
     with pytest.raises(RuntimeError, match="same number of dimensions"):
         torch.cat(tensors)
-    with pytest.raises(ValueError, match=r"tensor 0 has 2 \(2, 3\) and tensor 1 has 3 \(2, 3, 1\)"):
+    message = (
+        r"^cat: tensors must have the same number of dimensions, but tensor 0 has 2 \(2, 3\) "
+        r"and tensor 1 has 3 \(2, 3, 1\)$"
+    )
+    with pytest.raises(ValueError, match=message):
         cat(tensors)
 
 
-@pytest.mark.parametrize("function", [cat, stack])
+@pytest.mark.parametrize("function", [cat, stack, hstack, vstack])
 def test_empty_list_is_refused(function: object) -> None:
     """No tensors at all: torch refuses, and so does the reference, as a ValueError."""
     with pytest.raises((RuntimeError, ValueError), match="non-empty"):
@@ -171,7 +178,10 @@ def test_different_devices_are_refused(function: object) -> None:
     """A CPU tensor with a meta tensor (a second device every machine has), or a CUDA one: refused."""
     # torch refuses the meta pair too, but its first meta operation takes ~4 s (it loads the meta
     # kernels), so torch's refusal is checked with a CUDA tensor, where there is one.
-    with pytest.raises(ValueError, match=r"tensor 0 is on cpu and tensor 1 is on meta"):
+    message = (
+        rf"^{function.__name__}: all tensors must be on one device, but tensor 0 is on cpu and tensor 1 is on meta$"
+    )
+    with pytest.raises(ValueError, match=message):
         function([torch.ones(2), torch.ones(2, device="meta")])
     if torch.cuda.is_available():
         tensors = [torch.ones(2), torch.ones(2, device="cuda")]
@@ -189,7 +199,7 @@ def test_dim_out_of_range_is_an_index_error(function: object, dim: int, bound: s
     tensors = [torch.ones(2, 3, device=device)] * 2
     with pytest.raises(IndexError, match="Dimension out of range"):
         getattr(torch, function.__name__)(tensors, dim=dim)
-    with pytest.raises(IndexError, match=rf"dim={dim} is out of range .* \(expected {bound}\)"):
+    with pytest.raises(IndexError, match=rf"^{function.__name__}: dim={dim} is out of range .* \(expected {bound}\)$"):
         function(tensors, dim=dim)
 
 
@@ -198,7 +208,10 @@ def test_stack_shape_mismatch_names_tensor_dimension_and_sizes(device: torch.dev
     tensors = [torch.ones(2, 3, device=device), torch.ones(2, 4, device=device)]
     with pytest.raises(RuntimeError, match=r"stack expects each tensor to be equal size"):
         torch.stack(tensors)
-    message = r"tensor 0 has shape \(2, 3\) and tensor 1 has shape \(2, 4\) \(dimension 1: 3 vs 4\)"
+    message = (
+        r"^stack: all tensors must have the same shape, but tensor 0 has shape \(2, 3\) and tensor 1 has shape "
+        r"\(2, 4\) \(dimension 1: 3 vs 4\)$"
+    )
     with pytest.raises(ValueError, match=message):
         stack(tensors)
     with pytest.raises(ValueError, match=r"\(2 vs 1 dimensions\)"):
@@ -210,7 +223,7 @@ def test_cat_refuses_zero_dimensional_tensors(device: torch.device) -> None:
     tensors = [torch.ones(2, device=device), torch.tensor(1.0, device=device)]
     with pytest.raises(RuntimeError, match=r"zero-dimensional tensor \(at position 1\)"):
         torch.cat(tensors)
-    with pytest.raises(ValueError, match=r"tensor 1 is 0-dimensional"):
+    with pytest.raises(ValueError, match=r"^cat: tensor 1 is 0-dimensional"):
         cat(tensors)
 
 
@@ -227,5 +240,5 @@ def test_type_errors_name_the_argument(tensors: object, dim: object, message: st
     for function in (cat, stack):
         with pytest.raises(TypeError):
             getattr(torch, function.__name__)(tensors, dim=dim)
-        with pytest.raises(TypeError, match=message):
+        with pytest.raises(TypeError, match=rf"^{function.__name__}: {message}"):
             function(tensors, dim=dim)
