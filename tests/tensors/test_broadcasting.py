@@ -147,11 +147,13 @@ def test_bad_arguments_are_type_and_value_errors() -> None:
     """Non-int sizes are TypeErrors, negative sizes a ValueError, as in torch."""
     with pytest.raises(ValueError, match="negative"):
         torch.broadcast_shapes((-1,), (3,))
-    with pytest.raises(ValueError, match=r"shape 0 \(-1,\) has a negative size"):
+    with pytest.raises(ValueError, match=r"^broadcast_shapes: shape 0 \(-1,\) has a negative size$"):
         broadcast_shapes((-1,), (3,))
     with pytest.raises(TypeError, match=r"shape 1 must contain only ints, got 2\.0"):
         broadcast_shapes((3,), (2.0, 3))
-    with pytest.raises(TypeError, match="x must be a tensor, got list"):
+    with pytest.raises(TypeError, match=r"^broadcast_to: x must be a tensor, got list$"):
         broadcast_to([1, 2], (2, 2))
+    with pytest.raises(TypeError, match=r"^broadcast_strides: x must be a tensor, got list$"):
+        broadcast_strides([1, 2], (2, 2))
     assert broadcast_shapes(3, (2, 1)) == torch.broadcast_shapes(3, (2, 1)) == (2, 3)
     assert broadcast_shapes() == torch.broadcast_shapes() == ()

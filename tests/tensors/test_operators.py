@@ -113,13 +113,19 @@ def test_integer_division_by_zero_raises_like_torch_on_cpu() -> None:
 
 @pytest.mark.parametrize("function", [floor_divide, remainder])
 def test_bad_operands(function: object) -> None:
-    with pytest.raises(TypeError, match=r"needs real integer or floating-point operands, got dtype torch\.bool"):
+    message = (
+        rf"^{function.__name__}: needs real integer or floating-point operands, got dtype torch\.bool for a and b; "
+        r"convert them with \.long\(\) or \.float\(\)$"
+    )
+    with pytest.raises(TypeError, match=message):
         function(torch.tensor([True]), torch.tensor([True]))
-    with pytest.raises(TypeError, match=r"got dtype torch\.complex64"):
+    with pytest.raises(TypeError, match=rf"^{function.__name__}: needs real .* got dtype torch\.complex64"):
         function(torch.ones(2), 1j)
-    with pytest.raises(TypeError, match="at least one operand must be a tensor"):
+    with pytest.raises(
+        TypeError, match=rf"^{function.__name__}: at least one operand must be a tensor, got int and int$"
+    ):
         function(7, 2)
-    with pytest.raises(ValueError, match=r"shapes \(2,\) and \(3,\) do not broadcast"):
+    with pytest.raises(ValueError, match=rf"^{function.__name__}: shapes \(2,\) and \(3,\) do not broadcast"):
         function(torch.ones(2), torch.ones(3))
 
 
@@ -153,9 +159,11 @@ def test_where_is_not_arithmetic_with_infinities() -> None:
 
 
 def test_where_bad_input_names_it() -> None:
-    with pytest.raises(TypeError, match=r"condition must be a bool tensor, got dtype torch\.float32"):
+    with pytest.raises(TypeError, match=r"^where: condition must be a bool tensor, got dtype torch\.float32$"):
         where(torch.ones(2), 1, 0)
-    with pytest.raises(TypeError, match=r"x must be a tensor or a Python number, got str"):
+    with pytest.raises(TypeError, match=r"^where: x must be a tensor or a Python number, got str$"):
         where(torch.ones(2, dtype=torch.bool), "1", 0)
-    with pytest.raises(ValueError, match=r"condition \(3,\), x \(2,\), y \(\)"):
+    with pytest.raises(TypeError, match=r"^where: y must be a tensor or a Python number, got NoneType$"):
+        where(torch.ones(2, dtype=torch.bool), 1, None)
+    with pytest.raises(ValueError, match=r"^where: shapes do not broadcast: condition \(3,\), x \(2,\), y \(\)$"):
         where(torch.ones(3, dtype=torch.bool), torch.ones(2), 0.0)
