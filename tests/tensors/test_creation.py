@@ -175,10 +175,18 @@ def test_arange_errors_match_torch(args: tuple[float, ...], message: str, device
         arange(*args, device=device)
 
 
-@pytest.mark.parametrize("args", [(True,), (0, 5, "1"), (0, 1j)])
-def test_arange_refuses_non_real_arguments(args: tuple[object, ...]) -> None:
-    """A bool, a string or a complex number is a TypeError naming the argument."""
-    with pytest.raises(TypeError, match="must be an int or a float"):
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ((True,), r"^end must be an int or a float, got True \(bool\)$"),  # arange(end): the one argument is the end
+        ((0, 5, "1"), r"^step must be an int or a float, got '1' \(str\)$"),
+        ((0, 1j), r"^end must be an int or a float, got 1j \(complex\)$"),
+        ((None, 5), r"^start must be an int or a float, got None \(NoneType\)$"),
+    ],
+)
+def test_arange_refuses_non_real_arguments(args: tuple[object, ...], message: str) -> None:
+    """A bool, a string, a complex number or None is a TypeError naming the argument."""
+    with pytest.raises(TypeError, match=message):
         arange(*args)
 
 
@@ -186,7 +194,9 @@ def test_arange_refuses_bool_dtype_like_torch(device: torch.device) -> None:
     """dtype=torch.bool is refused, by torch and by the reference."""
     with pytest.raises(NotImplementedError):
         torch.arange(5, dtype=torch.bool, device=device)
-    with pytest.raises(TypeError, match=r"got dtype=torch\.bool"):
+    with pytest.raises(
+        TypeError, match=r"^arange needs a real floating-point or integer dtype, got dtype=torch\.bool$"
+    ):
         arange(5, dtype=torch.bool, device=device)
 
 
@@ -287,6 +297,26 @@ def test_linspace_negative_steps_error_matches_torch(device: torch.device) -> No
         torch.linspace(0, 1, -1, device=device)
     with pytest.raises(ValueError, match=rf"^{message}, got -1$"):
         linspace(0, 1, -1, device=device)
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "message"),
+    [
+        (True, 1, r"^start must be an int or a float, got True \(bool\)$"),
+        (0, "1", r"^end must be an int or a float, got '1' \(str\)$"),
+    ],
+)
+def test_linspace_refuses_non_real_bounds(start: object, end: object, message: str) -> None:
+    """A bool or a string bound is a TypeError naming the argument."""
+    with pytest.raises(TypeError, match=message):
+        linspace(start, end, 3)
+
+
+@pytest.mark.parametrize("dtype", [torch.bool, torch.complex64])
+def test_linspace_refuses_bool_and_complex_dtypes(dtype: torch.dtype) -> None:
+    """The documented refusal: a TypeError that names linspace and the dtype."""
+    with pytest.raises(TypeError, match=rf"^linspace needs a real floating-point or integer dtype, got dtype={dtype}$"):
+        linspace(0, 1, 3, dtype=dtype)
 
 
 @pytest.mark.parametrize("steps", [2.0, True, "3"])
