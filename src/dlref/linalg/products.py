@@ -189,7 +189,8 @@ def _products_summed(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     Each block's products ``a[..., i, k, None] * b[..., None, k, j]`` hold at most `BLOCK_ELEMENTS`
     entries (one per batch entry when the batch alone is larger); summed over $k$ they are added
     into the rows $i$ and columns $j$ of the result. Adding the blocks over $k$ one after the other
-    is the same sum, in the same order.
+    sums the same terms, grouped by block: each block is summed on its own and then added to the
+    running total, so in floating point the last bits can depend on `BLOCK_ELEMENTS`.
     """
     *_, m, n = a.shape
     p = b.shape[-1]
