@@ -8,13 +8,20 @@ from pathlib import Path
 import pytest
 import torch
 import torch.distributed as dist
+from torch import nn
+from torch.utils.data import DataLoader, DistributedSampler
 
-from dlref.train.distributed import _worker, main, run_ddp, run_single, train_rank
+from dlref.train.distributed import _setup, _worker, main, run_ddp, run_single, train_rank
+from dlref.train.loop import fit
+from dlref.train.optim import SGD
 
 
 def test_two_ranks_match_one_process_on_the_combined_batch() -> None:
-    ranks = run_ddp(world_size=2, epochs=2, batch_size=32)
-    single = run_single(world_size=2, epochs=2, batch_size=32)
+    ranks = run_ddp()  # the defaults: 2 ranks, 2 epochs, 32 examples per rank per step
+    single = run_single()
+    assert len(ranks) == 2
+    assert single["0.weight"].shape == (32, 64)  # the MLP 64-32-10 of the digits
+    assert single["2.weight"].shape == (10, 32)
     assert sorted(ranks[0]) == sorted(single)
     for name, tensor in single.items():
         assert torch.equal(ranks[0][name], ranks[1][name]), name  # the ranks agree exactly
@@ -35,7 +42,7 @@ def _one_rank_group(tmp_path: Path, backend: str = "gloo") -> None:
 def test_one_rank_trains_as_one_process_with_the_default_learning_rate_and_seed(tmp_path: Path) -> None:
     _one_rank_group(tmp_path)
     try:
-        model, history = train_rank(0, 1, epochs=2, batch_size=32)
+        model, history = train_rank(0, 1)  # the defaults: 2 epochs, 32 examples per step
     finally:
         dist.destroy_process_group()
     single = run_single(world_size=1, epochs=2, batch_size=32)  # lr 0.1, seed SEED: the documented defaults
@@ -56,17 +63,32 @@ def test_the_sampler_shuffles_and_changes_order_with_the_seed(tmp_path: Path) ->
     assert not torch.equal(seeded[0]["0.weight"], seeded[2]["0.weight"])
 
 
+def test_the_seed_decides_the_initial_weights_and_the_samplers_order(tmp_path: Path) -> None:
+    """seed=1: the weights _setup(1) draws, trained in the order of a sampler seeded with 1."""
+    _one_rank_group(tmp_path)
+    try:
+        model = train_rank(0, 1, epochs=1, batch_size=32, seed=1)[0]
+    finally:
+        dist.destroy_process_group()
+    dataset, expected = _setup(1)
+    sampler = DistributedSampler(dataset, num_replicas=1, rank=0, shuffle=True, seed=1)
+    loader = DataLoader(dataset, batch_size=32, sampler=sampler)
+    fit(expected, nn.CrossEntropyLoss(), SGD(expected.parameters(), lr=0.1), loader, epochs=1)
+    for name, tensor in expected.state_dict().items():
+        torch.testing.assert_close(model.state_dict()[name], tensor, rtol=1e-6, atol=1e-7)
+
+
 def test_the_worker_saves_its_rank_weights_and_losses_and_leaves_no_process_group(tmp_path: Path) -> None:
     threads = torch.get_num_threads()
     try:
-        _worker(0, 1, str(tmp_path / "rendezvous"), str(tmp_path), 1, 32)
+        _worker(0, 1, str(tmp_path / "rendezvous"), str(tmp_path), 1, 16)
     finally:
         torch.set_num_threads(threads)  # the worker takes one thread: it shares the machine with its ranks
     saved = torch.load(tmp_path / "rank0.pt", weights_only=True)
     assert not dist.is_initialized()
     assert sorted(saved) == ["loss", "model"]
     assert len(saved["loss"]) == 1
-    single = run_single(world_size=1, epochs=1, batch_size=32)
+    single = run_single(world_size=1, epochs=1, batch_size=16)
     for name, tensor in single.items():
         torch.testing.assert_close(saved["model"][name], tensor, rtol=1e-6, atol=1e-7)
 
