@@ -161,3 +161,25 @@ def test_view_strides_bad_arguments_name_the_shapes() -> None:
         view_strides((2, 3), (1,), (6,))
     with pytest.raises(TypeError, match="new_shape must hold ints"):
         view_strides((2, 3), (3, 1), (6.0,))
+
+
+@pytest.mark.parametrize(
+    ("shape", "stride", "new_shape", "error", "message"),
+    [
+        ((2, 3.0), (3, 1), (6,), TypeError, "shape must hold ints, got (2, 3.0) (float at index 1)"),
+        ((2, 3), (3, 1.0), (6,), TypeError, "stride must hold ints, got (3, 1.0) (float at index 1)"),
+        (
+            (2, 3),
+            (3, 1),
+            (-1,),
+            ValueError,
+            "new_shape (-1,) has a -1; resolve it first with infer_shape(new_shape, 6)",
+        ),
+        ((2, 3), (3, 1), (3, -1), ValueError, "new_shape (3, -1) has a -1; resolve it first with infer_shape("),
+    ],
+)
+def test_view_strides_names_the_argument_that_is_wrong(
+    shape: tuple, stride: tuple, new_shape: tuple, error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error, match=f"^{re.escape(message)}"):
+        view_strides(shape, stride, new_shape)
