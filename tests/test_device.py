@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -170,3 +171,21 @@ def monkeypatch_env():
     """A MonkeyPatch that hypothesis' examples share, undone after the test."""
     with pytest.MonkeyPatch.context() as patch:
         yield patch
+
+
+@pytest.mark.usefixtures("no_cuda")
+@pytest.mark.parametrize(("cuda_version", "build"), [(None, "a CPU-only build"), ("12.4", "built for CUDA 12.4")])
+def test_no_cuda_device_names_the_build_of_torch(
+    cuda_version: str | None, build: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A CPU-only wheel and a CUDA wheel on a machine without a GPU are different fixes: the message says which."""
+    monkeypatch.setattr(torch.version, "cuda", cuda_version)
+    expected = f"'cuda' asks for CUDA, but torch {torch.__version__} ({build}) sees no CUDA device"
+    with pytest.raises(DeviceError, match=f"^{re.escape(expected)}$"):
+        resolve_device("cuda")
+
+
+@pytest.mark.usefixtures("one_cuda")
+def test_the_index_after_the_last_device_is_refused() -> None:
+    with pytest.raises(DeviceError, match=r"^'cuda:1' asks for CUDA device 1, but this machine has 1$"):
+        resolve_device("cuda:1")

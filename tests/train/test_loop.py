@@ -155,6 +155,28 @@ def test_fit_weights_each_batch_loss_by_its_size(device: torch.device) -> None:
     assert history.val_loss == pytest.approx([6.0])
 
 
+def test_fit_weights_each_batch_metric_by_its_size() -> None:
+    """The epoch's metric is a mean over examples too, summed over every batch: batches of 4 and 1
+    with the metrics 0.5 and 1 give (4 * 0.5 + 1 * 1) / 5 = 0.6 (not the last batch's, nor 0.75)."""
+    X = torch.tensor([[1.0], [-1.0], [1.0], [-1.0], [1.0]])
+    y = torch.tensor([[1.0], [1.0], [1.0], [1.0], [1.0]])
+    model = nn.Linear(1, 1)
+    with torch.no_grad():
+        model.weight.fill_(1.0)
+        model.bias.zero_()
+    history = fit(
+        model,
+        nn.functional.binary_cross_entropy_with_logits,
+        torch.optim.SGD(model.parameters(), lr=0.0),
+        Batches(X, y, batch_size=4, shuffle=False),
+        epochs=1,
+        val=Batches(X, y, batch_size=4, shuffle=False),
+        metric=accuracy,
+    )
+    assert history.metric == pytest.approx([0.6])
+    assert history.val_metric == pytest.approx([0.6])
+
+
 def test_no_host_sync_inside_the_step(monkeypatch: pytest.MonkeyPatch) -> None:
     """Count reads of tensor values on the host: one .tolist() per epoch, no .item()/float()."""
     calls = {"item": 0, "tolist": 0}
