@@ -287,15 +287,16 @@ def test_shape_errors_name_both_shapes(function, torch_function, a, b, message: 
         function(A, B)
 
 
-@pytest.mark.parametrize(
-    ("function", "shapes", "names"),
-    [
-        (dot, ((3,), (3,)), ("x", "y")),
-        (mv, ((2, 3), (3,)), ("A", "x")),
-        (mm, ((2, 3), (3, 2)), ("A", "B")),
-        (matmul, ((2, 3), (3, 2)), ("A", "B")),
-    ],
-)
+# Each product with operands of shapes it accepts, and its parameters' names (which its errors use).
+OPERANDS = [
+    (dot, ((3,), (3,)), ("x", "y")),
+    (mv, ((2, 3), (3,)), ("A", "x")),
+    (mm, ((2, 3), (3, 2)), ("A", "B")),
+    (matmul, ((2, 3), (3, 2)), ("A", "B")),
+]
+
+
+@pytest.mark.parametrize(("function", "shapes", "names"), OPERANDS)
 def test_mixed_dtypes_are_refused_like_torch(
     function, shapes: tuple, names: tuple[str, str], device: torch.device
 ) -> None:
@@ -314,15 +315,7 @@ def test_mixed_dtypes_are_refused_like_torch(
         function(A, B)
 
 
-@pytest.mark.parametrize(
-    ("function", "shapes", "names"),
-    [
-        (dot, ((3,), (3,)), ("x", "y")),
-        (mv, ((2, 3), (3,)), ("A", "x")),
-        (mm, ((2, 3), (3, 2)), ("A", "B")),
-        (matmul, ((2, 3), (3, 2)), ("A", "B")),
-    ],
-)
+@pytest.mark.parametrize(("function", "shapes", "names"), OPERANDS)
 def test_operands_on_different_devices_are_refused(function, shapes: tuple, names: tuple[str, str]) -> None:
     """A CPU tensor with a tensor on the meta device (a second device that every machine has; torch refuses a
     CPU with a CUDA operand, though its meta kernels of mm and matmul do not check): the reference refuses
