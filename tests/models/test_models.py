@@ -112,6 +112,7 @@ def test_bad_input() -> None:
         (lambda: SoftmaxRegressionScratch(2, 3, sigma=float("inf")), ValueError, r"^SoftmaxRegressionScratch: sigma"),
         (lambda: mlp_sequential(True, 3, 1), TypeError, r"^mlp_sequential: num_inputs must be an int"),
         (lambda: relu(torch.tensor([True])), TypeError, r"^relu: X must be a real number tensor, got torch\.bool"),
+        (lambda: relu([1.0, -1.0]), TypeError, r"^relu: X must be a tensor, got list$"),
         (
             lambda: linreg(torch.ones(2, 1, dtype=torch.int64), torch.ones(1, 1), torch.zeros(1)),
             TypeError,
@@ -215,3 +216,11 @@ def test_relu_gradient_at_0_is_0_as_in_torch(device: torch.device) -> None:
     x = torch.tensor([-1.0, 0.0, 1.0], device=device, requires_grad=True)
     relu(x).sum().backward()
     assert x.grad.tolist() == [0.0, 0.0, 1.0]
+
+
+def test_collapse_linear_names_the_layer_that_is_not_linear() -> None:
+    layer = nn.Linear(2, 2)
+    with pytest.raises(TypeError, match=r"^collapse_linear: first must be an nn\.Linear, got str$"):
+        collapse_linear("x", layer)
+    with pytest.raises(TypeError, match=r"^collapse_linear: second must be an nn\.Linear, got NoneType$"):
+        collapse_linear(layer, None)
