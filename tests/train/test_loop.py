@@ -134,23 +134,29 @@ def test_fit_reshuffles_a_distributed_sampler_each_epoch() -> None:
     assert seen == orders[0] + orders[1] + orders[2]
 
 
-def test_fit_weights_each_batch_loss_by_its_size(device: torch.device) -> None:
-    """The epoch's loss is the mean over examples: a last batch of 1 example counts for 1 of 5, not
-    for half (batch means averaged would give a different number). lr=0 keeps the model fixed."""
-    X = torch.tensor([[0.0], [1.0], [2.0], [3.0], [4.0]], device=device)
-    y = torch.zeros(5, 1, device=device)
-    model = nn.Linear(1, 1).to(device)
+def _one_epoch_of_y_equals_x(X: torch.Tensor, y: torch.Tensor, loss_fn, metric=None):
+    """One epoch of fit on the model y_hat = x (weight 1, bias 0, kept fixed by lr=0), in batches of
+    4 and the rest, with the same batches as validation data: the history of a model that never moves."""
+    model = nn.Linear(1, 1).to(X.device)
     with torch.no_grad():
         model.weight.fill_(1.0)
         model.bias.zero_()
-    history = fit(
+    return fit(
         model,
-        nn.functional.mse_loss,
+        loss_fn,
         torch.optim.SGD(model.parameters(), lr=0.0),
         Batches(X, y, batch_size=4, shuffle=False),
         epochs=1,
         val=Batches(X, y, batch_size=4, shuffle=False),
+        metric=metric,
     )
+
+
+def test_fit_weights_each_batch_loss_by_its_size(device: torch.device) -> None:
+    """The epoch's loss is the mean over examples: a last batch of 1 example counts for 1 of 5, not
+    for half (batch means averaged would give a different number)."""
+    X = torch.tensor([[0.0], [1.0], [2.0], [3.0], [4.0]], device=device)
+    history = _one_epoch_of_y_equals_x(X, torch.zeros(5, 1, device=device), nn.functional.mse_loss)
     assert history.loss == pytest.approx([6.0])  # (0 + 1 + 4 + 9 + 16) / 5, where batch means give (3.5 + 16) / 2
     assert history.val_loss == pytest.approx([6.0])
 
@@ -159,20 +165,8 @@ def test_fit_weights_each_batch_metric_by_its_size() -> None:
     """The epoch's metric is a mean over examples too, summed over every batch: batches of 4 and 1
     with the metrics 0.5 and 1 give (4 * 0.5 + 1 * 1) / 5 = 0.6 (not the last batch's, nor 0.75)."""
     X = torch.tensor([[1.0], [-1.0], [1.0], [-1.0], [1.0]])
-    y = torch.tensor([[1.0], [1.0], [1.0], [1.0], [1.0]])
-    model = nn.Linear(1, 1)
-    with torch.no_grad():
-        model.weight.fill_(1.0)
-        model.bias.zero_()
-    history = fit(
-        model,
-        nn.functional.binary_cross_entropy_with_logits,
-        torch.optim.SGD(model.parameters(), lr=0.0),
-        Batches(X, y, batch_size=4, shuffle=False),
-        epochs=1,
-        val=Batches(X, y, batch_size=4, shuffle=False),
-        metric=accuracy,
-    )
+    loss_fn = nn.functional.binary_cross_entropy_with_logits
+    history = _one_epoch_of_y_equals_x(X, torch.ones(5, 1), loss_fn, metric=accuracy)
     assert history.metric == pytest.approx([0.6])
     assert history.val_metric == pytest.approx([0.6])
 
