@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
 import re
+from pathlib import Path
 
 import pytest
 import torch
@@ -152,7 +154,7 @@ def test_the_non_finite_features_are_counted_and_their_columns_listed(
             torch.ones(4),
             {},
             TypeError,
-            r"got dtype torch.int64: convert it, X.float",
+            r"X must be floating point, got dtype torch.int64: convert it, X.float",
         ),
         ([[1.0]], torch.ones(1), {}, TypeError, "X must be a tensor, got list"),
         (torch.ones(4, 2), [1, 2, 3, 4], {}, TypeError, "y must be a tensor, got list"),
@@ -170,31 +172,82 @@ def test_the_non_finite_features_are_counted_and_their_columns_listed(
             ValueError,
             "test_fraction=inf of 4 examples leaves 4",
         ),
-        (torch.ones(4, 2), torch.ones(4), {"test_fraction": "0.25"}, TypeError, r"a number in \(0, 1\), got '0.25'"),
+        (
+            torch.ones(4, 2),
+            torch.ones(4),
+            {"test_fraction": "0.25"},
+            TypeError,
+            r"test_fraction must be a number in \(0, 1\), got '0.25'",
+        ),
         (torch.ones(4, 2), torch.ones(4), {"seed": 1.5}, TypeError, "seed must be an int, got 1.5"),
-        (torch.ones(0, 2), torch.ones(0), {}, ValueError, "of 0 examples leaves 0 for testing"),
+        (torch.ones(0, 2), torch.ones(0), {}, ValueError, "test_fraction=0.25 of 0 examples leaves 0 for testing"),
     ],
 )
 def test_mistyped_arguments_are_named(X, y, kwargs: dict, error: type, match: str) -> None:
-    with pytest.raises(error, match=match):
+    with pytest.raises(error, match=f"^split_and_standardise: {match}"):
         datasets.split_and_standardise(X, y, **kwargs)
 
 
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a second device")
 def test_X_and_y_on_different_devices_are_refused() -> None:
-    with pytest.raises(ValueError, match=r"X is on cpu and y on cuda:0: move one, y.to\(X.device\)"):
-        datasets.split_and_standardise(torch.ones(4, 2), torch.ones(4, device="cuda"))
+    """``meta`` stands in for a second device: the check compares devices before any value is read."""
+    with pytest.raises(
+        ValueError, match=r"^split_and_standardise: X is on cpu and y on meta: move one, y.to\(X.device\)"
+    ):
+        datasets.split_and_standardise(torch.ones(4, 2), torch.ones(4, device="meta"))
+
+
+def test_the_defaults_hold_out_a_quarter_with_seed_0() -> None:
+    X, y = torch.randn(20, 3, generator=torch.Generator().manual_seed(0)), torch.arange(20)
+    default = datasets.split_and_standardise(X, y)
+    explicit = datasets.split_and_standardise(X, y, test_fraction=0.25, seed=0)
+    assert len(default.y_test) == 5
+    assert torch.equal(default.y_test, explicit.y_test)
+    assert torch.equal(default.X_train, explicit.X_train)
+
+
+def test_a_missing_scikit_learn_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "sklearn" else real(name, *a))
+    with pytest.raises(
+        FileNotFoundError,
+        match=r"^bundled_file: digits\.csv\.gz comes with scikit-learn, which is not installed: "
+        r"pip install scikit-learn$",
+    ):
+        datasets.bundled_file("digits.csv.gz")
+
+
+def test_a_missing_file_names_the_scikit_learn_it_looked_in() -> None:
+    sklearn_dir = Path(next(iter(importlib.util.find_spec("sklearn").submodule_search_locations)))
+    assert (sklearn_dir / "datasets" / "data" / "digits.csv.gz").is_file()
+    expected = f"bundled_file: scikit-learn at {sklearn_dir} has no bundled data file no-such.csv"
+    with pytest.raises(FileNotFoundError, match=f"^{re.escape(expected)}$"):
+        datasets.bundled_file("no-such.csv")
+
+
+@pytest.mark.parametrize("loader", [datasets.digits, datasets.breast_cancer, datasets.diabetes])
+def test_no_device_means_the_cpu_even_where_cuda_is_available(loader, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``device=None`` is the CPU, not `resolve_device`'s choice (which would be CUDA where torch sees it)."""
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    data = loader()
+    assert data.X_train.device == data.y_test.device == torch.device("cpu")
 
 
 @pytest.mark.parametrize(
+    ("loader", "n"), [(datasets.digits, 1797), (datasets.breast_cancer, 569), (datasets.diabetes, 442)]
+)
+@pytest.mark.parametrize(
     ("kwargs", "error", "match"),
     [
-        ({"device": "meta"}, RuntimeError, "'meta' is a meta device; dlref runs on cpu or cuda"),
-        ({"device": "cpu:1"}, RuntimeError, "'cpu:1' names CPU 1, but torch has one CPU device"),
-        ({"test_fraction": float("nan")}, ValueError, "test_fraction is nan"),
-        ({"test_fraction": 1.0}, ValueError, "test_fraction=1.0 of 1797 examples leaves 1797 for testing and 0"),
+        ({"device": "meta"}, RuntimeError, "^'meta' is a meta device; dlref runs on cpu or cuda"),
+        ({"device": "cpu:1"}, RuntimeError, "^'cpu:1' names CPU 1, but torch has one CPU device"),
+        ({"test_fraction": float("nan")}, ValueError, "^split_and_standardise: test_fraction is nan"),
+        (
+            {"test_fraction": 1.0},
+            ValueError,
+            "^split_and_standardise: test_fraction=1.0 of {n} examples leaves {n} for testing and 0",
+        ),
     ],
 )
-def test_loader_arguments_are_checked(kwargs: dict, error: type, match: str) -> None:
-    with pytest.raises(error, match=match):
-        datasets.digits(**kwargs)
+def test_loader_arguments_are_checked(loader, n: int, kwargs: dict, error: type, match: str) -> None:
+    with pytest.raises(error, match=match.format(n=n)):
+        loader(**kwargs)

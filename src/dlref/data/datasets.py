@@ -164,10 +164,12 @@ def bundled_file(name: str) -> Path:
     """
     spec = importlib.util.find_spec("sklearn")
     if spec is None or not spec.submodule_search_locations:
-        raise FileNotFoundError("the bundled data sets come with scikit-learn: pip install scikit-learn")
+        raise FileNotFoundError(
+            f"bundled_file: {name} comes with scikit-learn, which is not installed: pip install scikit-learn"
+        )
     path = Path(next(iter(spec.submodule_search_locations))) / "datasets" / "data" / name
     if not path.is_file():
-        raise FileNotFoundError(f"scikit-learn at {path.parents[2]} has no bundled data file {name}")
+        raise FileNotFoundError(f"bundled_file: scikit-learn at {path.parents[2]} has no bundled data file {name}")
     return path
 
 
