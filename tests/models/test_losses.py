@@ -81,10 +81,31 @@ def test_gradients_stay_finite_on_huge_logits(device: torch.device) -> None:
         ),
         (
             lambda: losses.cross_entropy(torch.ones(3), torch.zeros(3, dtype=torch.int64)),
-            r"logits must be 2-D .*\(3,\)",
+            r"^cross_entropy: logits must be 2-D .*\(3,\)",
         ),
-        (lambda: losses.cross_entropy(torch.ones(3, 4), torch.zeros(3)), r"got torch.float32 of shape \(3,\)"),
+        (  # the shape y needs is (examples,), whatever the number of classes
+            lambda: losses.cross_entropy(torch.ones(3, 4), torch.zeros(3)),
+            r"^cross_entropy: y must be int64 class indices of shape \(3,\), got torch.float32 of shape \(3,\)$",
+        ),
         (lambda: losses.cross_entropy(torch.ones(3, 4), torch.zeros(3, 4, dtype=torch.int64)), r"shape \(3, 4\)"),
+        (
+            lambda: losses.cross_entropy(torch.ones(2, 3), [0, 1]),
+            r"^cross_entropy: y must be int64 class indices of shape \(2,\), got list$",
+        ),
+        # meta stands in for a second device on a CPU-only machine
+        (
+            lambda: losses.squared_loss(torch.ones(3), torch.ones(3, device="meta")),
+            r"^squared_loss: y_hat is on cpu but y is on meta; move y with y\.to\(y_hat\.device\)$",
+        ),
+        (
+            lambda: losses.binary_cross_entropy_with_logits(torch.ones(3), torch.ones(3, device="meta")),
+            r"^binary_cross_entropy_with_logits: logits is on cpu but y is on meta; "
+            r"move y with y\.to\(logits\.device\)$",
+        ),
+        (
+            lambda: losses.cross_entropy(torch.ones(2, 3), torch.zeros(2, dtype=torch.int64, device="meta")),
+            r"^cross_entropy: logits is on cpu but y is on meta; move y with y\.to\(logits\.device\)$",
+        ),
     ],
 )
 def test_bad_input(call, match: str) -> None:
@@ -112,8 +133,16 @@ def test_infinite_logits_give_torchs_answers(device: torch.device) -> None:
     [
         (lambda: losses.softmax(torch.tensor([[1, 2]])), TypeError, r"^softmax: logits .*torch\.int64; use logits"),
         (lambda: losses.log_softmax(torch.tensor([[True]])), TypeError, r"^log_softmax: logits .* torch\.bool"),
-        (lambda: losses.cross_entropy(torch.tensor([[1, 2]]), torch.tensor([0])), TypeError, r"logits .*int64"),
-        (lambda: losses.squared_loss(torch.tensor([1]), torch.tensor([1.0])), TypeError, r"y_hat .*int64; use y_hat"),
+        (
+            lambda: losses.cross_entropy(torch.tensor([[1, 2]]), torch.tensor([0])),
+            TypeError,
+            r"^cross_entropy: logits .*int64",
+        ),
+        (
+            lambda: losses.squared_loss(torch.tensor([1]), torch.tensor([1.0])),
+            TypeError,
+            r"^squared_loss: y_hat .*int64; use y_hat",
+        ),
         (
             lambda: losses.binary_cross_entropy_with_logits(torch.zeros(2), torch.tensor([0, 1])),
             TypeError,
@@ -150,7 +179,19 @@ def test_infinite_logits_give_torchs_answers(device: torch.device) -> None:
             ValueError,
             r"^cross_entropy: y holds the class index 0, but logits has 0 columns; number the classes",
         ),
-        (lambda: losses.cross_entropy_naive(torch.zeros(2, 3), torch.tensor([-1, 0])), ValueError, r"class index -1"),
+        (
+            lambda: losses.cross_entropy_naive(torch.zeros(2, 3), torch.tensor([-1, 0])),
+            ValueError,
+            r"^cross_entropy_naive: y holds the class index -1",
+        ),
+        (
+            lambda: losses.softmax_naive(torch.tensor([[1, 2]])),
+            TypeError,
+            r"^softmax_naive: logits must be a floating-point tensor, got torch\.int64; use logits\.float\(\)$",
+        ),
+        (lambda: losses.softmax([[1.0, 2.0]]), TypeError, r"^softmax: logits must be a tensor, got list$"),
+        (lambda: losses.sigmoid(1.0), TypeError, r"^sigmoid: z must be a tensor, got float$"),
+        (lambda: losses.logsumexp([[1.0, 2.0]]), TypeError, r"^logsumexp: logits must be a tensor, got list$"),
         (lambda: losses.sigmoid(torch.tensor([1j])), TypeError, r"^sigmoid: z must be real"),
         (lambda: losses.logsumexp(torch.tensor([1j])), TypeError, r"^logsumexp: logits must be real"),
     ],
