@@ -59,6 +59,19 @@ def test_the_naive_forms_agree_on_small_logits_and_overflow_on_large(device: tor
     torch.testing.assert_close(losses.binary_cross_entropy_with_logits(z, t), torch.tensor(40.0, device=device))
 
 
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64, torch.float16, torch.bfloat16])
+def test_the_naive_binary_loss_is_torchs_bce_of_the_sigmoid_clamped_at_100(dtype: torch.dtype) -> None:
+    """As ``F.binary_cross_entropy(torch.sigmoid(z), y)``: each log clamped at -100 (sigma(-200) is 0 and
+    sigma(40) is 1 in float32), and in 16 bits p rounded to the dtype, 1 - p and the log in float32."""
+    z = torch.tensor([[-200.0], [40.0], [-4.0], [-8.0], [3.0], [-0.5]], dtype=dtype)
+    y = torch.tensor([[1.0], [0.0], [0.0], [0.0], [1.0], [0.0]], dtype=dtype)
+    expected = F.binary_cross_entropy(torch.sigmoid(z), y, reduction="none")
+    if dtype is torch.float32:
+        torch.testing.assert_close(expected[:2], torch.tensor([[100.0], [100.0]]))
+    for i in range(len(z)):  # one example at a time: in a mean, the 0.4% of a 16-bit 1 - p at z = -4 would blur
+        torch.testing.assert_close(losses.binary_cross_entropy_naive(z[i : i + 1], y[i : i + 1]), expected[i, 0])
+
+
 def test_gradients_stay_finite_on_huge_logits(device: torch.device) -> None:
     Z = torch.tensor([[1e4, 0.0, -1e4]], device=device, requires_grad=True)
     losses.cross_entropy(Z, torch.tensor([1], device=device)).backward()
@@ -126,6 +139,27 @@ def test_infinite_logits_give_torchs_answers(device: torch.device) -> None:
     empty = torch.empty(2, 0, device=device)
     torch.testing.assert_close(losses.logsumexp(empty), torch.logsumexp(empty, dim=-1))
     assert losses.softmax(empty).shape == (2, 0)
+
+
+@pytest.mark.parametrize("shape", [(0,), (2, 0), (2, 3, 0)])
+@pytest.mark.parametrize("default", [torch.float32, torch.float64])
+def test_an_empty_last_dimension_gives_torchs_shape_dtype_and_device(
+    shape: tuple[int, ...], default: torch.dtype
+) -> None:
+    """No maximum to shift by: the zero shift has the logits' batch shape, dtype and device, at every rank and
+    whatever the default dtype (float32 logits stay float32 under a float64 default)."""
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(default)
+    try:
+        empty = torch.empty(shape, dtype=torch.float32)
+        torch.testing.assert_close(losses.logsumexp(empty), torch.logsumexp(empty, dim=-1))
+        torch.testing.assert_close(losses.softmax(empty), torch.softmax(empty, dim=-1))
+        torch.testing.assert_close(losses.log_softmax(empty), torch.log_softmax(empty, dim=-1))
+    finally:
+        torch.set_default_dtype(previous)
+    on_meta = torch.empty(shape, device="meta")  # a second device on any machine
+    for result in (losses.logsumexp(on_meta), losses.softmax(on_meta), losses.log_softmax(on_meta)):
+        assert result.device == on_meta.device
 
 
 @pytest.mark.parametrize(
