@@ -71,8 +71,34 @@ def test_checkpoints_cross_devices(device: torch.device, tmp_path: Path) -> None
 
 def test_a_pickled_model_is_refused_by_weights_only_loading(tmp_path: Path) -> None:
     torch.save(nn.Linear(2, 1), tmp_path / "model.pt")  # pickles the class: loading runs code
-    with pytest.raises(ValueError, match=r"cannot read .*model.pt as a checkpoint: .*Weights only load failed"):
+    refused = r"^load_checkpoint: cannot read .*model\.pt as a checkpoint: UnpicklingError: Weights only load failed"
+    with pytest.raises(ValueError, match=refused):
         load_checkpoint(tmp_path / "model.pt", nn.Linear(2, 1))
+
+
+def test_weights_only_loading_holds_when_the_environment_turns_the_default_off(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD=1 makes torch.load unpickle anything when weights_only is not passed
+    (and torch < 2.6 did so by default): load_checkpoint passes weights_only=True, so the file is still refused."""
+    torch.save(nn.Linear(2, 1), tmp_path / "model.pt")
+    monkeypatch.setenv("TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD", "1")
+    with pytest.raises(ValueError, match=r"^load_checkpoint: cannot read .*model\.pt as a checkpoint: .*Weights only"):
+        load_checkpoint(tmp_path / "model.pt", nn.Linear(2, 1))
+
+
+def test_a_checkpoint_written_on_a_gpu_loads_without_one(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The file is read onto the CPU. A GPU is simulated: torch.save records each tensor's device with
+    torch.serialization.location_tag, made to say "cuda:0"; without map_location, reading such a file on a
+    machine without CUDA is an error."""
+    model, optimizer, _, _ = setup(torch.device("cpu"))
+    with monkeypatch.context() as gpu:
+        gpu.setattr(torch.serialization, "location_tag", lambda storage: "cuda:0")
+        save_checkpoint(tmp_path / "c.pt", model, optimizer, epoch=2)
+    other, other_optimizer, _, _ = setup(torch.device("cpu"), seed=5)
+    assert load_checkpoint(tmp_path / "c.pt", other, other_optimizer) == 2
+    for loaded, saved in zip(other.parameters(), model.parameters(), strict=True):
+        assert torch.equal(loaded, saved)
 
 
 def snapshot(*objects) -> list[torch.Tensor]:
