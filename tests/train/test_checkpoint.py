@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -213,15 +214,33 @@ def test_dlref_sgd_and_torch_state_do_not_mix(tmp_path: Path) -> None:
 
 def test_a_plain_state_dict_says_how_to_load_it(tmp_path: Path) -> None:
     model = nn.Linear(2, 1)
-    torch.save(model.state_dict(), tmp_path / "weights.pt")
-    with pytest.raises(ValueError, match="holds a plain state_dict") as error:
-        load_checkpoint(tmp_path / "weights.pt", model)
-    message = str(error.value)
-    assert f"{tmp_path / 'weights.pt'} holds a plain state_dict (2 tensors: 'weight', 'bias')" in message
-    assert "model.load_state_dict(torch.load(path, weights_only=True))" in message
-    torch.save(torch.optim.SGD(model.parameters(), lr=0.1).state_dict(), tmp_path / "optimizer.pt")
-    with pytest.raises(ValueError, match=r"holds an optimiser's state_dict.*optimizer.load_state_dict"):
-        load_checkpoint(tmp_path / "optimizer.pt", model)
+    path = tmp_path / "weights.pt"
+    torch.save(model.state_dict(), path)
+    message = (
+        f"load_checkpoint: {path} holds a plain state_dict (2 tensors: 'weight', 'bias'), not a checkpoint of "
+        "save_checkpoint: load it with model.load_state_dict(torch.load(path, weights_only=True))"
+    )
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        load_checkpoint(path, model)
+    path = tmp_path / "optimizer.pt"
+    torch.save(torch.optim.SGD(model.parameters(), lr=0.1).state_dict(), path)
+    message = (
+        f"load_checkpoint: {path} holds an optimiser's state_dict, not a checkpoint of save_checkpoint: "
+        "load it with optimizer.load_state_dict(torch.load(path, weights_only=True))"
+    )
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        load_checkpoint(path, model)
+
+
+@pytest.mark.parametrize(
+    ("count", "names"),
+    [(1, "'a'"), (3, "'a', 'b', 'c'"), (4, "'a', 'b', 'c', ..."), (5, "'a', 'b', 'c', ...")],
+)
+def test_a_plain_state_dict_is_named_by_its_first_three_keys(count: int, names: str, tmp_path: Path) -> None:
+    torch.save({key: torch.zeros(1) for key in "abcde"[:count]}, tmp_path / "weights.pt")
+    named = rf"^load_checkpoint: .*weights\.pt holds a plain state_dict \({count} tensors: {re.escape(names)}\), not a "
+    with pytest.raises(ValueError, match=named):
+        load_checkpoint(tmp_path / "weights.pt", nn.Linear(2, 1))
 
 
 @pytest.mark.parametrize(
