@@ -164,6 +164,43 @@ def test_the_architecture_error_names_each_difference(tmp_path: Path) -> None:
     assert "size mismatch for 2.weight: (2, 8) in the checkpoint, (2, 4) in the model" in str(error.value)
 
 
+@pytest.mark.parametrize("count", [5, 6])
+def test_the_architecture_error_shows_five_differences_and_counts_the_rest(count: int, tmp_path: Path) -> None:
+    """``count`` layers whose weights are (1, 1) in the checkpoint and (1, 2) in the model: five are named, and
+    then how many more there are."""
+    saved = nn.Sequential(*(nn.Linear(1, 1, bias=False) for _ in range(count)))
+    save_checkpoint(tmp_path / "c.pt", saved, torch.optim.SGD(saved.parameters(), lr=0.1), epoch=0)
+    shown = "; ".join(f"size mismatch for {i}.weight: (1, 1) in the checkpoint, (1, 2) in the model" for i in range(5))
+    rest = {5: "", 6: "; and 1 more"}[count]
+    named = r"^load_checkpoint: the model in .*c\.pt is not Sequential's architecture: " + re.escape(shown + rest) + "$"
+    with pytest.raises(RuntimeError, match=named):
+        load_checkpoint(tmp_path / "c.pt", nn.Sequential(*(nn.Linear(2, 1, bias=False) for _ in range(count))))
+
+
+class Counted(nn.Linear):
+    """A layer with extra state that is not a tensor (``get_extra_state``), as a state_dict may hold."""
+
+    def __init__(self) -> None:
+        super().__init__(2, 1)
+        self.calls = 0
+
+    def get_extra_state(self) -> dict[str, int]:
+        return {"calls": self.calls}
+
+    def set_extra_state(self, state: dict[str, int]) -> None:
+        self.calls = state["calls"]
+
+
+def test_a_models_extra_state_that_is_not_a_tensor_round_trips(tmp_path: Path) -> None:
+    model = Counted()
+    model.calls = 3
+    save_checkpoint(tmp_path / "c.pt", model, torch.optim.SGD(model.parameters(), lr=0.1), epoch=1)
+    other = Counted()
+    assert load_checkpoint(tmp_path / "c.pt", other) == 1
+    assert other.calls == 3
+    assert torch.equal(other.weight, model.weight)
+
+
 def test_no_generator_state_changes_nothing(tmp_path: Path) -> None:
     model, optimizer, _, _ = setup(torch.device("cpu"))
     save_checkpoint(tmp_path / "c.pt", model, optimizer, epoch=0)
