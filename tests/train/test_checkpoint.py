@@ -220,7 +220,12 @@ def test_sgd_state_into_adam_is_refused_at_load_time(device: torch.device, tmp_p
     fresh, adam, _, _ = setup(device, seed=4)
     fit(fresh, cross_entropy, adam, batches, epochs=1)
     before = snapshot(fresh, adam)
-    with pytest.raises(ValueError, match="is another kind of optimiser's") as error:
+    refused = (
+        r"^load_checkpoint: the optimiser state in .*sgd\.pt is another kind of optimiser's: it has settings \[.*\] "
+        r"that Adam lacks, and lacks Adam's \[.*\]; build the optimiser that was saved, or pass optimizer=None to "
+        r"load the model only$"
+    )
+    with pytest.raises(ValueError, match=refused) as error:
         load_checkpoint(tmp_path / "sgd.pt", fresh, adam)
     message = str(error.value)
     for named in ("'momentum'", "'betas'", "Adam", "optimizer=None"):
@@ -235,6 +240,62 @@ def test_other_parameter_groups_are_refused(tmp_path: Path) -> None:
     split = torch.optim.Adam([{"params": model[0].parameters()}, {"params": model[2].parameters()}], lr=0.01)
     with pytest.raises(ValueError, match=r"parameter groups of sizes \[4\], but Adam has \[2, 2\]"):
         load_checkpoint(tmp_path / "c.pt", model, split)
+
+
+def edited(path: Path, **entries: object) -> Path:
+    """The checkpoint at ``path`` with ``entries`` replaced, as a file edited or written by other code may be."""
+    state = torch.load(path, weights_only=True)
+    torch.save(state | entries, path)
+    return path
+
+
+def test_an_optimiser_state_that_is_not_a_dict_is_named(tmp_path: Path) -> None:
+    model, optimizer, _, _ = setup(torch.device("cpu"))
+    save_checkpoint(tmp_path / "c.pt", model, optimizer, epoch=0)
+    path = edited(tmp_path / "c.pt", optimizer=[1, 2])
+    refused = rf"^load_checkpoint: the optimiser state in {re.escape(str(path))} is a list, not a dict$"
+    with pytest.raises(ValueError, match=refused):
+        load_checkpoint(path, model, optimizer)
+
+
+@pytest.mark.parametrize("entries", [{"param_groups": []}, {"state": {}, "param_groups": {}}], ids=["no state", "dict"])
+def test_a_torch_optimiser_state_needs_state_and_a_list_of_groups(entries: dict, tmp_path: Path) -> None:
+    model, optimizer, _, _ = setup(torch.device("cpu"))
+    save_checkpoint(tmp_path / "c.pt", model, optimizer, epoch=0)
+    path = edited(tmp_path / "c.pt", optimizer=entries)
+    held = re.escape(str(sorted(entries)))
+    refused = rf"^load_checkpoint: the optimiser state in .*c\.pt has entries {held}, not a torch\.optim state "
+    with pytest.raises(ValueError, match=refused):
+        load_checkpoint(path, model, optimizer)
+
+
+def test_an_optimiser_state_without_parameter_groups_is_refused(tmp_path: Path) -> None:
+    model, optimizer, _, _ = setup(torch.device("cpu"))
+    save_checkpoint(tmp_path / "c.pt", model, optimizer, epoch=0)
+    path = edited(tmp_path / "c.pt", optimizer={"state": {}, "param_groups": []})
+    before = snapshot(model, optimizer)
+    with pytest.raises(ValueError, match=r"^load_checkpoint: the optimiser state in .*c\.pt is another kind of "):
+        load_checkpoint(path, model, optimizer)
+    assert_unchanged(before, model, optimizer)
+
+
+def test_optimiser_state_saved_for_other_parameters_is_refused(tmp_path: Path) -> None:
+    """The same model and group sizes, but the optimiser is built over the parameters in another order: the
+    biases (8,) and (2,) swap places, so the saved moments do not fit; load_state_dict alone would load them."""
+    model, optimizer, batches, _ = setup(torch.device("cpu"))
+    fit(model, cross_entropy, optimizer, batches, epochs=1)
+    save_checkpoint(tmp_path / "c.pt", model, optimizer, epoch=1)
+    swapped = torch.optim.Adam([model[0].weight, model[2].bias, model[2].weight, model[0].bias], lr=0.01)
+    fit(model, cross_entropy, swapped, batches, epochs=1)
+    before = snapshot(model, swapped)
+    path = re.escape(str(tmp_path / "c.pt"))
+    refused = (
+        rf"^load_checkpoint: the optimiser state in {path} has exp_avg of shape \(8,\) for a parameter of shape "
+        r"\(2,\): it was saved for other parameters$"
+    )
+    with pytest.raises(ValueError, match=refused):
+        load_checkpoint(tmp_path / "c.pt", model, swapped)
+    assert_unchanged(before, model, swapped)
 
 
 def test_dlref_sgd_and_torch_state_do_not_mix(tmp_path: Path) -> None:
