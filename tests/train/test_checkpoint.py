@@ -43,20 +43,40 @@ def test_resume_is_bit_identical_on_the_cpu(tmp_path: Path) -> None:
         assert torch.equal(resumed, reference)
 
 
-def test_load_restores_the_global_random_state(tmp_path: Path) -> None:
-    """After a load, torch's global generator draws what it would have drawn right after the save
+def test_load_restores_the_global_random_state(device: torch.device, tmp_path: Path) -> None:
+    """After a load, torch's global generator on ``device`` draws what it would have drawn right after the save
     (dropout and initialisation use it); restore_rng=False leaves it alone."""
     model = nn.Linear(2, 1)
-    torch.manual_seed(7)
+    torch.manual_seed(7)  # seeds the CUDA generators too
     save_checkpoint(tmp_path / "c.pt", model, torch.optim.SGD(model.parameters(), lr=0.1), epoch=1)
-    after_save = torch.rand(4)
+    after_save = torch.rand(4, device=device)
     torch.manual_seed(8)
     load_checkpoint(tmp_path / "c.pt", model)
-    assert torch.equal(torch.rand(4), after_save)
+    assert torch.equal(torch.rand(4, device=device), after_save)
     torch.manual_seed(8)
     untouched = torch.get_rng_state()
     load_checkpoint(tmp_path / "c.pt", model, restore_rng=False)
     assert torch.equal(torch.get_rng_state(), untouched)
+
+
+def test_the_cuda_random_state_is_saved_and_restored(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """With torch.cuda's generators faked, so that this runs without a GPU too (the test above draws from real
+    ones where there is CUDA): save_checkpoint stores what torch.cuda.get_rng_state_all returns, and
+    load_checkpoint hands it to torch.cuda.set_rng_state_all, unless restore_rng=False."""
+    states = [torch.arange(16, dtype=torch.uint8), torch.arange(16, 32, dtype=torch.uint8)]  # two devices' states
+    restored: list[list[torch.Tensor]] = []
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "get_rng_state_all", lambda: [state.clone() for state in states])
+    monkeypatch.setattr(torch.cuda, "set_rng_state_all", restored.append)
+    model = nn.Linear(2, 1)
+    save_checkpoint(tmp_path / "c.pt", model, torch.optim.SGD(model.parameters(), lr=0.1), epoch=1)
+    load_checkpoint(tmp_path / "c.pt", model, restore_rng=False)
+    assert restored == []
+    load_checkpoint(tmp_path / "c.pt", model)
+    assert len(restored) == 1
+    assert len(restored[0]) == len(states)
+    for loaded, saved in zip(restored[0], states, strict=True):
+        assert torch.equal(loaded, saved)
 
 
 def test_checkpoints_cross_devices(device: torch.device, tmp_path: Path) -> None:
