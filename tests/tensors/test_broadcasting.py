@@ -130,12 +130,15 @@ def test_broadcast_strides_are_zero_on_repeated_axes() -> None:
         ((3,), (2, 4), r"at dimension 1 the size is 3, and it is neither 1 nor 4"),
         ((2, 3), (3,), r"the target has 1 dimensions, fewer than the tensor's 2"),
         ((3,), (-1, 3), r"-1 is not allowed at dimension 0, a new leading dimension"),
+        # below -1 is refused before the sizes are compared: on a kept axis of size 1 and on a new one
+        ((1,), (-2,), r"^cannot broadcast shape \(1,\) to \(-2,\): negative size -2$"),
+        ((3,), (-5, 3), r"^cannot broadcast shape \(3,\) to \(-5, 3\): negative size -5$"),
     ],
 )
 def test_broadcast_to_refuses_like_torch(
     shape: tuple[int, ...], target: tuple[int, ...], message: str, device: torch.device
 ) -> None:
-    """Wrong size, too few target axes, -1 on a new axis: RuntimeError from both."""
+    """Wrong size, too few target axes, -1 on a new axis, a size below -1: RuntimeError from both."""
     x = torch.ones(shape, device=device)
     with pytest.raises(RuntimeError):
         torch.broadcast_to(x, target)
