@@ -156,6 +156,51 @@ def test_arange_integer_dtype_refuses_fractions_torch_truncates(device: torch.de
 
 
 @pytest.mark.parametrize(
+    ("args", "fraction"),
+    [((0.5, 10, 3), "start=0.5"), ((0, 10.5, 3), "end=10.5"), ((0, 10, 2.5), "step=2.5")],
+)
+def test_arange_integer_dtype_names_the_fractional_argument(
+    args: tuple[float, float, float], fraction: str, device: torch.device
+) -> None:
+    """Whichever of start, end and step is a fraction, the message names it with its value."""
+    with pytest.raises(ValueError, match=rf"^dtype=torch\.int32 needs whole-number bounds and step, got {fraction}$"):
+        arange(*args, dtype=torch.int32, device=device)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        # float bounds: n from the division of doubles, 1e60
+        (
+            (0.0, 1e30, 1e-30),
+            "arange: 0.0 to 1e+30 in steps of step=1e-30 is 1e+60 elements, more than a tensor can hold"
+            " (2**63 - 1); use a larger step",
+        ),
+        # int bounds: n exactly 2**63, one more than the largest size
+        (
+            (0, 2**63),
+            "arange: 0 to 9223372036854775808 in steps of step=1 is 9.22e+18 elements, more than a tensor can hold"
+            " (2**63 - 1); use a larger step",
+        ),
+    ],
+)
+def test_arange_of_more_than_2_63_minus_1_elements_names_the_range(args: tuple[float, ...], message: str) -> None:
+    """More elements than a size can count: torch fails (a RuntimeError); ours is a ValueError naming the range."""
+    with pytest.raises(RuntimeError):
+        torch.arange(*args)
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        arange(*args)
+
+
+def test_arange_of_2_63_minus_1_elements_passes_the_size_check() -> None:
+    """2**63 - 1 elements is within the bound: it fails when allocated, as torch's does, not as too many."""
+    with pytest.raises(RuntimeError):
+        torch.arange(0, 2**63 - 1)
+    with pytest.raises(RuntimeError):  # the allocation's size in bytes overflows; not the ValueError above
+        arange(0, 2**63 - 1)
+
+
+@pytest.mark.parametrize(
     ("args", "message"),
     [
         ((0, 5, 0), "step must be nonzero"),
@@ -433,12 +478,15 @@ def test_nested_shape_number_beside_list_names_the_dim(data: object, message: st
         nested_shape(data)
 
 
-@pytest.mark.parametrize("data", [["ab"], [[1, 2], "ab"], [1, None]])
-def test_nested_shape_refuses_non_numbers(data: object) -> None:
-    """A string or None is a TypeError; torch refuses these too."""
+@pytest.mark.parametrize(
+    ("data", "bad"),
+    [(["ab"], r"'ab' \(str\)"), ([[1, 2], "ab"], r"'ab' \(str\)"), ([1, None], r"None \(NoneType\)")],
+)
+def test_nested_shape_refuses_non_numbers(data: object, bad: str) -> None:
+    """A string or None is a TypeError naming the dim, the item and its type; torch refuses these too."""
     with pytest.raises((TypeError, ValueError, RuntimeError)):  # torch's type varies with the item
         torch.tensor(data)
-    with pytest.raises(TypeError, match=r"^expected a number, list or tuple at dim 1"):
+    with pytest.raises(TypeError, match=rf"^expected a number, list or tuple at dim 1, got {bad}$"):
         nested_shape(data)
 
 
