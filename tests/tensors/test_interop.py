@@ -91,12 +91,25 @@ def test_copy_false_refuses_where_a_copy_is_needed(device: torch.device) -> None
     z = torch.tensor([1 + 2j], device=device).conj()
     with pytest.raises(RuntimeError, match="conjugate bit"):
         z.numpy()
-    with pytest.raises(ValueError, match="lazy conjugate or negation" if device.type == "cpu" else f"on {device}"):
+    reason = "t is a lazy conjugate or negation" if device.type == "cpu" else f"t is on {device}"
+    message = rf"^to_numpy\(copy=False\): {reason}, and NumPy needs its values in CPU memory: a copy$"
+    with pytest.raises(ValueError, match=message):
         to_numpy(z, copy=False)
     np.testing.assert_array_equal(to_numpy(z), np.array([1 - 2j], dtype=np.complex64))
     np.testing.assert_array_equal(to_numpy(z.imag), np.array([-2], dtype=np.float32))  # the negative bit
-    with pytest.raises(ValueError, match="lazy conjugate or negation" if device.type == "cpu" else f"on {device}"):
+    with pytest.raises(ValueError, match=message):
         to_numpy(z.imag, copy=False)  # a lazy negation alone (no conjugate bit) needs a copy too
+
+
+def test_copy_false_names_the_device_of_a_tensor_off_the_cpu() -> None:
+    """copy=False off the CPU names the device, not a lazy bit (a meta tensor shows it without a GPU)."""
+    t = torch.zeros(3, device="meta")
+    with pytest.raises(TypeError, match="meta"):  # torch refuses it too
+        t.numpy()
+    with pytest.raises(
+        ValueError, match=r"^to_numpy\(copy=False\): t is on meta, and NumPy needs its values in CPU memory: a copy$"
+    ):
+        to_numpy(t, copy=False)
 
 
 def test_plain_numpy_refuses_what_to_numpy_handles(device: torch.device) -> None:
