@@ -85,6 +85,41 @@ def test_stack_equals_torch(
         assert torch.equal(ours.select(dim, j), t.to(ours.dtype))
 
 
+def test_stack_and_cat_default_to_the_first_axis(device: torch.device) -> None:
+    """Without dim, stack inserts the new axis first and cat joins along axis 0, as torch's defaults."""
+    tensors = [make((2, 3), torch.int64, device, 0), make((2, 3), torch.int64, device, 1)]
+    assert_identical(stack(tensors), torch.stack(tensors))
+    assert stack(tensors).shape == (2, 2, 3)
+    assert_identical(cat(tensors), torch.cat(tensors))
+    assert cat(tensors).shape == (4, 3)
+
+
+def test_results_are_on_the_inputs_device_meta_without_a_gpu() -> None:
+    """The result is allocated on the inputs' device: meta tensors (every machine has them) give a meta result.
+
+    torch's own cat and stack are not called on meta tensors: their first meta operation loads the meta
+    kernels, which takes seconds (test_different_devices_are_refused says the same).
+    """
+    ones = torch.ones(2, 3, device="meta")
+    empty = torch.tensor([], device="meta")
+    for result, shape in (
+        (cat([ones, ones]), (4, 3)),
+        (stack([ones, ones]), (2, 2, 3)),
+        (cat([empty, empty]), (0,)),  # only legacy empty tensors: the early return
+    ):
+        assert (result.device.type, result.shape, result.dtype) == ("meta", shape, torch.float32)
+
+
+def test_cat_of_legacy_empty_tensors_still_refuses_a_non_int_dim() -> None:
+    """Only 1-D empty tensors (which skip the range check): a str, float or bool dim is still a TypeError."""
+    tensors = [torch.tensor([]), torch.tensor([])]
+    for dim, shown in (("0", r"'0' \(str\)"), (0.0, r"0\.0 \(float\)"), (True, r"True \(bool\)")):
+        with pytest.raises(TypeError):
+            torch.cat(tensors, dim=dim)
+        with pytest.raises(TypeError, match=rf"^cat: dim must be an int, got {shown}$"):
+            cat(tensors, dim=dim)
+
+
 def test_cat_and_split_are_inverses(device: torch.device) -> None:
     """cat(split(x)) and cat(chunk(x)) give x back, for the reference cat too."""
     x = make((5, 6), torch.float32, device, 0)
