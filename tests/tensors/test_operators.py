@@ -161,6 +161,10 @@ def test_where_is_not_arithmetic_with_infinities() -> None:
 def test_where_bad_input_names_it() -> None:
     with pytest.raises(TypeError, match=r"^where: condition must be a bool tensor, got dtype torch\.float32$"):
         where(torch.ones(2), 1, 0)
+    with pytest.raises(TypeError):  # torch refuses a list condition too
+        torch.where([True, False], 1, 0)
+    with pytest.raises(TypeError, match=r"^where: condition must be a bool tensor, got list$"):  # its type, not a dtype
+        where([True, False], 1, 0)
     with pytest.raises(TypeError, match=r"^where: x must be a tensor or a Python number, got str$"):
         where(torch.ones(2, dtype=torch.bool), "1", 0)
     with pytest.raises(TypeError, match=r"^where: y must be a tensor or a Python number, got NoneType$"):
