@@ -333,6 +333,51 @@ def test_linspace_one_step_is_start_and_zero_steps_is_empty(device: torch.device
         assert_same_kind(ours, expected)
         assert torch.equal(ours, expected)
     assert linspace(2.5, 7.0, 1).tolist() == [2.5]
+    # 0.1 is not a float32: in float64, one step is exactly the double 0.1, with no float32 rounding on the way
+    ours, expected = linspace(0.1, 7.0, 1, dtype=torch.float64), torch.linspace(0.1, 7.0, 1, dtype=torch.float64)
+    assert ours.dtype == torch.float64
+    assert ours.item() == expected.item() == 0.1
+
+
+def test_linspace_one_step_is_on_the_requested_device_meta_without_a_gpu() -> None:
+    """One step is allocated on ``device``: a meta device (every machine has one) shows it without a GPU.
+
+    Only one step: more steps reach cumsum, whose first meta call loads torch's meta kernels (seconds).
+    """
+    ours = linspace(2.5, 7.0, 1, dtype=torch.float64, device="meta")
+    assert (ours.device.type, ours.shape, ours.dtype) == ("meta", (1,), torch.float64)
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "steps", "dtype", "bad"),
+    [
+        (INF, 1, 3, torch.int64, "start=inf"),
+        (0, NAN, 2, torch.int32, "end=nan"),
+        (NAN, 1, 1, torch.int64, "start=nan"),
+    ],
+)
+def test_linspace_integer_dtype_refuses_a_non_finite_value_it_needs(
+    start: float, end: float, steps: int, dtype: torch.dtype, bad: str
+) -> None:
+    """An integer dtype and an infinite or NaN start or end the result needs: refused naming it (torch: overflow)."""
+    with pytest.raises(RuntimeError, match="overflow"):
+        torch.linspace(start, end, steps, dtype=dtype)
+    name = bad.split("=")[0]
+    with pytest.raises(
+        ValueError, match=rf"^linspace: {name} must be finite for the integer dtype {dtype}, got {bad}$"
+    ):
+        linspace(start, end, steps, dtype=dtype)
+
+
+@pytest.mark.parametrize(("start", "end", "steps"), [(3, INF, 1), (3.7, NAN, 1), (INF, NAN, 0)])
+def test_linspace_integer_dtype_ignores_a_non_finite_value_it_does_not_need(
+    start: float, end: float, steps: int, device: torch.device
+) -> None:
+    """One step needs only start, zero steps nothing: a non-finite end (or start) there is no error, as in torch."""
+    ours = linspace(start, end, steps, dtype=torch.int64, device=device)
+    expected = torch.linspace(start, end, steps, dtype=torch.int64, device=device)
+    assert_same_kind(ours, expected)
+    assert torch.equal(ours, expected)
 
 
 def test_linspace_negative_steps_error_matches_torch(device: torch.device) -> None:
