@@ -208,6 +208,14 @@ def test_empty_list_is_refused(function: object) -> None:
         function([])
 
 
+def test_result_dtype_refuses_no_tensors_naming_itself() -> None:
+    """result_dtype checks its list as cat does, and its errors start with its own name."""
+    with pytest.raises(ValueError, match=r"^result_dtype: expected a non-empty list of tensors$"):
+        result_dtype([])
+    with pytest.raises(TypeError, match=r"^result_dtype: expected a list or tuple of tensors, got Tensor$"):
+        result_dtype(torch.ones(2))
+
+
 @pytest.mark.parametrize("function", [cat, stack])
 def test_different_devices_are_refused(function: object) -> None:
     """A CPU tensor with a meta tensor (a second device every machine has), or a CUDA one: refused."""
@@ -267,7 +275,7 @@ def test_cat_refuses_zero_dimensional_tensors(device: torch.device) -> None:
     [
         (torch.ones(2), 0, "expected a list or tuple of tensors, got Tensor"),
         ([torch.ones(2), [1.0, 2.0]], 0, "tensor 1 is not a tensor but a list"),
-        ([torch.ones(2)], 0.0, r"dim must be an int, got 0\.0"),
+        ([torch.ones(2)], 0.0, r"dim must be an int, got 0\.0 \(float\)$"),
     ],
 )
 def test_type_errors_name_the_argument(tensors: object, dim: object, message: str) -> None:
