@@ -152,8 +152,12 @@ def test_bad_arguments_are_type_and_value_errors() -> None:
         torch.broadcast_shapes((-1,), (3,))
     with pytest.raises(ValueError, match=r"^broadcast_shapes: shape 0 \(-1,\) has a negative size$"):
         broadcast_shapes((-1,), (3,))
-    with pytest.raises(TypeError, match=r"shape 1 must contain only ints, got 2\.0"):
+    with pytest.raises(TypeError, match=r"^shape 1 must contain only ints, got 2\.0 \(float\) in \(2\.0, 3\)$"):
         broadcast_shapes((3,), (2.0, 3))
+    with pytest.raises(TypeError, match="must be tuple of ints, not float"):
+        torch.broadcast_to(torch.ones(2), 2.0)
+    with pytest.raises(TypeError, match=r"^shape must be an int or a sequence of ints, got 2\.0 \(float\)$"):
+        broadcast_to(torch.ones(2), 2.0)
     with pytest.raises(TypeError, match=r"^broadcast_to: x must be a tensor, got list$"):
         broadcast_to([1, 2], (2, 2))
     with pytest.raises(TypeError, match=r"^broadcast_strides: x must be a tensor, got list$"):

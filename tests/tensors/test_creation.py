@@ -414,7 +414,9 @@ def test_linspace_non_int_steps_is_type_error_like_torch(steps: object) -> None:
     """A float, bool or string steps is a TypeError, as in torch."""
     with pytest.raises(TypeError):
         torch.linspace(0, 1, steps)
-    with pytest.raises(TypeError, match=rf"^steps must be an int, got {re.escape(repr(steps))}"):
+    with pytest.raises(
+        TypeError, match=rf"^steps must be an int, got {re.escape(repr(steps))} \({type(steps).__name__}\)$"
+    ):
         linspace(0, 1, steps)
 
 

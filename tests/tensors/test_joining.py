@@ -274,12 +274,14 @@ def test_cat_refuses_zero_dimensional_tensors(device: torch.device) -> None:
     ("tensors", "dim", "message"),
     [
         (torch.ones(2), 0, "expected a list or tuple of tensors, got Tensor"),
+        (None, 0, "expected a list or tuple of tensors, got NoneType$"),
+        ({0: torch.ones(2)}, 0, "expected a list or tuple of tensors, got dict$"),  # iterable, but no sequence
         ([torch.ones(2), [1.0, 2.0]], 0, "tensor 1 is not a tensor but a list"),
         ([torch.ones(2)], 0.0, r"dim must be an int, got 0\.0 \(float\)$"),
     ],
 )
 def test_type_errors_name_the_argument(tensors: object, dim: object, message: str) -> None:
-    """A tensor instead of a list, a list inside the list, a float dim: TypeError, as in torch."""
+    """A tensor, None or a dict instead of a list, a list inside the list, a float dim: TypeError, as in torch."""
     for function in (cat, stack):
         with pytest.raises(TypeError):
             getattr(torch, function.__name__)(tensors, dim=dim)
