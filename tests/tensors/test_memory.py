@@ -50,6 +50,9 @@ def build(buffer: torch.Tensor, spec: tuple[torch.dtype, tuple[int, ...], tuple[
 @example(first=(torch.float32, (3,), (2,), 0), second=(torch.float32, (3,), (2,), 1))
 @example(first=(torch.float64, (2,), (2,), 0), second=(torch.float32, (2,), (4,), 2))
 @example(first=(torch.int16, (2,), (4,), 0), second=(torch.float32, (2,), (2,), 1))
+# Adjacent views, whose spans touch (one's stop is the other's start) without overlapping, in both orders.
+@example(first=(torch.float32, (3,), (1,), 0), second=(torch.float32, (3,), (1,), 3))
+@example(first=(torch.float32, (3,), (1,), 3), second=(torch.float32, (3,), (1,), 0))
 def test_shares_memory_equals_numpy(first: tuple, second: tuple, device: torch.device) -> None:
     """Any two strided views of one buffer: numpy.shares_memory's and may_share_memory's answers."""
     buffer = torch.zeros(BUFFER, device=device)
