@@ -8,6 +8,7 @@ infinities, zeros and NaNs among the floats; `where` must equal `torch.where`, i
 from __future__ import annotations
 
 import math
+import warnings
 
 import pytest
 import torch
@@ -83,6 +84,65 @@ def test_half_precision_divided_by_a_scalar_as_torch_does(device: torch.device, 
     assert_identical(remainder(x, divisor), torch.remainder(x, divisor))
 
 
+def test_half_precision_divided_by_a_scalar_warns_nothing() -> None:
+    """A 0-dim tensor divisor is used as it is (torch.tensor(tensor) would warn about copy-constructing)."""
+    x = (torch.arange(-8, 9, dtype=torch.float32) / 4).to(torch.float16)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert_identical(floor_divide(x, torch.tensor(0.1, dtype=torch.float16)), x // torch.tensor(0.1).half())
+
+
+@pytest.mark.parametrize(
+    ("dtype", "a", "b"),
+    [
+        (torch.float16, [300.75, 361.0, 105.625], [-0.171875, -0.046875, 0.046875]),
+        (torch.bfloat16, [400.0, 143.0, -189.0], [1.421875, -0.3125, 1.5625]),
+    ],
+)
+def test_half_precision_divided_by_a_tensor_stays_in_half_precision(
+    dtype: torch.dtype, a: list[float], b: list[float]
+) -> None:
+    """Only a scalar divisor is divided in float32: by a 1-D tensor, torch's CPU kernel rounds each step to dtype.
+
+    The values were found by comparing the two ways over random pairs: here float32 gives another quotient.
+    Checked at two lengths, 3 and 96, since torch's kernel takes another path for long tensors (vectorised).
+    """
+    for copies in (1, 32):
+        x, y = torch.tensor(a, dtype=dtype).repeat(copies), torch.tensor(b, dtype=dtype).repeat(copies)
+        in_float32 = torch.floor_divide(x.float(), y.float()).to(dtype)
+        expected = torch.floor_divide(x, y)
+        assert not torch.equal(in_float32, expected)
+        assert_identical(floor_divide(x, y), expected)
+
+
+@pytest.mark.parametrize(
+    ("dtype", "a", "b"),
+    [
+        (torch.bfloat16, -6.548161810916602e-33, -5.266214691683848e-35),
+        (torch.float32, -1167559.625, -0.1399330049753189),
+    ],
+)
+def test_a_half_way_rounded_quotient_rounds_down_as_torch_does(dtype: torch.dtype, a: float, b: float) -> None:
+    """(a - fmod(a, b)) / b rounds to a whole number and a half here; torch's kernel rounds up only above .5.
+
+    The pairs were found by a search over random pairs of each dtype for a quotient ending in exactly .5
+    (torch gives the same at lengths 1 and 64, the kernel's scalar and vectorised paths).
+    """
+    for length in (1, 64):
+        x, y = torch.full((length,), a, dtype=dtype), torch.full((length,), b, dtype=dtype)
+        quotient = (x - torch.fmod(x, y)) / y
+        assert bool((quotient - quotient.floor() == 0.5).all())
+        assert_identical(floor_divide(x, y), torch.floor_divide(x, y))
+        assert_identical(remainder(x, y), torch.remainder(x, y))
+
+
+def test_large_int64_by_a_python_int_is_exact() -> None:
+    """int64 dividends past float32's exact range (two past float64's), by a Python int: Python's // and % exactly."""
+    x = torch.tensor([2**53 + 1, -(2**40) - 1, 2**62 + 3])
+    assert floor_divide(x, 3).tolist() == (x // 3).tolist() == [v // 3 for v in x.tolist()]
+    assert remainder(x, -7).tolist() == (x % -7).tolist() == [v % -7 for v in x.tolist()]
+
+
 @on_each_device
 @given(a=st.integers(-50, 50), b=st.integers(-9, 9).filter(bool), number=st.sampled_from([7, -7, 2.5, -0.5]))
 def test_python_numbers_follow_python(a: int, b: int, number: float, device: torch.device) -> None:
@@ -107,6 +167,8 @@ def test_integer_division_by_zero_raises_like_torch_on_cpu() -> None:
         torch.tensor([5]) // torch.tensor([0])
     with pytest.raises(ZeroDivisionError, match=r"1 zero divisor"):
         floor_divide(torch.tensor([5, 6]), torch.tensor([0, 1]))
+    with pytest.raises(ZeroDivisionError, match=r"^integer division by zero \(2 zero divisor\(s\) in b\)$"):
+        floor_divide(torch.tensor([5, 6, 7]), torch.tensor([0, 3, 0]))  # counts the zeros, not the others
     with pytest.raises(ZeroDivisionError):
         remainder(torch.tensor([5]), 0)
 
@@ -127,6 +189,15 @@ def test_bad_operands(function: object) -> None:
         function(7, 2)
     with pytest.raises(ValueError, match=rf"^{function.__name__}: shapes \(2,\) and \(3,\) do not broadcast"):
         function(torch.ones(2), torch.ones(3))
+    # two devices: a meta tensor (every machine has one) is refused before anything is computed
+    for a, b, devices in (
+        (torch.ones(2), torch.ones(2, device="meta"), "cpu and meta"),
+        (torch.ones(2, device="meta"), torch.ones(2), "meta and cpu"),
+    ):
+        with pytest.raises(
+            ValueError, match=rf"^{function.__name__}: operands a and b are on different devices, {devices}$"
+        ):
+            function(a, b)
 
 
 @on_each_device
