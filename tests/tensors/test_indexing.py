@@ -59,7 +59,7 @@ def test_index_select_equals_torch(data: st.DataObject, device: torch.device) ->
 
 
 def test_scalar_inputs_like_torch(device: torch.device) -> None:
-    """A 0-D input behaves as one element along dim 0, for both functions."""
+    """A 0-D input is one element along dim 0, for both functions; gather with a 0-D index into a vector, too."""
     s = torch.tensor(5.0, device=device)
     for index in (torch.tensor(0), torch.tensor([0]), torch.tensor([0, 0])):
         index = index.to(device)
@@ -67,6 +67,12 @@ def test_scalar_inputs_like_torch(device: torch.device) -> None:
     for index in (torch.tensor(0), torch.tensor([0])):
         index = index.to(device)
         assert torch.equal(index_select(s, 0, index), torch.index_select(s, 0, index))
+    v = torch.tensor([1.0, 2.0, 3.0], device=device)
+    for index in (torch.tensor(2), torch.tensor(0, dtype=torch.int32)):  # a 0-D index into a vector
+        index = index.to(device)
+        ours, expected = gather(v, 0, index), torch.gather(v, 0, index)
+        assert ours.shape == expected.shape == ()
+        assert torch.equal(ours, expected)
     with pytest.raises(
         IndexError, match=r"^index_select: a scalar input takes exactly one index, got index of shape \(2,\)$"
     ):
@@ -129,6 +135,13 @@ def test_gather_index_shape_errors_name_both_shapes() -> None:
         match=r"^gather: index must have as many dims as input, got index of shape \(2,\) for input of shape \(3, 4\)$",
     ):
         gather(x34, 0, torch.tensor([0, 1]))
+    with pytest.raises(RuntimeError):  # a vector input takes a 0-D or 1-D index, not a 2-D one
+        torch.gather(torch.ones(3), 0, torch.zeros(2, 2, dtype=torch.int64))
+    with pytest.raises(
+        ValueError,
+        match=r"^gather: index must have as many dims as input, got index of shape \(2, 2\) for input of shape \(3,\)$",
+    ):
+        gather(torch.ones(3), 0, torch.zeros(2, 2, dtype=torch.int64))
     with pytest.raises(RuntimeError, match="Size does not match at dimension 1"):
         torch.gather(x34, 0, torch.zeros(1, 5, dtype=torch.int64))
     with pytest.raises(
