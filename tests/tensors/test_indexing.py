@@ -125,6 +125,10 @@ def test_bad_dims_and_dtypes(function: object) -> None:
         function(x34, 0, torch.tensor([[0.0]]))
     with pytest.raises(TypeError, match=rf"^{function.__name__}: dim must be an int, got 0\.0 \(float\)$"):
         function(x34, 0.0, torch.tensor([[0]]))
+    with pytest.raises(TypeError):  # torch refuses a list index too
+        getattr(torch, function.__name__)(x34, 0, [[0]])
+    with pytest.raises(TypeError, match=rf"^{function.__name__}: index must be a tensor, got list$"):
+        function(x34, 0, [[0]])
 
 
 def test_gather_index_shape_errors_name_both_shapes() -> None:
