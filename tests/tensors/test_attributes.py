@@ -86,6 +86,8 @@ def test_result_type_priority_classes() -> None:
     assert result_type(i8, f64_scalar) == torch.float64  # higher category: the zero-dim's own dtype
     assert result_type(f16, f64_scalar) == torch.float16  # same category: the dimensioned wins
     assert result_type(f64_scalar, 1j) == torch.complex128  # float precision kept in the complex type
+    bf16 = torch.tensor([1.0], dtype=torch.bfloat16)
+    assert result_type(bf16, 1j) == torch.result_type(bf16, 1j) == torch.complex64  # bfloat16 has no complex type
     assert result_type(torch.tensor(True), 1) == torch.int64
 
 
@@ -96,12 +98,26 @@ def test_category_order() -> None:
 def test_result_type_bad_operands_name_them() -> None:
     with pytest.raises(TypeError, match=r"operand 1 must be a tensor or a Python number, got '2' \(str\)"):
         result_type(torch.ones(2), "2")
-    with pytest.raises(TypeError, match="at least one operand"):
+    with pytest.raises(TypeError, match=r"^result_type needs at least one operand$"):
         result_type()
     with pytest.raises(TypeError, match=r"no promotion rule for torch\.uint16"):
         result_type(torch.ones(2, dtype=torch.uint16), torch.ones(2))
     with pytest.raises(RuntimeError, match="Promotion for uint16"):  # torch refuses it too
         torch.promote_types(torch.uint16, torch.int8)
+
+
+def test_promote_types_bad_dtypes_name_the_argument() -> None:
+    """A dtype without a rule, or no dtype at all: a TypeError naming the argument (a or b) and what it got."""
+    message = (
+        r"^b: no promotion rule for torch\.uint16: only bool, uint8, int8\.\.int64, float16, bfloat16, float32, "
+        r"float64 and complex32\.\.complex128 take part in promotion$"
+    )
+    with pytest.raises(TypeError, match=message):
+        promote_types(torch.int8, torch.uint16)
+    with pytest.raises(TypeError):  # torch refuses a string too
+        torch.promote_types("float32", torch.float32)
+    with pytest.raises(TypeError, match=r"^a must be a torch\.dtype, got 'float32' \(str\)$"):
+        promote_types("float32", torch.float32)
 
 
 @on_each_device
