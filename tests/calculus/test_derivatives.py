@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 import torch
 from hypothesis import given, settings
@@ -73,6 +75,16 @@ def test_bad_inputs_are_named() -> None:
         central_difference(torch.sin, [1.0], 0.1)
     with pytest.raises(ValueError, match=r"f\(x\) must be a scalar, got shape \(3,\)"):
         numerical_gradient(torch.sin, x.double())
+
+
+@pytest.mark.parametrize("function", [difference_quotient, central_difference, numerical_gradient, numerical_jacobian])
+def test_an_x_of_the_wrong_kind_is_refused_by_name(function: Callable) -> None:
+    """A non-tensor x and an integer x: each function's message starts with its own name."""
+    name = function.__name__
+    with pytest.raises(TypeError, match=rf"^{name}: x must be a tensor, got list$"):
+        function(torch.sin, [1.0], 0.1)
+    with pytest.raises(TypeError, match=rf"^{name}: x must have a floating-point dtype, got dtype=torch\.int64$"):
+        function(torch.sin, torch.ones(3, dtype=torch.int64), 0.1)
 
 
 def test_f_returning_a_python_number_is_named() -> None:
