@@ -9,7 +9,15 @@ from pathlib import Path
 import pytest
 import torch
 
-from dlref.calculus.identities import CATALOG, FALSE_IDENTITIES, render_into, verify_catalog
+from dlref.calculus.identities import (
+    CATALOG,
+    FALSE_IDENTITIES,
+    MARK_END,
+    MARK_START,
+    catalog_markdown,
+    render_into,
+    verify_catalog,
+)
 
 PAGE = Path(__file__).resolve().parents[2] / "docs/calculus/matrix-calculus.md"
 
@@ -93,3 +101,17 @@ def test_the_page_shows_the_catalog_as_the_catalog_renders_it() -> None:
 def test_render_into_needs_the_markers() -> None:
     with pytest.raises(ValueError, match="the page needs the markers"):
         render_into("# a page without markers\n")
+
+
+@pytest.mark.parametrize("before", ["", "# Matrix calculus\n"])
+@pytest.mark.parametrize("after", ["\n", f"\nA later block, kept: {MARK_START} old {MARK_END}\n"])
+def test_render_into_replaces_the_first_marked_block_only(before: str, after: str) -> None:
+    """The tables replace what lies between the first start marker (at the page's very start too)
+    and the first end marker; the text around them, a later pair of markers included, is kept."""
+    page = f"{before}{MARK_START}\nold tables\n{MARK_END}{after}"
+    assert render_into(page) == f"{before}{MARK_START}\n\n{catalog_markdown()}\n{MARK_END}{after}"
+
+
+def test_render_into_names_the_type_it_got_instead_of_a_str() -> None:
+    with pytest.raises(TypeError, match=r"^render_into: page must be a str \(the page's text\), got bytes$"):
+        render_into(f"{MARK_START}{MARK_END}".encode())
