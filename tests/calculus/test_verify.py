@@ -112,6 +112,13 @@ def test_a_hessian() -> None:
     assert not wrong.finite_differences.passed
 
 
+def test_marks_show_passed_failed_and_not_run() -> None:
+    """Symbolic / autograd / finite differences: without sympy forms the symbolic check is not run."""
+    f = lambda x: (x**2).sum()  # noqa: E731
+    assert verify(f, lambda x: 2 * x, {"x": (3,)}, devices=["cpu"]).marks() == "– ✓ ✓"
+    assert verify(f, lambda x: 3 * x, {"x": (3,)}, devices=["cpu"]).marks() == "– ✗ ✗"
+
+
 def test_a_claim_of_the_wrong_shape_names_both_shapes() -> None:
     result = verify(lambda x, A: A @ x, lambda x, A: A, {"x": (3,), "A": (2, 3)}, devices=["cpu"])
     assert result.autograd.passed is False
