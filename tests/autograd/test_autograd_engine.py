@@ -21,6 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dlref.autograd.engine import Value, unbroadcast
+from messy import same
 from profiles import scaled
 
 on_each_device = settings(max_examples=scaled(30))
@@ -334,6 +335,7 @@ def test_shapes_that_do_not_broadcast_are_named(op: str, symbol: str) -> None:
     [
         ((2, 3), (4, 5), "matmul: shapes (2, 3) and (4, 5) do not chain"),
         ((3,), (3, 2), "matmul: shapes (3,) and (3, 2) do not chain"),
+        ((2, 3), (3,), "matmul: shapes (2, 3) and (3,) do not chain"),
         ((2, 2, 3), (4, 3, 1), "matmul: batch shapes (2,) and (4,) do not broadcast"),
     ],
 )
@@ -386,3 +388,91 @@ def test_repr_shows_the_data_then_only_the_labels_that_are_set() -> None:
     named_result = leaf * 2
     named_result.name = "b"
     assert repr(named_result) == "Value(tensor([2., 4.]), name='b', op='mul')"
+
+
+def test_matmul_says_what_shapes_chain() -> None:
+    message = (
+        "matmul: shapes (2, 3) and (4, 5) do not chain: need (..., n, k) @ (..., k, m), each with 2 or more dimensions"
+    )
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        Value(torch.ones(2, 3)) @ Value(torch.ones(4, 5))
+
+
+def test_unbroadcast_refusals_name_what_they_got() -> None:
+    with pytest.raises(TypeError, match=r"^unbroadcast: grad must be a floating-point or complex tensor, got list$"):
+        unbroadcast([1.0, 2.0], (2,))
+    with pytest.raises(TypeError, match=r"^unbroadcast: grad must be .* tensor, got torch\.int64$"):
+        unbroadcast(torch.ones(2, dtype=torch.int64), (2,))
+    with pytest.raises(TypeError, match=re.escape("unbroadcast: shape must be a sequence of ints, got (True, 3)")):
+        unbroadcast(torch.ones(2, 3), (True, 3))
+    with pytest.raises(
+        ValueError, match=re.escape("unbroadcast: shape (4,) does not broadcast to the gradient's shape (2, 3)")
+    ):
+        unbroadcast(torch.ones(2, 3), (4,))
+
+
+def test_a_power_of_0_has_gradient_0_as_in_torch() -> None:
+    """x ** 0 is 1, so its gradient is 0: also at x = 0 (where n x^(n-1) would be 0 * inf) and where
+    the incoming gradient is 0."""
+    data, gradient = torch.tensor([0.0, 2.0, -1.5]), torch.tensor([1.0, 0.0, -2.0])
+    x, t = Value(data), data.clone().requires_grad_()
+    (x**0).backward(gradient)
+    (t**0).backward(gradient)
+    assert x.grad.tolist() == t.grad.tolist() == [0.0, 0.0, 0.0]
+
+
+def test_pow_refuses_a_bool_exponent() -> None:
+    with pytest.raises(TypeError, match=r"^pow: the exponent must be an int or a float, got bool$"):
+        Value(2.0) ** True
+
+
+@pytest.mark.parametrize(
+    ("shape", "dim"),
+    [
+        ((), 0),
+        pytest.param(
+            (),
+            -1,
+            marks=pytest.mark.xfail(
+                raises=IndexError, strict=True, reason="bug: _dims checks -n <= d, so a 0-dim Value refuses dim=-1"
+            ),
+        ),
+        ((3,), -1),
+        ((3,), 0),
+        ((2, 3), -2),
+        ((2, 3), 1),
+        ((2, 3), (-1, 0)),
+    ],
+)
+def test_every_axis_torch_accepts_is_summed_as_torch_does(shape: tuple, dim: int | tuple, device: torch.device) -> None:
+    """dim from -n to n - 1 (a 0-dim Value takes 0 and -1, as in torch); the value and the gradient are torch's."""
+    data = torch.arange(math.prod(shape), dtype=torch.float64, device=device).reshape(shape)
+    x, t = Value(data), data.clone().requires_grad_()
+    ours, theirs = x.sum(dim=dim), t.sum(dim=dim)
+    assert torch.equal(ours.data, theirs.detach())
+    gradient = torch.rand(theirs.shape, dtype=torch.float64, generator=torch.Generator().manual_seed(0)).to(device)
+    ours.backward(gradient)
+    theirs.backward(gradient)
+    assert torch.equal(x.grad, t.grad)
+
+
+@pytest.mark.parametrize(("shape", "dim"), [((), 1), ((), -2), ((3,), 1), ((3,), -2)])
+def test_an_axis_torch_refuses_is_refused(shape: tuple, dim: int) -> None:
+    with pytest.raises(IndexError, match="Dimension out of range"):
+        torch.zeros(shape).sum(dim=dim)
+    with pytest.raises(IndexError, match=re.escape(f"sum: dim {dim} is out of range for shape {shape}")):
+        Value(torch.zeros(shape)).sum(dim=dim)
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+@pytest.mark.parametrize("op", ["sigmoid", "tanh"])
+def test_16_bit_gradients_keep_the_dtype_and_torchs_values(dtype: torch.dtype, op: str) -> None:
+    """Computed in float32 and rounded once to the 16-bit type, as torch's backward does (compared to
+    messy.HALF_TOLERANCE: torch's float16 sigmoid backward differs from that in the last place at some points)."""
+    data = torch.linspace(-12, 12, 2001, dtype=dtype)
+    gradient = torch.linspace(-3, 3, 2001, dtype=dtype)
+    x, t = Value(data), data.clone().requires_grad_()
+    getattr(x, op)().backward(gradient)
+    getattr(t, op)().backward(gradient)
+    assert x.grad.dtype == dtype
+    same(x.grad, t.grad)
