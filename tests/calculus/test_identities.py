@@ -3,7 +3,9 @@ is rejected by each check, and the page's tables are exactly what the catalog re
 
 from __future__ import annotations
 
+import re
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -14,10 +16,12 @@ from dlref.calculus.identities import (
     FALSE_IDENTITIES,
     MARK_END,
     MARK_START,
+    Identity,
     catalog_markdown,
     render_into,
     verify_catalog,
 )
+from dlref.calculus.verify import verify
 
 PAGE = Path(__file__).resolve().parents[2] / "docs/calculus/matrix-calculus.md"
 
@@ -115,3 +119,54 @@ def test_render_into_replaces_the_first_marked_block_only(before: str, after: st
 def test_render_into_names_the_type_it_got_instead_of_a_str() -> None:
     with pytest.raises(TypeError, match=r"^render_into: page must be a str \(the page's text\), got bytes$"):
         render_into(f"{MARK_START}{MARK_END}".encode())
+
+
+@pytest.mark.parametrize("identity", [CATALOG[0], FALSE_IDENTITIES[0]], ids=["true", "false"])
+@pytest.mark.parametrize("arguments", [{}, {"points": 2, "seed": 7}], ids=["defaults", "given"])
+def test_an_identity_verifies_as_verify_does_with_its_fields(identity: Identity, arguments: dict) -> None:
+    """``Identity.verify`` is `verify` of the identity's functions, shapes and settings, under its
+    name, with the points and seed it is given, or verify's defaults (3 points, seed 0). A passed
+    check's detail counts the points; a failure's point depends on the seed."""
+    cpu = [torch.device("cpu")]
+    ours = identity.verify(devices=cpu, **arguments)
+    theirs = verify(
+        identity.f,
+        identity.claim,
+        identity.shapes,
+        wrt=identity.wrt,
+        order=identity.order,
+        domains=identity.domains,
+        sympy_f=identity.sympy_f,
+        sympy_claim=identity.sympy_claim,
+        symbolic=identity.symbolic,
+        points=arguments.get("points", 3),
+        devices=cpu,
+        seed=arguments.get("seed", 0),
+        name=identity.name,
+    )
+    assert ours.name == identity.name
+    assert str(ours) == str(theirs)
+    assert [check.detail for check in ours.checks] == [check.detail for check in theirs.checks]
+    if identity is CATALOG[0]:
+        assert ours.autograd.detail == f"{arguments.get('points', 3)} points per device"
+    else:
+        assert str(identity.verify(devices=cpu, seed=arguments.get("seed", 0) + 1)) != str(ours)
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (
+            lambda: catalog_markdown("linear-map"),
+            "catalog_markdown: catalog must be a tuple or list of Identity, got str",
+        ),
+        (lambda: catalog_markdown(CATALOG, [CATALOG[0], 1]), "catalog_markdown: false[1] must be an Identity, got int"),
+        (
+            lambda: verify_catalog(CATALOG[0]),
+            "verify_catalog: identities must be a tuple or list of Identity, got Identity",
+        ),
+    ],
+)
+def test_a_catalog_of_the_wrong_kind_is_named(call: Callable[[], object], message: str) -> None:
+    with pytest.raises(TypeError, match=f"^{re.escape(message)}$"):
+        call()
