@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Callable
 
 import pytest
@@ -85,6 +87,16 @@ def test_an_x_of_the_wrong_kind_is_refused_by_name(function: Callable) -> None:
         function(torch.sin, [1.0], 0.1)
     with pytest.raises(TypeError, match=rf"^{name}: x must have a floating-point dtype, got dtype=torch\.int64$"):
         function(torch.sin, torch.ones(3, dtype=torch.int64), 0.1)
+
+
+@pytest.mark.parametrize("h", [0, 0.0, -0.1, math.inf, math.nan, True])
+@pytest.mark.parametrize("function", [difference_quotient, central_difference, numerical_gradient, numerical_jacobian])
+def test_a_step_that_is_not_positive_and_finite_is_refused(function: Callable, h: float) -> None:
+    """0 would divide by zero, an infinite step gives no derivative, True is not a number of its own."""
+    with pytest.raises(
+        ValueError, match=rf"^h must be a positive number, got h={re.escape(repr(h))}; try 1e-6 in float64$"
+    ):
+        function(torch.sin, torch.ones(3, dtype=torch.float64), h)
 
 
 def test_f_returning_a_python_number_is_named() -> None:
