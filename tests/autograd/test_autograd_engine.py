@@ -304,6 +304,7 @@ def test_each_operation_alone_has_torchs_gradient(
         (lambda a, b: a / b, "div"),
         (lambda a, b: 1.0 / a, "div"),
         (lambda a, b: a @ b, "matmul"),
+        (lambda a, b: a**2, "pow"),
         (lambda a, b: a.reshape(-1), "reshape"),
         (lambda a, b: a.sum(), "sum"),
     ],
