@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
+import re
 
 import pytest
 import sympy
@@ -11,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dlref.calculus.verify import Check, verify
+from dlref.device import DeviceError, available_devices
 from profiles import scaled
 
 on_each_device = settings(max_examples=scaled(25))
@@ -221,6 +224,81 @@ def test_domains_draw_what_they_promise() -> None:
 def test_bad_arguments_are_named(kwargs: dict, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         verify(lambda x: x.sum(), lambda x: torch.ones_like(x), {"x": (3,)}, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("shapes", "kwargs", "error", "message"),
+    [
+        ({}, {}, ValueError, "verify: shapes must name at least one input"),
+        ({"x": "3"}, {}, TypeError, "verify: shapes['x'] must be a sequence of ints, got '3'"),
+        ({"x": 3}, {}, TypeError, "verify: shapes['x'] must be a sequence of ints, got 3"),
+        ({"x": (3, True)}, {}, TypeError, "verify: shapes['x'] must hold ints, got True in (3, True)"),
+        (
+            {"x": (3, 0)},
+            {},
+            ValueError,
+            "verify: shapes['x'] has the size 0: (3, 0); an empty input has no entries to check",
+        ),
+        ({"x": (1,)}, {"points": True}, TypeError, "verify: points must be an int, got True"),
+        (
+            {"x": (1,)},
+            {"points": 0},
+            ValueError,
+            "verify: points must be at least 1, got 0; no point would check nothing",
+        ),
+        (
+            {"x": (1,)},
+            {"devices": "cpu"},
+            TypeError,
+            "verify: devices must be a list of devices, got 'cpu'; use ['cpu']",
+        ),
+        ({"x": (1,)}, {"order": 0}, ValueError, "verify: order must be 1 or 2, got 0"),
+    ],
+)
+def test_bad_shapes_points_and_devices_are_named(shapes: dict, kwargs: dict, error: type, message: str) -> None:
+    """Each message starts with verify's name and shows the value it refuses."""
+    with pytest.raises(error, match=f"^{re.escape(message)}$"):
+        verify(lambda x: x.sum(), lambda x: torch.ones_like(x), shapes, **kwargs)
+
+
+def test_a_device_this_machine_lacks_is_named() -> None:
+    with pytest.raises(DeviceError, match=r"^verify: devices: "):
+        verify(lambda x: x.sum(), lambda x: torch.ones_like(x), {"x": (1,)}, devices=["gpu"])
+
+
+def test_the_defaults_are_3_points_seed_0_and_the_name_of_f() -> None:
+    """A result is labelled ``name``, else ``f.__name__``, else "f" (a callable without a name)."""
+
+    def squares(x: torch.Tensor) -> torch.Tensor:
+        return (x**2).sum()
+
+    def wrong(x: torch.Tensor) -> torch.Tensor:
+        return 2 * x + 1
+
+    result = verify(squares, wrong, {"x": (3,)}, devices=["cpu"])
+    assert result.name == "squares"
+    assert str(result) == str(verify(squares, wrong, {"x": (3,)}, devices=["cpu"], points=3, seed=0))
+    assert str(result) != str(verify(squares, wrong, {"x": (3,)}, devices=["cpu"], seed=1))  # the point moves
+    passed = verify(squares, lambda x: 2 * x, {"x": (3,)}, devices=["cpu"])
+    assert passed.autograd.detail == passed.finite_differences.detail == "3 points per device"
+    assert verify(functools.partial(squares), wrong, {"x": (3,)}, devices=["cpu"]).name == "f"
+    assert verify(squares, wrong, {"x": (3,)}, devices=["cpu"], name="label").name == "label"
+
+
+def test_the_devices_checked_are_those_given_or_every_available_one() -> None:
+    def squares(x: torch.Tensor) -> torch.Tensor:
+        return (x**2).sum()
+
+    assert verify(squares, lambda x: 2 * x, {"x": (2,)}, devices=["cpu"]).devices == ("cpu",)
+    everywhere = verify(squares, lambda x: 2 * x, {"x": (2,)})
+    assert everywhere.devices == tuple(str(device) for device in available_devices())
+    assert everywhere.autograd.passed
+
+
+def test_one_point_is_enough() -> None:
+    result = verify(lambda x: (x**2).sum(), lambda x: 2 * x, {"x": (2,)}, points=1, devices=["cpu"])
+    assert result.autograd.passed
+    assert result.autograd.detail.startswith("1 point")
 
 
 def test_the_zero_test_skips_simplify_only_where_the_answer_is_settled(monkeypatch: pytest.MonkeyPatch) -> None:
