@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import importlib
 import re
+from fractions import Fraction
 
 import pytest
 import sympy
@@ -12,7 +13,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dlref.calculus.verify import Check, verify
+from dlref.calculus.verify import Check, _sample, verify
 from dlref.device import DeviceError, available_devices
 from profiles import scaled
 
@@ -208,6 +209,46 @@ def test_domains_draw_what_they_promise() -> None:
         inv = torch.tensor([float(v) for v in _sample((3, 3), "invertible", generator)]).reshape(3, 3)
         off = inv.abs().sum(1) - inv.diagonal().abs()
         assert (inv.diagonal().abs() > off).all()  # strictly diagonally dominant
+
+
+def _on_a_binary_grid(values: list[Fraction]) -> bool:
+    return all(v.denominator & (v.denominator - 1) == 0 for v in values)  # a power of 2: exact in float64
+
+
+@pytest.mark.parametrize(("domain", "low", "high"), [("general", -2, 2), ("positive", Fraction(1, 2), Fraction(5, 2))])
+def test_entries_span_their_documented_interval_on_a_binary_grid(domain: str, low: Fraction, high: Fraction) -> None:
+    """Enough draws reach both ends of the interval the module documents, and never leave it."""
+    values = _sample((2000,), domain, torch.Generator().manual_seed(0))
+    assert (min(values), max(values)) == (low, high)
+    assert _on_a_binary_grid(values)
+
+
+def test_the_same_seed_draws_the_same_point() -> None:
+    """The points come from the generator given, not from torch's global one."""
+    for domain in ("general", "positive", "probability", "symmetric", "spd", "invertible"):
+        first = _sample((3, 3), domain, torch.Generator().manual_seed(5))
+        torch.manual_seed(1)  # the global generator's state must not matter
+        assert _sample((3, 3), domain, torch.Generator().manual_seed(5)) == first
+
+
+def test_the_matrix_domains_keep_their_promises() -> None:
+    """symmetric: A = Aᵀ; spd: A − I is positive semidefinite (A = RRᵀ + I); invertible: U + (n + 1)I
+    with every entry of U in (−1, 1); all on a binary grid, and not the same matrix every time."""
+    generator = torch.Generator().manual_seed(0)
+    n = 3
+    for domain in ("symmetric", "spd", "invertible"):
+        draws = [_sample((n, n), domain, generator) for _ in range(50)]
+        assert len({tuple(values) for values in draws}) > 1
+        for values in draws:
+            assert _on_a_binary_grid(values)
+            A = torch.tensor([float(v) for v in values], dtype=torch.float64).reshape(n, n)
+            if domain == "symmetric":
+                assert torch.equal(A, A.T)
+            elif domain == "spd":
+                assert torch.linalg.eigvalsh(A - torch.eye(n, dtype=torch.float64)).min() >= -1e-12
+            else:
+                U = A - (n + 1) * torch.eye(n, dtype=torch.float64)
+                assert U.abs().max() < 1
 
 
 @pytest.mark.parametrize(
