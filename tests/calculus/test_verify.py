@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import importlib
 import re
+from collections.abc import Callable
 from fractions import Fraction
 
 import pytest
@@ -13,7 +14,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dlref.calculus.verify import Check, _sample, verify
+from dlref.calculus.verify import AUTOGRAD_ATOL, AUTOGRAD_RTOL, FD_ATOL, FD_RTOL, Check, _sample, verify
 from dlref.device import DeviceError, available_devices
 from profiles import scaled
 
@@ -185,6 +186,66 @@ def test_a_0_dim_variable_is_differentiated() -> None:
     result = verify(lambda s: s**2, lambda s: 2 * s, {"s": ()}, devices=["cpu"])
     assert result.autograd.passed, str(result)
     assert result.finite_differences.passed, str(result)
+
+
+def _raises(error: Exception) -> Callable[..., torch.Tensor]:
+    def claim(*inputs: torch.Tensor) -> torch.Tensor:
+        raise error
+
+    return claim
+
+
+@pytest.mark.parametrize(
+    ("f", "claim", "detail"),
+    [
+        (
+            lambda x, A: A @ x,
+            _raises(ValueError("bad claim\nsecond line")),
+            "evaluating it raised ValueError: bad claim",
+        ),
+        (lambda x, A: A @ x, _raises(ValueError()), "evaluating it raised ValueError: "),
+        (
+            lambda x, A: float((A @ x).sum()),
+            lambda x, A: A.T,
+            "evaluating it raised TypeError: f must return a tensor, got float",
+        ),
+        (lambda x, A: A @ x, lambda x, A: 1.0, "the claim has shape float, the derivative has shape (3, 2)"),
+        (lambda x, A: A @ x, lambda x, A: A, "the claim has shape (2, 3), the derivative has shape (3, 2)"),
+    ],
+)
+def test_a_check_that_cannot_compare_says_why_where_and_at_which_point(
+    f: Callable[..., object], claim: Callable[..., object], detail: str
+) -> None:
+    """An f or claim that raises (the first line of its message), returns no tensor, or a claim of the
+    wrong shape: each numeric check fails on the device, at the point, with no error size."""
+    result = verify(f, claim, {"x": (3,), "A": (2, 3)}, devices=["cpu"])
+    for check, method in ((result.autograd, "autograd"), (result.finite_differences, "finite differences")):
+        assert (check.method, check.passed, check.device, check.detail, check.error) == (
+            method,
+            False,
+            "cpu",
+            detail,
+            None,
+        )
+        assert set(check.point) == {"x", "A"}
+        assert check.point["A"].shape == (2, 3)
+
+
+def test_the_tolerance_is_atol_plus_rtol_times_the_largest_derivative() -> None:
+    """A passed check reports its largest difference (tiny); a failed one its error and tolerance."""
+    passed = verify(lambda x: (x**2).sum(), lambda x: 2 * x, {"x": (1,)}, devices=["cpu"])
+    assert passed.autograd.passed
+    assert passed.finite_differences.passed
+    assert 0 <= passed.autograd.error < 1e-12
+    assert 0 <= passed.finite_differences.error < 1e-6
+    wrong = verify(lambda x: 1000 * (x**2).sum(), lambda x: 2000 * x + 1, {"x": (3,)}, devices=["cpu"])
+    for check, rtol, atol in (
+        (wrong.autograd, AUTOGRAD_RTOL, AUTOGRAD_ATOL),
+        (wrong.finite_differences, FD_RTOL, FD_ATOL),
+    ):
+        scale = (2000 * check.point["x"]).abs().max().item()  # |the derivative|, to finite differences' accuracy
+        assert check.tolerance == pytest.approx(atol + rtol * scale, rel=1e-6)
+        assert check.error == pytest.approx(1, rel=1e-3)
 
 
 def test_a_claim_of_the_wrong_shape_names_both_shapes() -> None:
