@@ -108,6 +108,63 @@ def test_all_three_modes_accept_a_true_identity() -> None:
         assert result.passed, (mode, str(result))
 
 
+@pytest.mark.parametrize("mode", ["elementwise", "matrixsymbol", "directional"])
+def test_a_passed_symbolic_check_names_its_mode(mode: str) -> None:
+    result = verify(
+        lambda x: (x**2).sum(),
+        lambda x: 2 * x,
+        {"x": (2,)},
+        sympy_f=lambda x: x.T * x,  # a 1×1 matrix: indexed, MatrixSymbol calculus gives 0
+        sympy_claim=lambda x: 2 * x,
+        symbolic=mode,
+        devices=["cpu"],
+    )
+    check = result.symbolic
+    assert (check.method, check.passed, check.detail) == ("symbolic", True, f"{mode}, confirmed at an exact point")
+
+
+def test_a_failed_symbolic_check_shows_the_first_nonzero_difference() -> None:
+    """derivative - claim, simplified, for the first entry where it is not 0; the error is the claim's
+    distance from sympy's derivative at the exact point (tolerance 0: sympy is exact); long ones are cut."""
+    off = verify(
+        lambda x: (x**2).sum(),
+        lambda x: 2 * x + 1,
+        {"x": (2,)},
+        sympy_f=lambda x: (x.T * x)[0],
+        sympy_claim=lambda x: 2 * x + sympy.ones(2, 1),
+        devices=["cpu"],
+    ).symbolic
+    assert (off.method, off.passed, off.error, off.tolerance, off.device) == ("symbolic", False, 1.0, 0.0, None)
+    assert off.detail == "derivative - claim = -1 (first nonzero entry), not 0"
+    assert set(off.point) == {"x"}
+
+    def f(x: torch.Tensor) -> torch.Tensor:
+        return (x**2).sum() * torch.exp(x[0]) * torch.cos(x[1]) * torch.sin(x[0] * x[1])
+
+    def sympy_f(x: sympy.Matrix) -> sympy.Expr:
+        return (x.T * x)[0] * sympy.exp(x[0]) * sympy.cos(x[1]) * sympy.sin(x[0] * x[1])
+
+    long = verify(f, torch.zeros_like, {"x": (2,)}, sympy_f=sympy_f, sympy_claim=lambda x: sympy.zeros(2, 1)).symbolic
+    shown = long.detail.removeprefix("derivative - claim = ").removesuffix(" (first nonzero entry), not 0")
+    assert len(shown) == 80
+    assert shown.endswith("...")
+
+
+def test_a_sympy_claim_with_too_few_entries_is_named() -> None:
+    result = verify(
+        lambda x: (x**2).sum(),
+        lambda x: 2 * x,
+        {"x": (2,)},
+        sympy_f=lambda x: (x.T * x)[0],
+        sympy_claim=lambda x: 2 * x[:1, :],
+        devices=["cpu"],
+    )
+    check = result.symbolic
+    assert (check.method, check.passed, check.error, check.device) == ("symbolic", False, None, None)
+    assert check.detail == "sympy: evaluating it raised ValueError: the claim has 1 entries, the derivative has 2"
+    assert set(check.point) == {"x"}
+
+
 def test_a_hessian() -> None:
     result = verify(lambda x: (x**3).sum(), lambda x: torch.diag(6 * x), {"x": (3,)}, order=2, devices=["cpu"])
     assert result.autograd.passed
