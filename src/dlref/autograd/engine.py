@@ -308,7 +308,7 @@ class Value:
         """``dim`` as sorted non-negative axes; all axes for ``None``."""
         n = self.data.dim()
         dims = range(n) if dim is None else [dim] if isinstance(dim, int) else dim
-        if any(not -n <= d < max(n, 1) for d in dims):  # a 0-dim Value takes dim 0 or -1, as in torch
+        if any(not -max(n, 1) <= d < max(n, 1) for d in dims):  # a 0-dim Value takes dim 0 or -1, as in torch
             raise IndexError(f"{op}: dim {dim} is out of range for shape {tuple(self.shape)}")
         out = tuple(sorted({d % max(n, 1) for d in dims})) if n else ()
         if n and len(out) != len(list(dims)):
