@@ -223,7 +223,7 @@ def _autograd_derivative(f: Callable, inputs: list[torch.Tensor], wrt: int, orde
         return torch.autograd.functional.hessian(g, x)
     out_dims = _call(f, inputs).dim()
     J = torch.autograd.functional.jacobian(g, x)  # out_shape + var_shape (numerator layout)
-    return J.permute(*range(out_dims, J.dim()), *range(out_dims))  # var_shape + out_shape
+    return J.permute((*range(out_dims, J.dim()), *range(out_dims)))  # var_shape + out_shape
 
 
 # --8<-- [start:finite_differences]
@@ -243,7 +243,7 @@ def _finite_differences(f: Callable, inputs: list[torch.Tensor], wrt: int, order
     n = x.numel()
     if order == 1:  # (f(x + h e_i) - f(x - h e_i)) / 2h, one row per entry of x
         rows = [(at(x + step(i, h=FD_STEP)) - at(x - step(i, h=FD_STEP))) / (2 * FD_STEP) for i in range(n)]
-        return torch.stack(rows).reshape(*x.shape, *rows[0].shape)
+        return torch.stack(rows).reshape((*x.shape, *rows[0].shape))
     h = FD_STEP_2  # (f(x+h e_i+h e_j) - f(x+h e_i-h e_j) - f(x-h e_i+h e_j) + f(x-h e_i-h e_j)) / 4h²
     H = torch.empty(n, n, dtype=x.dtype, device=x.device)
     for i in range(n):
@@ -251,7 +251,7 @@ def _finite_differences(f: Callable, inputs: list[torch.Tensor], wrt: int, order
             pp, pm = at(x + step(i, h=h) + step(j, h=h)), at(x + step(i, h=h) - step(j, h=h))
             mp, mm = at(x - step(i, h=h) + step(j, h=h)), at(x - step(i, h=h) - step(j, h=h))
             H[i, j] = (pp - pm - mp + mm) / (4 * h * h)
-    return H.reshape(*x.shape, *x.shape)
+    return H.reshape((*x.shape, *x.shape))
 
 
 # --8<-- [end:finite_differences]
@@ -320,7 +320,9 @@ def _numeric_checks(
                     break
             if failure:
                 break
-        results[method] = failure or Check(method, True, worst, None, detail=f"{points} points per device")
+        results[method] = failure or Check(
+            method, True, worst, None, detail=f"{points} point{'s' if points != 1 else ''} per device"
+        )
     return results["autograd"], results["finite differences"]
 
 
