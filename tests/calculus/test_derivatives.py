@@ -67,7 +67,7 @@ def test_numerical_gradient_and_jacobian_match_autograd(device: torch.device, n:
 
 def test_bad_inputs_are_named() -> None:
     x = torch.ones(3)
-    with pytest.raises(ValueError, match=r"h must be a positive number, got h=-0\.1"):
+    with pytest.raises(ValueError, match=r"^difference_quotient: h must be a positive number, got h=-0\.1"):
         difference_quotient(torch.sin, x, -0.1)
     with pytest.raises(
         TypeError, match=r"difference_quotient: x must have a floating-point dtype, got dtype=torch\.int64"
@@ -94,7 +94,8 @@ def test_an_x_of_the_wrong_kind_is_refused_by_name(function: Callable) -> None:
 def test_a_step_that_is_not_positive_and_finite_is_refused(function: Callable, h: float) -> None:
     """0 would divide by zero, an infinite step gives no derivative, True is not a number of its own."""
     with pytest.raises(
-        ValueError, match=rf"^h must be a positive number, got h={re.escape(repr(h))}; try 1e-6 in float64$"
+        ValueError,
+        match=rf"^{function.__name__}: h must be a positive number, got h={re.escape(repr(h))}; try 1e-6 in float64$",
     ):
         function(torch.sin, torch.ones(3, dtype=torch.float64), h)
 

@@ -23,9 +23,9 @@ import torch
 __all__ = ["central_difference", "difference_quotient", "numerical_gradient", "numerical_jacobian"]
 
 
-def _check_step(h: float) -> None:
+def _check_step(name: str, h: float) -> None:
     if isinstance(h, bool) or not isinstance(h, (int, float)) or not 0 < h < math.inf:
-        raise ValueError(f"h must be a positive number, got h={h!r}; try 1e-6 in float64")
+        raise ValueError(f"{name}: h must be a positive number, got h={h!r}; try 1e-6 in float64")
 
 
 def _check_floating(name: str, x: torch.Tensor) -> None:
@@ -69,10 +69,10 @@ def difference_quotient(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tens
         >>> difference_quotient(torch.exp, x, 0)
         Traceback (most recent call last):
           ...
-        ValueError: h must be a positive number, got h=0; try 1e-6 in float64
+        ValueError: difference_quotient: h must be a positive number, got h=0; try 1e-6 in float64
     """
     _check_floating("difference_quotient", x)
-    _check_step(h)
+    _check_step("difference_quotient", h)
     return (f(x + h) - f(x)) / h
 
 
@@ -88,7 +88,7 @@ def central_difference(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tenso
         tensor([2.7183], dtype=torch.float64)
     """
     _check_floating("central_difference", x)
-    _check_step(h)
+    _check_step("central_difference", h)
     return (f(x + h) - f(x - h)) / (2 * h)
 
 
@@ -125,7 +125,7 @@ def numerical_gradient(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tenso
         TypeError: numerical_gradient: f must return a tensor, got float 14.0; make f return one, ...
     """
     _check_floating("numerical_gradient", x)
-    _check_step(h)
+    _check_step("numerical_gradient", h)
     value = _value("numerical_gradient", f, x)
     if value.dim() != 0:
         raise ValueError(
@@ -163,7 +163,7 @@ def numerical_jacobian(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tenso
                 [4., 5., 6.]], dtype=torch.float64)
     """
     _check_floating("numerical_jacobian", x)
-    _check_step(h)
+    _check_step("numerical_jacobian", h)
     value = _value("numerical_jacobian", f, x)
     flat = x.detach().reshape(-1)
     if flat.numel() == 0:  # no columns to stack
