@@ -295,3 +295,250 @@ def test_integer_labels_repeated_row_labels_and_an_index_of_columns() -> None:
     assert "rows: 2 in, 1 out (dropped 1: 3)" in str(dropped)
     with pytest.raises(ValueError, match=r"^column 1 was asked to be numeric, but it holds 'b' \(row 3\)"):
         frame_to_tensors(pd.DataFrame([[1.0, "7", 0.5], [None, "b", 1.5]], index=[3, 3]), 2, numeric=[1])
+
+
+# The report's text, and the messages' full text ------------------------------------------------
+
+
+def test_the_report_says_what_was_done_to_each_column() -> None:
+    """One line per input column: its role, its missing values (and those that went with dropped rows), its fill,
+    its one-hot columns, or why it was dropped; a column with nothing to say has nothing after its role."""
+    frame = pd.DataFrame(
+        {
+            "n0": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
+            "r": [1.0, 1.0, 1.0, 1.0, 1.0, None],
+            "n1": [None, 2.0, 4.0, 6.0, 8.0, None],
+            "c0": pd.Series(["x", "y", "x", "y", "x", "y"], dtype=object),
+            "c1": pd.Series(["x", None, "y", "x", "x", "x"], dtype=object),
+            "g": [1.0, None, 3.0, 4.0, 5.0, 6.0],
+            "h": [None, None, None, 1.0, 2.0, 3.0],
+            "y": [0.0, 1.0, 2.0, 3.0, 4.0, 5.0],
+        }
+    )
+    report = frame_to_tensors(
+        frame, "y", drop_columns=["g"], drop_columns_over_missing=0.4, drop_rows_with_missing=["r"]
+    ).report
+    assert str(report) == (
+        "rows: 6 in, 5 out (dropped 1: 5)\n"
+        "features: 9, targets: 1\n"
+        "  n0: numeric\n"
+        "  r: numeric, 1 missing, all in dropped rows\n"
+        "  n1: numeric, 1 missing (1 more in dropped rows), filled with the mean 5.0\n"  # mean of 2, 4, 6, 8
+        "  c0: one-hot, into c0_x, c0_y, c0_nan\n"
+        "  c1: one-hot, 1 missing, into c1_x, c1_y, c1_nan\n"
+        "  g: dropped, asked (drop_columns)\n"
+        "  h: dropped, 3 of 6 missing, over drop_columns_over_missing=0.4\n"
+        "  y: target"
+    )
+    assert [c.missing for c in report.columns] == frame.isna().sum().tolist() == [0, 1, 2, 0, 1, 1, 3, 0]
+    assert report.columns[-1].outputs == ("y",)
+
+
+def test_a_one_hot_column_with_no_values_reports_no_columns() -> None:
+    """All missing and dummy_na=False: no feature columns, and the report says so."""
+    frame = pd.DataFrame({"e": pd.Series([None, None], dtype=object), "y": [1.0, 2.0]})
+    result = frame_to_tensors(frame, "y", dummy_na=False)
+    assert result.features.shape == (2, 0)
+    assert str(result.report).splitlines()[2] == "  e: one-hot, 2 missing, into no columns (no values)"
+
+
+@pytest.mark.parametrize("dropped", [10, 11])
+def test_the_report_lists_at_most_ten_dropped_rows_then_an_ellipsis(dropped: int) -> None:
+    """Ten dropped row labels are all shown; from eleven, the first ten and ', ...'."""
+    frame = pd.DataFrame(
+        {"a": [None] * dropped + [1.0], "y": [float(i) for i in range(dropped + 1)]}, index=range(100, 101 + dropped)
+    )
+    report = frame_to_tensors(frame, "y", drop_rows_with_missing=True).report
+    shown = ", ".join(str(label) for label in range(100, 110)) + (", ..." if dropped > 10 else "")
+    assert str(report) == (
+        f"rows: {dropped + 1} in, 1 out (dropped {dropped}: {shown})\n"
+        "features: 1, targets: 1\n"
+        f"  a: numeric, {dropped} missing, all in dropped rows\n"
+        "  y: target"
+    )
+
+
+def texts(*values: str | None, index: list[int] | None = None) -> pd.Series:
+    """A text column as an object column (so its dtype prints as ``object`` on any pandas)."""
+    return pd.Series(values, dtype=object, index=index)
+
+
+def frame_with(column: pd.Series) -> pd.DataFrame:
+    """A frame of the text column ``c`` and a target ``price`` (0, 1, 2, ...), on the column's index."""
+    return pd.DataFrame({"c": column, "price": pd.Series(np.arange(len(column), dtype=float), index=column.index)})
+
+
+NOT_A_NUMBER = "which is not a number"
+MARKER_HINT = (
+    "if '?' marks a missing value, read the CSV with na_values=['?'], or replace it: frame.replace('?', float('nan'))"
+)
+
+
+@pytest.mark.parametrize(
+    ("frame", "kwargs", "message"),
+    [
+        (
+            FRAME,
+            {"target": "prise"},
+            "target: no column 'prise' (the columns are 'rooms', 'alley', 'price'); did you mean 'price'?",
+        ),
+        (FRAME, {"target": "zzz"}, "target: no column 'zzz' (the columns are 'rooms', 'alley', 'price')"),
+        (
+            FRAME.rename(columns={"alley": "X"}),
+            {"target": "prise"},
+            "target: no column 'prise' (the columns are 'rooms', 'X', 'price'); did you mean 'price'?",
+        ),
+        (
+            pd.DataFrame({"X;Y": [1.0]}),
+            {"target": "X"},
+            "target: no column 'X' (the columns are 'X;Y'); the header 'X;Y' looks like several names: "
+            "was the file read with sep=';'?",
+        ),
+        (FRAME, {"target": []}, "target: name at least one target column"),
+        (
+            FRAME,
+            {"drop_rows_with_missing": ["rom"]},
+            "drop_rows_with_missing: no column 'rom' (the columns are 'rooms', 'alley', 'price'); "
+            "did you mean 'rooms'?",
+        ),
+        (
+            FRAME,
+            {"drop_columns": ["rooms"], "drop_rows_with_missing": ["rooms"]},
+            "drop_rows_with_missing: column 'rooms' is dropped, so it cannot decide rows",
+        ),
+        (
+            FRAME.assign(when=np.array([1, 2], dtype="timedelta64[ns]")),
+            {},
+            "column 'when' has dtype timedelta64[ns]: convert it to numbers first, or name it categorical",
+        ),
+        (
+            FRAME.assign(rooms=[1 + 1j, 2 + 0j]),
+            {},
+            "column 'rooms' has complex dtype complex128, which has no one real value per row",
+        ),
+        (
+            FRAME.assign(price=[1.0, None]),
+            {},
+            "target column 'price' has 1 missing values: drop those rows with drop_rows_with_missing=['price']",
+        ),
+        (
+            FRAME.assign(price=[1.0, None]).set_axis([5, 6]),
+            {},
+            "target column 'price' has 1 missing values: drop those rows with drop_rows_with_missing=['price'] (the "
+            "frame's index is not 0, 1, 2, ...: if it came from pandas.read_csv, a row may have had one field too "
+            "many, which makes pandas take the first column as the index and shift the names; "
+            "dlref.data.preprocessing.read_csv names that line)",
+        ),
+        # A target half numbers or more: what to do with the markers; less: encode class labels.
+        (
+            pd.DataFrame({"a": [1.0, 2.0], "price": texts("1", "?")}),
+            {},
+            f"target column 'price' holds '?' (row 1), {NOT_A_NUMBER}: {MARKER_HINT}",
+        ),
+        (
+            pd.DataFrame({"a": [1.0, 2.0, 3.0], "price": texts("1", "a", "b")}),
+            {},
+            f"target column 'price' holds 'a' (row 1), {NOT_A_NUMBER}: encode class labels first, e.g. "
+            "frame['price'].astype('category').cat.codes",
+        ),
+        # Asked to be numeric: a hint when half the values or more are numbers, or the value is "1,200".
+        (
+            frame_with(texts("1", "?")),
+            {"numeric": ["c"]},
+            f"column 'c' was asked to be numeric, but it holds '?' (row 1), {NOT_A_NUMBER} (dtype object): "
+            f"{MARKER_HINT}",
+        ),
+        (
+            frame_with(texts("1", "a", "b")),
+            {"numeric": ["c"]},
+            f"column 'c' was asked to be numeric, but it holds 'a' (row 1), {NOT_A_NUMBER} (dtype object)",
+        ),
+        (
+            frame_with(texts("1,200", "a", "b")),
+            {"numeric": ["c"]},
+            f"column 'c' was asked to be numeric, but it holds '1,200' (row 0), {NOT_A_NUMBER} (dtype object): "
+            "numbers written with thousands separators ('1,200'): read the CSV with thousands=','",
+        ),
+        # Not asked: a text column of numbers, or of mostly numbers, is refused with what to do.
+        (
+            frame_with(texts("1", "2", index=[10, 11])),
+            {},
+            "column 'c' holds numbers written as text (dtype object), e.g. '1' (row 10): name it numeric=['c'] to "
+            "convert them, or categorical=['c'] to one-hot encode them",
+        ),
+        (
+            frame_with(texts("1", "2", "3", "4,000", "?", "-", "?")),
+            {},
+            "column 'c' looks numeric (4 of its 7 present values are numbers, 1 of them with thousands separators) "
+            "but holds '4,000' (row 3), '?' (row 4), '-' (row 5), which one-hot encoding would make into a feature "
+            "per distinct value: numbers written with thousands separators ('4,000'): read the CSV with "
+            "thousands=','; if '?', '-' marks a missing value, read the CSV with na_values=['?', '-'], or replace "
+            "it: frame.replace('?', float('nan')); to one-hot encode it as it is, name it categorical=['c']",
+        ),
+        (
+            frame_with(texts("1", "2", "3", "4", "5", "?", "-", "x", "y")),
+            {},
+            "column 'c' looks numeric (5 of its 9 present values are numbers) but holds '?' (row 5), '-' (row 6), "
+            "'x' (row 7), ..., which one-hot encoding would make into a feature per distinct value: if '?', '-', "
+            "'x' marks a missing value, read the CSV with na_values=['?', '-', 'x'], or replace it: "
+            "frame.replace('?', float('nan')); to one-hot encode it as it is, name it categorical=['c']",
+        ),
+        (
+            frame_with(texts("a", "b", "c", None)),
+            {"max_categories": 2},
+            "column 'c' has 3 distinct values in 3 present values (every value is different: an identifier?); "
+            "one-hot encoding it would add 3 features, over max_categories=2: leave it out with "
+            "drop_columns=['c'], or raise max_categories if you mean it",
+        ),
+        (
+            pd.DataFrame({"a": [1.0], "a.1": [2.0], "y": [0.0]}),
+            {"target": "y"},
+            "columns 'a' and 'a.1': pandas' read_csv renames a repeated header 'a' to 'a.1', so the file may have "
+            "two 'a' columns; rename the header in the file, or leave the column out with drop_columns=['a.1'], or "
+            "name it numeric=['a.1'] or categorical=['a.1'] to keep it",
+        ),
+    ],
+)
+def test_the_whole_message_names_the_value_and_the_way_out(
+    frame: pd.DataFrame, kwargs: dict[str, object], message: str
+) -> None:
+    """The full text of each error: what was wrong (the column, a value and its row) and what to do about it."""
+    kwargs = {"target": "price", **kwargs}
+    with pytest.raises(ValueError, match="^" + re.escape(message) + "$"):
+        frame_to_tensors(frame, **kwargs)
+
+
+def test_a_datetime_target_is_refused_not_converted_to_nanoseconds() -> None:
+    frame = FRAME.assign(price=pd.to_datetime(["2020-01-01", "2020-01-02"]))
+    message = f"column 'price' has dtype {frame['price'].dtype}: convert it to numbers or categories first"
+    with pytest.raises(ValueError, match="^" + re.escape(message) + "$"):
+        frame_to_tensors(frame, "price")
+
+
+@pytest.mark.parametrize("values", [("1", "a", "b"), ("inf", "a"), ("-inf", "a"), ("-INF", "a")])
+def test_a_text_column_with_fewer_than_half_numbers_is_one_hot_encoded(values: tuple[str, ...]) -> None:
+    """Under half the values numbers ('inf' is a word here, not a number): categories, not a refusal."""
+    result = frame_to_tensors(frame_with(texts(*values)), "price")
+    assert result.feature_names == (*(f"c_{v}" for v in sorted(values)), "c_nan")
+
+
+def test_limits_at_their_boundaries_are_accepted() -> None:
+    """max_categories=1 with one category (a missing value is no category); all missing is not over 1.0."""
+    frame = pd.DataFrame({"c": texts("a", None, "a"), "h": [np.nan, np.nan, np.nan], "y": [1.0, 2.0, 3.0]})
+    result = frame_to_tensors(frame, "y", max_categories=1, drop_columns_over_missing=1.0, impute="constant")
+    assert result.feature_names == ("h", "c_a", "c_nan")
+
+
+def test_categories_sort_as_numbers_and_mixed_types_by_type_then_text() -> None:
+    """Numbers sort as numbers (9 before 10); a mix of ints and text, by type name then text (ints first)."""
+    frame = pd.DataFrame({"zip": [10, 9, 10], "m": pd.Series([2, "-", 1], dtype=object), "y": [1.0, 2.0, 3.0]})
+    result = frame_to_tensors(frame, "y", categorical=["zip", "m"])
+    assert result.feature_names == ("zip_9", "zip_10", "zip_nan", "m_1", "m_2", "m_-", "m_nan")
+    expected = [[0, 1, 0, 0, 1, 0, 0], [1, 0, 0, 0, 0, 1, 0], [0, 1, 0, 1, 0, 0, 0]]
+    assert result.features.tolist() == expected
+
+
+def test_without_a_device_the_tensors_stay_on_the_cpu() -> None:
+    """device=None keeps the tensors on the CPU, even where a GPU is there (it does not choose one)."""
+    result = frame_to_tensors(FRAME, "price")
+    assert result.features.device == result.targets.device == torch.device("cpu")
