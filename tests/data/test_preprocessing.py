@@ -497,6 +497,13 @@ MARKER_HINT = (
             "two 'a' columns; rename the header in the file, or leave the column out with drop_columns=['a.1'], or "
             "name it numeric=['a.1'] or categorical=['a.1'] to keep it",
         ),
+        (  # a renamed column accepted (dropped) does not stop the check of the columns after it
+            pd.DataFrame({"a": [1.0], "a.1": [2.0], "b": [1.0], "b.1": [2.0], "y": [0.0]}),
+            {"target": "y", "drop_columns": ["a.1"]},
+            "columns 'b' and 'b.1': pandas' read_csv renames a repeated header 'b' to 'b.1', so the file may have "
+            "two 'b' columns; rename the header in the file, or leave the column out with drop_columns=['b.1'], or "
+            "name it numeric=['b.1'] or categorical=['b.1'] to keep it",
+        ),
     ],
 )
 def test_the_whole_message_names_the_value_and_the_way_out(
@@ -542,3 +549,11 @@ def test_without_a_device_the_tensors_stay_on_the_cpu() -> None:
     """device=None keeps the tensors on the CPU, even where a GPU is there (it does not choose one)."""
     result = frame_to_tensors(FRAME, "price")
     assert result.features.device == result.targets.device == torch.device("cpu")
+
+
+def test_one_hot_columns_follow_their_names_for_any_mix_of_types() -> None:
+    """bytes, int and str sort by type name (where pandas would put the int first): each 1 is in its named column."""
+    frame = pd.DataFrame({"m": pd.Series([1, b"x", "a"], dtype=object), "y": [1.0, 2.0, 3.0]})
+    result = frame_to_tensors(frame, "y", categorical=["m"])
+    assert result.feature_names == ("m_b'x'", "m_1", "m_a", "m_nan")
+    assert result.features.tolist() == [[0, 1, 0, 0], [1, 0, 0, 0], [0, 0, 1, 0]]
