@@ -545,8 +545,10 @@ def test_categories_sort_as_numbers_and_mixed_types_by_type_then_text() -> None:
     assert result.features.tolist() == expected
 
 
-def test_without_a_device_the_tensors_stay_on_the_cpu() -> None:
-    """device=None keeps the tensors on the CPU, even where a GPU is there (it does not choose one)."""
+def test_without_a_device_the_tensors_stay_on_the_cpu(monkeypatch: pytest.MonkeyPatch) -> None:
+    """device=None keeps the tensors on the CPU, even where a GPU is there (it does not choose one:
+    `resolve_device(None)` would, so torch is made to say it sees CUDA)."""
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
     result = frame_to_tensors(FRAME, "price")
     assert result.features.device == result.targets.device == torch.device("cpu")
 
