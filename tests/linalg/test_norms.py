@@ -111,6 +111,7 @@ def test_integer_tensors_are_refused_like_torch(device: torch.device) -> None:
         ([1e30, 1e30], torch.float32, 2),  # the squares overflow float32, the norm would fit: inf
         ([1e30, 0.0], torch.float32, 2),
         ([3e38, 3e38], torch.float32, 1),  # the sum overflows
+        ([1.5e19, 1.5e19], torch.float32, 2),  # each square fits, their sum overflows: inf, not 2.1e19
         ([1e13, 1e13], torch.float32, 3),
         ([1e30], torch.float32, 2),  # one entry: its absolute value, no power formed
         ([1e-25, 1e-25], torch.float32, 2),  # the squares underflow: 0
@@ -285,6 +286,17 @@ def test_spectral_norm_estimates_rise_with_iterations() -> None:
     estimates = [spectral_norm(A, iterations=k, tol=0).item() for k in (1, 2, 4, 8, 200)]
     assert estimates == sorted(estimates)
     assert estimates[-1] == pytest.approx(torch.linalg.matrix_norm(A, ord=2).item(), rel=1e-10)
+
+
+def test_spectral_norm_defaults_are_1000_iterations_from_seed_0() -> None:
+    """The signature's defaults are what runs: sigma_1 and sigma_2 differ by 1e-4, so power iteration
+    still moves in its 1000th step, and 3 steps from another start vector end elsewhere."""
+    Q, _ = torch.linalg.qr(torch.randn(6, 6, generator=torch.Generator().manual_seed(3), dtype=torch.float64))
+    A = Q @ torch.diag(torch.tensor([1.0, 1 - 1e-4, 0.5, 0.3, 0.2, 0.1], dtype=torch.float64)) @ Q.T
+    assert spectral_norm(A, tol=0).item() == spectral_norm(A, tol=0, iterations=1000).item()
+    assert spectral_norm(A, tol=0, iterations=1000).item() != spectral_norm(A, tol=0, iterations=1001).item()
+    assert spectral_norm(A, iterations=3).item() == spectral_norm(A, iterations=3, seed=0).item()
+    assert spectral_norm(A, iterations=3, seed=0).item() != spectral_norm(A, iterations=3, seed=1).item()
 
 
 @pytest.mark.parametrize(
