@@ -372,6 +372,56 @@ def test_data_and_operands_of_the_wrong_kind() -> None:
         Value(torch.ones(2)) + Value(torch.ones(2, dtype=torch.float64))
 
 
+@pytest.mark.parametrize("default", [torch.float32, torch.float64])
+@pytest.mark.parametrize(("data", "expected"), [(3, 3.0), ([1, 2], [1.0, 2.0]), ([[1, 2.5]], [[1.0, 2.5]])])
+def test_numbers_and_lists_of_ints_become_the_default_dtype(
+    default: torch.dtype, data: object, expected: object
+) -> None:
+    """As documented: data that is not a tensor is made a tensor of the default dtype, ints included
+    (left to torch.tensor, ints would be int64 and refused as not floating-point)."""
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(default)
+    try:
+        x = Value(data)
+    finally:
+        torch.set_default_dtype(previous)
+    assert x.data.dtype == default
+    assert x.data.tolist() == expected
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda x: x + 2,
+        lambda x: x - 2,
+        lambda x: x * 2,
+        lambda x: x / 2,
+        lambda x: 2 + x,
+        lambda x: 2 - x,
+        lambda x: 2 * x,
+        lambda x: 2 / x,
+    ],
+    ids=["add", "sub", "mul", "div", "radd", "rsub", "rmul", "rdiv"],
+)
+def test_a_number_operand_is_made_on_the_values_device(make: Callable) -> None:
+    """A number meets a Value on the Value's device (``meta`` stands in for a GPU: a number made on the
+    CPU instead would be refused as an operand on another device)."""
+    x = Value(torch.ones(2, dtype=torch.float64, device="meta"))
+    out = make(x)
+    assert (out.data.device, out.data.dtype) == (torch.device("meta"), torch.float64)
+
+
+@pytest.mark.parametrize("count", [1, 3], ids=["too few", "too many"])
+def test_backward_refuses_a_node_whose_backward_gives_the_wrong_number_of_gradients(count: int) -> None:
+    """A Value made by hand with a backward that does not give one gradient per parent is refused
+    when the gradient reaches it, rather than leaving a parent without its gradient (the error is
+    zip's, which says which of the two was shorter)."""
+    a, b = Value([1.0, 2.0]), Value([3.0, 4.0])
+    out = Value(a.data + b.data, (a, b), lambda g: (g,) * count, "add")
+    with pytest.raises(ValueError, match="shorter" if count == 1 else "longer"):
+        out.backward(torch.ones(2))
+
+
 def test_relu_gradient_at_0_is_0_as_in_torch(device: torch.device) -> None:
     """At the kink torch takes relu's derivative as 0 (a random float input is never exactly 0)."""
     x = Value(torch.tensor([-1.0, 0.0, -0.0, 1.0], device=device))
