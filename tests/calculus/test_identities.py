@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -121,12 +122,22 @@ def test_render_into_names_the_type_it_got_instead_of_a_str() -> None:
         render_into(f"{MARK_START}{MARK_END}".encode())
 
 
-@pytest.mark.parametrize("identity", [CATALOG[0], FALSE_IDENTITIES[0]], ids=["true", "false"])
+# ∂(aᵀx)/∂a = x: the inner product differentiated with respect to its second input, which no
+# identity of the catalog does (they all take the first, wrt=None).
+INNER_PRODUCT = next(identity for identity in CATALOG if identity.name == "inner-product")
+INNER_PRODUCT_WRT_A = replace(
+    INNER_PRODUCT, name="inner-product-wrt-a", wrt="a", claim=lambda x, a: x, sympy_claim=lambda x, a: x
+)
+
+
+@pytest.mark.parametrize(
+    "identity", [CATALOG[0], FALSE_IDENTITIES[0], INNER_PRODUCT_WRT_A], ids=["true", "false", "true, wrt given"]
+)
 @pytest.mark.parametrize("arguments", [{}, {"points": 2, "seed": 7}], ids=["defaults", "given"])
 def test_an_identity_verifies_as_verify_does_with_its_fields(identity: Identity, arguments: dict) -> None:
-    """``Identity.verify`` is `verify` of the identity's functions, shapes and settings, under its
-    name, with the points and seed it is given, or verify's defaults (3 points, seed 0). A passed
-    check's detail counts the points; a failure's point depends on the seed."""
+    """``Identity.verify`` is `verify` of the identity's functions, shapes and settings, its ``wrt``
+    included, under its name, with the points and seed it is given, or verify's defaults (3 points,
+    seed 0). A passed check's detail counts the points; a failure's point depends on the seed."""
     cpu = [torch.device("cpu")]
     ours = identity.verify(devices=cpu, **arguments)
     theirs = verify(
@@ -147,7 +158,8 @@ def test_an_identity_verifies_as_verify_does_with_its_fields(identity: Identity,
     assert ours.name == identity.name
     assert str(ours) == str(theirs)
     assert [check.detail for check in ours.checks] == [check.detail for check in theirs.checks]
-    if identity is CATALOG[0]:
+    if identity is not FALSE_IDENTITIES[0]:
+        assert ours.passed, str(ours)
         assert ours.autograd.detail == f"{arguments.get('points', 3)} points per device"
     else:
         assert str(identity.verify(devices=cpu, seed=arguments.get("seed", 0) + 1)) != str(ours)
