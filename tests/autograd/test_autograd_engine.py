@@ -411,15 +411,35 @@ def test_a_number_operand_is_made_on_the_values_device(make: Callable) -> None:
     assert (out.data.device, out.data.dtype) == (torch.device("meta"), torch.float64)
 
 
-@pytest.mark.parametrize("count", [1, 3], ids=["too few", "too many"])
-def test_backward_refuses_a_node_whose_backward_gives_the_wrong_number_of_gradients(count: int) -> None:
-    """A Value made by hand with a backward that does not give one gradient per parent is refused
-    when the gradient reaches it, rather than leaving a parent without its gradient (the error is
-    zip's, which says which of the two was shorter)."""
+@pytest.mark.parametrize(
+    ("backward", "message"),
+    [
+        (lambda g: (g,), r"^backward: the backward of op 'add' gave 1 gradients for its 2 parents;"),
+        (lambda g: (g, g, g), r"^backward: the backward of op 'add' gave 3 gradients for its 2 parents;"),
+        (lambda g: (g, None), r"^backward: the backward of op 'add' gave a gradient of NoneType for parent 1, "),
+        (lambda g: (g, g.sum()), r"gave a gradient of shape \(\) for parent 1, of shape \(2,\); each must be"),
+        (lambda g: [g, g.tolist()], r"gave a gradient of list for parent 1"),
+    ],
+    ids=["too few", "too many", "None", "wrong shape", "not a tensor"],
+)
+def test_backward_refuses_a_hand_made_backward_that_does_not_give_one_gradient_per_parent(
+    backward: Callable, message: str
+) -> None:
+    """A Value made by hand whose backward does not give one tensor of each parent's shape is refused
+    when the gradient reaches it, naming the operation and the parent, rather than leaving a parent
+    without its gradient or failing later, inside another node's formula."""
     a, b = Value([1.0, 2.0]), Value([3.0, 4.0])
-    out = Value(a.data + b.data, (a, b), lambda g: (g,) * count, "add")
-    with pytest.raises(ValueError, match="shorter" if count == 1 else "longer"):
-        out.backward(torch.ones(2))
+    out = Value(a.data + b.data, (a, b), backward, "add")
+    with pytest.raises(TypeError, match=message):
+        (out * 2).sum().backward()
+    assert a.grad is None
+    assert b.grad is None
+
+
+def test_a_hand_made_backward_without_an_op_is_named_as_such() -> None:
+    a = Value([1.0])
+    with pytest.raises(TypeError, match=r"^backward: the backward of a Value made by hand gave 0 gradients for its 1"):
+        Value(a.data, (a,), lambda g: ()).backward()
 
 
 def test_relu_gradient_at_0_is_0_as_in_torch(device: torch.device) -> None:

@@ -82,6 +82,24 @@ def _rounded_once(g: torch.Tensor, formula, *tensors: torch.Tensor) -> torch.Ten
     return formula(g.to(wide), *(t.to(wide) for t in tensors)).to(g.dtype)
 
 
+def _check_parent_grads(node: Value, grads: tuple) -> None:
+    """Refuse what a hand-made ``backward`` gives unless it is one gradient per parent, each a tensor
+    of that parent's shape (as torch checks what a custom ``Function.backward`` returns)."""
+    op = f"op {node.op!r}" if node.op else "a Value made by hand"
+    if len(grads) != len(node.parents):
+        raise TypeError(
+            f"backward: the backward of {op} gave {len(grads)} gradients for its {len(node.parents)} parents;"
+            " it must give one per parent, in order"
+        )
+    for i, (parent, grad) in enumerate(zip(node.parents, grads, strict=True)):
+        if not isinstance(grad, torch.Tensor) or grad.shape != parent.shape:
+            got = f"shape {tuple(grad.shape)}" if isinstance(grad, torch.Tensor) else type(grad).__name__
+            raise TypeError(
+                f"backward: the backward of {op} gave a gradient of {got} for parent {i}, "
+                f"of shape {tuple(parent.shape)}; each must be a tensor of its parent's shape"
+            )
+
+
 class Value:
     """A tensor in a computation graph: ``data``, ``grad``, and how to send a gradient to its inputs.
 
@@ -343,6 +361,8 @@ class Value:
         Raises:
             RuntimeError: no ``gradient`` is given and this Value is not a single number.
             ValueError: ``gradient`` has another shape than this Value.
+            TypeError: a node's ``backward`` (one made by hand: the operations' own are tested) does
+                not give one tensor of its parent's shape for each parent, in order.
         """
         if gradient is None:
             if self.data.numel() != 1:
@@ -357,13 +377,13 @@ class Value:
             )
         grads = {self: gradient}  # the gradient reaching each node so far
         for node in reversed(self.topological_order()):
-            g = grads.pop(node, None)  # complete: every node that uses this one came earlier
-            if g is None:
-                continue
+            g = grads.pop(node)  # complete: every node that uses this one came earlier
             if node._backward is None:  # a leaf: accumulate
                 node.grad = g.clone() if node.grad is None else node.grad + g
-            else:
-                for parent, g_parent in zip(node.parents, node._backward(g), strict=True):
-                    grads[parent] = grads[parent] + g_parent if parent in grads else g_parent
+                continue
+            parent_grads = tuple(node._backward(g))
+            _check_parent_grads(node, parent_grads)
+            for parent, g_parent in zip(node.parents, parent_grads, strict=True):
+                grads[parent] = grads[parent] + g_parent if parent in grads else g_parent
 
     # --8<-- [end:backward]
