@@ -123,6 +123,170 @@ def test_a_passed_symbolic_check_names_its_mode(mode: str) -> None:
     assert (check.method, check.passed, check.detail) == ("symbolic", True, f"{mode}, confirmed at an exact point")
 
 
+def _cubic(x: torch.Tensor | sympy.Matrix) -> torch.Tensor | sympy.Expr:
+    """x0² x1 + x1³ x2 + x0 x2, written once for torch and for sympy (both index a vector as x[i])."""
+    return x[0] ** 2 * x[1] + x[1] ** 3 * x[2] + x[0] * x[2]
+
+
+def _cubic_hessian(x: torch.Tensor | sympy.Matrix, off: int = 1) -> list[list]:
+    """The Hessian of `_cubic` (``off=1``), or with ∂²/∂x0∂x2 made ``off``: symmetric, no two entries alike."""
+    return [
+        [2 * x[1], 2 * x[0], off + 0 * x[0]],
+        [2 * x[0], 6 * x[1] * x[2], 3 * x[1] ** 2],
+        [off + 0 * x[0], 3 * x[1] ** 2, 0 * x[0]],
+    ]
+
+
+def _torch_matrix(rows: list[list]) -> torch.Tensor:
+    return torch.stack([torch.stack(row) for row in rows])
+
+
+@pytest.mark.parametrize(
+    ("order", "shapes", "f", "claim", "wrong", "sympy_f", "sympy_claim", "sympy_wrong"),
+    [
+        (
+            1,
+            {"x": (3,), "A": (2, 3)},
+            lambda x, A: A @ x,
+            lambda x, A: A.T,
+            lambda x, A: A.T + torch.tensor([[0.0, 0.0], [0.0, 1.0], [0.0, 0.0]], dtype=A.dtype),
+            lambda x, A: A * x,
+            lambda x, A: A.T,
+            lambda x, A: A.T + sympy.Matrix([[0, 0], [0, 1], [0, 0]]),
+        ),
+        (
+            2,
+            {"x": (3,)},
+            _cubic,
+            lambda x: _torch_matrix(_cubic_hessian(x)),
+            lambda x: _torch_matrix(_cubic_hessian(x, off=2)),
+            _cubic,
+            lambda x: sympy.Matrix(_cubic_hessian(x)),
+            lambda x: sympy.Matrix(_cubic_hessian(x, off=2)),
+        ),
+    ],
+    ids=["transposed jacobian of two outputs", "hessian"],
+)
+def test_directional_mode_contracts_the_claim_with_each_direction(
+    order: int,
+    shapes: dict,
+    f: Callable,
+    claim: Callable,
+    wrong: Callable,
+    sympy_f: Callable,
+    sympy_claim: Callable,
+    sympy_wrong: Callable,
+) -> None:
+    """d/dt f(x + tV) at t = 0 must be Σᵢ Vᵢ claimᵢₖ for each output k (here two: A x), and d²/dt² f(x + tV)
+    must be Vᵀ claim V: a true claim passes, one with a single wrong entry (off the diagonal, for the
+    Hessian, whose entries all differ) fails, on sympy's exact values."""
+
+    def symbolic(torch_claim: Callable, sympy_form: Callable) -> Check:
+        result = verify(
+            f,
+            torch_claim,
+            shapes,
+            order=order,
+            sympy_f=sympy_f,
+            sympy_claim=sympy_form,
+            symbolic="directional",
+            points=1,
+            devices=["cpu"],
+        )
+        return result.symbolic
+
+    true = symbolic(claim, sympy_claim)
+    assert (true.passed, true.detail) == (True, "directional, confirmed at an exact point")
+    false = symbolic(wrong, sympy_wrong)
+    assert false.passed is False
+    assert false.detail.startswith("derivative - claim = "), false.detail
+    assert false.error > 0
+
+
+def test_directional_mode_moves_along_a_real_line() -> None:
+    """t in f(x + tV) is real, so sympy differentiates |·| (which Matrix.norm writes) as a real function."""
+    result = verify(
+        lambda x: torch.linalg.vector_norm(x),
+        lambda x: x / torch.linalg.vector_norm(x),
+        {"x": (3,)},
+        domains={"x": "positive"},
+        sympy_f=lambda x: x.norm(),
+        sympy_claim=lambda x: x / x.norm(),
+        symbolic="directional",
+        points=1,
+        devices=["cpu"],
+    )
+    assert result.passed, str(result)
+
+
+def test_directional_mode_draws_its_directions_from_the_seed() -> None:
+    """The directions, like the point, come from the seeded generator: the same seed gives the same
+    failed check (its error depends on the directions), whatever torch's global generator holds."""
+
+    def check() -> Check:
+        return verify(
+            lambda x: (x**2).sum(),
+            lambda x: 2 * x + 1,
+            {"x": (3,)},
+            sympy_f=lambda x: (x.T * x)[0],
+            sympy_claim=lambda x: 2 * x + sympy.ones(3, 1),
+            symbolic="directional",
+            points=1,
+            devices=["cpu"],
+        ).symbolic
+
+    torch.manual_seed(1)
+    first = check()
+    torch.manual_seed(2)
+    second = check()
+    assert first.passed is second.passed is False
+    assert (second.error, second.detail) == (first.error, first.detail)
+
+
+@pytest.mark.parametrize("mode", ["elementwise", "directional"])
+def test_a_false_claim_is_rejected_at_the_exact_point_without_simplify(
+    mode: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A difference that is not 0 at the exact point is not identically 0: the check says so without
+    sympy.simplify (which took most of the time of rejecting a false identity), even with exp in it."""
+    simplified = []
+    simplify = sympy.simplify
+    monkeypatch.setattr(sympy, "simplify", lambda e: simplified.append(e) or simplify(e))
+    result = verify(
+        lambda x: x.exp().sum(),
+        lambda x: 2 * x.exp(),
+        {"x": (2,)},
+        sympy_f=lambda x: sum(sympy.exp(e) for e in x),
+        sympy_claim=lambda x: x.applyfunc(lambda e: 2 * sympy.exp(e)),
+        symbolic=mode,
+        points=1,
+        devices=["cpu"],
+    )
+    assert result.symbolic.passed is False
+    assert result.symbolic.detail.startswith("derivative - claim = ")
+    assert simplified == []
+
+
+def test_matrixsymbol_mode_rejects_a_false_identity_with_the_claims_error() -> None:
+    """2Ax is not the gradient of xᵀAx for a general A: sympy's matrix calculus gives (A + Aᵀ)x, and the
+    check fails with the claim's distance from it at the exact point, (A − Aᵀ)x, and tolerance 0."""
+    check = verify(
+        lambda x, A: x @ A @ x,
+        lambda x, A: 2 * A @ x,
+        {"x": (3,), "A": (3, 3)},
+        sympy_f=lambda x, A: x.T * A * x,
+        sympy_claim=lambda x, A: 2 * A * x,
+        symbolic="matrixsymbol",
+        points=1,
+        devices=["cpu"],
+    ).symbolic
+    x, A = check.point["x"], check.point["A"]
+    assert (check.passed, check.tolerance) == (False, 0.0)
+    assert check.error == pytest.approx(((A - A.T) @ x).abs().max().item(), rel=1e-12)
+    assert check.detail.startswith("derivative - claim = ")
+    assert check.detail.endswith(" (first nonzero entry), not 0")
+
+
 def test_a_failed_symbolic_check_shows_the_first_nonzero_difference() -> None:
     """derivative - claim, simplified, for the first entry where it is not 0; the error is the claim's
     distance from sympy's derivative at the exact point (tolerance 0: sympy is exact); long ones are cut."""
@@ -150,18 +314,31 @@ def test_a_failed_symbolic_check_shows_the_first_nonzero_difference() -> None:
     assert shown.endswith("...")
 
 
-def test_a_sympy_claim_with_too_few_entries_is_named() -> None:
+@pytest.mark.parametrize(
+    ("mode", "order", "detail"),
+    [
+        ("elementwise", 1, "the claim has 1 entries, the derivative has 2"),
+        ("matrixsymbol", 1, "the claim has shape (1, 1), sympy's derivative has shape (2, 1)"),
+        ("matrixsymbol", 2, "matrixsymbol mode supports order=1 only"),
+    ],
+)
+def test_a_sympy_claim_sympy_cannot_compare_is_named(mode: str, order: int, detail: str) -> None:
+    """A sympy claim with too few entries (or, as a matrix, the wrong shape), or a Hessian asked of
+    sympy's matrix calculus: the symbolic check says which, at the point."""
     result = verify(
         lambda x: (x**2).sum(),
-        lambda x: 2 * x,
+        (lambda x: 2 * x) if order == 1 else (lambda x: 2 * torch.eye(2, dtype=x.dtype)),
         {"x": (2,)},
+        order=order,
         sympy_f=lambda x: (x.T * x)[0],
         sympy_claim=lambda x: 2 * x[:1, :],
+        symbolic=mode,
+        points=1,
         devices=["cpu"],
     )
     check = result.symbolic
     assert (check.method, check.passed, check.error, check.device) == ("symbolic", False, None, None)
-    assert check.detail == "sympy: evaluating it raised ValueError: the claim has 1 entries, the derivative has 2"
+    assert check.detail == f"sympy: evaluating it raised ValueError: {detail}"
     assert set(check.point) == {"x"}
 
 
