@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import math
 import re
 from collections.abc import Callable
 from fractions import Fraction
@@ -482,6 +483,29 @@ def test_the_tolerance_is_atol_plus_rtol_times_the_largest_derivative() -> None:
         assert check.error == pytest.approx(1, rel=1e-3)
 
 
+@pytest.mark.parametrize(("method", "atol"), [("autograd", AUTOGRAD_ATOL), ("finite_differences", FD_ATOL)])
+def test_a_difference_equal_to_the_tolerance_passes_and_the_next_float_up_fails(method: str, atol: float) -> None:
+    """The tolerance is the largest difference accepted: where the derivative is 0 it is atol exactly
+    (autograd and finite differences of a constant are exactly 0), and a claim off by atol passes."""
+
+    def check(claimed: float) -> Check:
+        result = verify(lambda x: (0 * x).sum(), lambda x: torch.full_like(x, claimed), {"x": (2,)}, devices=["cpu"])
+        return getattr(result, method)
+
+    at = check(atol)
+    assert (at.passed, at.error) == (True, atol)
+    above = check(math.nextafter(atol, 1.0))
+    assert (above.passed, above.tolerance) == (False, atol)
+
+
+def test_finite_differences_step_by_h_in_float64() -> None:
+    """Central differences with h = 1e-6 in float64: for x itself they are exact up to the rounding of
+    x ± h (about 1e-16 / 2e-6), far below what a step rounded to float32 (off by 2.5e-9 relatively) gives."""
+    result = verify(lambda x: x.sum(), lambda x: torch.ones_like(x), {"x": (1,)}, devices=["cpu"])
+    assert result.finite_differences.passed
+    assert result.finite_differences.error < 1e-9
+
+
 def test_a_claim_of_the_wrong_shape_names_both_shapes() -> None:
     result = verify(lambda x, A: A @ x, lambda x, A: A, {"x": (3,), "A": (2, 3)}, devices=["cpu"])
     assert result.autograd.passed is False
@@ -544,6 +568,13 @@ def test_the_matrix_domains_keep_their_promises() -> None:
             else:
                 U = A - (n + 1) * torch.eye(n, dtype=torch.float64)
                 assert U.abs().max() < 1
+
+
+@pytest.mark.parametrize("domain", ["symmetric", "spd", "invertible"])
+@pytest.mark.parametrize("shape", [(2, 3), (2, 2, 2), (4,)])
+def test_a_matrix_domain_for_an_input_that_is_not_a_square_matrix_is_named(domain: str, shape: tuple) -> None:
+    with pytest.raises(ValueError, match=re.escape(f"domain {domain!r} needs a square matrix, got shape {shape}")):
+        verify(lambda A: A.sum(), torch.ones_like, {"A": shape}, domains={"A": domain}, devices=["cpu"])
 
 
 @pytest.mark.parametrize(
