@@ -76,23 +76,81 @@ def test_sympys_silent_zero_for_log_det_is_caught() -> None:
         symbolic="matrixsymbol",
         devices=["cpu"],
     )
-    assert result.symbolic.passed is False
-    assert "not trusted" in result.symbolic.detail
+    check = result.symbolic
+    assert (check.method, check.passed, check.device) == ("symbolic", False, None)
+    X0 = check.point["X"]
+    assert set(check.point) == {"X"}
+    # sympy's 0 against autograd's X⁻ᵀ: the error is the largest |entry| of X⁻¹, the tolerance autograd's
+    assert check.error == pytest.approx(torch.linalg.inv(X0).abs().max().item(), rel=1e-12)
+    assert check.tolerance == pytest.approx(AUTOGRAD_ATOL + AUTOGRAD_RTOL * check.error, rel=1e-12)
+    assert check.detail == (
+        f"sympy's derivative is wrong at the point (autograd differs by {check.error:.3g}): not trusted"
+    )
     assert result.autograd.passed
     assert result.finite_differences.passed
 
 
-def test_a_sympy_form_that_is_not_the_torch_function_is_refused() -> None:
+@pytest.mark.parametrize(
+    ("scale", "sympy_f"),
+    [
+        (1, lambda x: (x.T * x)[0] + 1),  # differs by a constant: same derivative, other function
+        (1, lambda x: (x.T * x)[0] * sympy.Rational(10**6 + 1, 10**6)),  # by a factor 1 + 10⁻⁶
+        (1e-6, lambda x: (x.T * x)[0] / 10**6 + sympy.Rational(1, 10**10)),  # by 10⁻¹⁰, on values near 10⁻⁶
+    ],
+    ids=["plus-1", "times-1.000001", "plus-1e-10"],
+)
+def test_a_sympy_form_that_is_not_the_torch_function_is_refused(scale: float, sympy_f: Callable) -> None:
+    """The two forms of f must agree at the exact point to rtol 10⁻⁹ and atol 10⁻¹², far tighter than
+    these differences (float64 evaluates the exact point's values to about 10⁻¹⁶)."""
     result = verify(
-        lambda x: (x**2).sum(),
-        lambda x: 2 * x,
+        lambda x: scale * (x**2).sum(),
+        lambda x: scale * 2 * x,
         {"x": (3,)},
-        sympy_f=lambda x: (x.T * x)[0] + 1,  # differs by a constant: same derivative, other function
+        sympy_f=sympy_f,
+        sympy_claim=lambda x: 2 * x * sympy.nsimplify(scale),
+        devices=["cpu"],
+    )
+    check = result.symbolic
+    assert (check.method, check.passed, check.error, check.device) == ("symbolic", False, None, None)
+    assert check.detail == "the sympy f and the torch f differ at the point"
+    assert set(check.point) == {"x"}
+
+
+def test_an_f_that_cannot_be_evaluated_fails_the_confirmation_and_says_why() -> None:
+    """sympy's derivative is confirmed with torch's f at the exact point; an f that returns no tensor
+    fails the symbolic check there, with the first line of the error."""
+    result = verify(
+        lambda x: float((x**2).sum()),
+        lambda x: 2 * x,
+        {"x": (2,)},
+        sympy_f=lambda x: (x.T * x)[0],
         sympy_claim=lambda x: 2 * x,
         devices=["cpu"],
     )
-    assert result.symbolic.passed is False
-    assert "differ" in result.symbolic.detail
+    check = result.symbolic
+    assert (check.method, check.passed, check.error, check.device) == ("symbolic", False, None, None)
+    assert check.detail == "confirming numerically: evaluating it raised TypeError: f must return a tensor, got float"
+    assert set(check.point) == {"x"}
+    assert check.point["x"].shape == (2,)
+
+
+def test_a_claim_sympy_cannot_compare_fails_and_says_why() -> None:
+    """relu's derivative written as a condition, ``s > 0``: sympy's derivative, Heaviside(s), is confirmed
+    at the point, but ``Heaviside(s) - (s > 0)`` is no expression; the check fails and names sympy's error."""
+    result = verify(
+        torch.relu,
+        lambda s: (s > 0).double(),
+        {"s": ()},
+        domains={"s": "positive"},
+        sympy_f=lambda s: sympy.Max(s, 0),
+        sympy_claim=lambda s: s > 0,
+        devices=["cpu"],
+    )
+    check = result.symbolic
+    assert (check.method, check.passed, check.error, check.device) == ("symbolic", False, None, None)
+    assert check.detail.startswith("sympy: evaluating it raised TypeError: unsupported operand type(s) for -")
+    assert set(check.point) == {"s"}
+    assert result.autograd.passed
 
 
 def test_all_three_modes_accept_a_true_identity() -> None:
