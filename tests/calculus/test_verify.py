@@ -373,6 +373,93 @@ def test_a_failed_symbolic_check_shows_the_first_nonzero_difference() -> None:
     assert shown.endswith("...")
 
 
+def test_a_failed_matrixsymbol_check_shows_the_first_nonzero_entry() -> None:
+    """MatrixSymbol calculus gives derivative - claim as a matrix expression; the report shows its
+    first nonzero entry, written out: here (A + Aᵀ)x - 2Ax = (Aᵀ - A)x, whose first entry is
+    (A₁₀ - A₀₁)x₁."""
+    check = verify(
+        lambda x, A: x @ A @ x,
+        lambda x, A: 2 * A @ x,
+        {"x": (2,), "A": (2, 2)},
+        sympy_f=lambda x, A: x.T * A * x,
+        sympy_claim=lambda x, A: 2 * A * x,
+        symbolic="matrixsymbol",
+        devices=["cpu"],
+    ).symbolic
+    assert (check.method, check.passed, check.tolerance) == ("symbolic", False, 0.0)
+    assert check.detail == "derivative - claim = -A[0, 1]*x[1, 0] + A[1, 0]*x[1, 0] (first nonzero entry), not 0"
+    A, x = check.point["A"], check.point["x"]
+    assert check.error == ((A.T - A) @ x).abs().max().item()  # exact: the point is on a binary grid
+
+
+def _exp_200(x: torch.Tensor) -> torch.Tensor:
+    return torch.exp(200 * x).sum()
+
+
+@pytest.mark.parametrize("factor", [1, 2])
+def test_the_symbolic_check_compares_in_float64(factor: int) -> None:
+    """exp(200x) for x ≥ 1/2 is beyond float32's range (e¹⁰⁰ > 3.4·10³⁸), not float64's: the true
+    derivative passes, and a claim twice it is off by the derivative itself, a finite number."""
+    result = verify(
+        _exp_200,
+        lambda x: factor * 200 * torch.exp(200 * x),
+        {"x": (1,)},
+        domains={"x": "positive"},
+        sympy_f=lambda x: sympy.exp(200 * x[0]),
+        sympy_claim=lambda x: factor * 200 * x.applyfunc(lambda e: sympy.exp(200 * e)),
+        points=1,
+        devices=["cpu"],
+    )
+    check = result.symbolic
+    if factor == 1:
+        assert check.passed, str(result)
+    else:
+        assert check.passed is False
+        assert check.error == pytest.approx(200 * math.exp(200 * check.point["x"].item()), rel=1e-12)
+
+
+def test_the_directional_check_draws_its_directions_from_the_seed() -> None:
+    """A false claim fails along directions drawn from ``seed``: the same report whatever torch's
+    global generator holds."""
+
+    def run() -> Check:
+        return verify(
+            lambda x, A: x @ A @ x,
+            lambda x, A: 2 * A @ x,
+            {"x": (2,), "A": (2, 2)},
+            sympy_f=lambda x, A: x.T * A * x,
+            sympy_claim=lambda x, A: 2 * A * x,
+            symbolic="directional",
+            points=1,
+            devices=["cpu"],
+        ).symbolic
+
+    torch.manual_seed(0)
+    first = run()
+    assert first.passed is False
+    for state in (1, 2, 3):
+        torch.manual_seed(state)
+        again = run()
+        assert (again.detail, again.error) == (first.detail, first.error)
+
+
+@pytest.mark.parametrize("shape", [(), (2,), (2, 2)], ids=str)
+def test_the_symbols_are_real_so_abs_has_the_derivative_sign(shape: tuple[int, ...]) -> None:
+    """Each entry of each input is a real symbol, for a number, a vector and a matrix: sympy
+    differentiates |x| to sign(x) only for a real x (for a complex one, to an expression in re and im)."""
+    result = verify(
+        lambda x: x.abs().sum(),
+        torch.sign,
+        {"x": shape},
+        sympy_f=lambda x: sum(x.applyfunc(sympy.Abs)) if shape else sympy.Abs(x),
+        sympy_claim=lambda x: x.applyfunc(sympy.sign) if shape else sympy.sign(x),
+        points=1,
+        devices=["cpu"],
+    )
+    check = result.symbolic
+    assert (check.passed, check.detail) == (True, "elementwise, confirmed at an exact point"), str(result)
+
+
 @pytest.mark.parametrize(
     ("mode", "order", "detail"),
     [
