@@ -730,7 +730,7 @@ def test_a_matrix_domain_for_an_input_that_is_not_a_square_matrix_is_named(domai
         ({"domains": {"x": "unitary"}}, r"domain 'unitary' for 'x' is not one of"),
         ({"order": 3}, "order must be 1 or 2, got 3"),
         ({"symbolic": "exact"}, "symbolic must be one of"),
-        ({"sympy_f": lambda x: x}, "give both sympy_f and sympy_claim, or neither"),
+        ({"sympy_f": lambda x: x}, "^verify: give both sympy_f and sympy_claim, or neither$"),
     ],
 )
 def test_bad_arguments_are_named(kwargs: dict, message: str) -> None:
