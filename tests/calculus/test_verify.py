@@ -829,6 +829,8 @@ def test_the_zero_test_skips_simplify_only_where_the_answer_is_settled(monkeypat
     assert not module._is_zero(x - sympy.Rational(1, 2), point)
     # not zero at the point: settled there, whatever the functions in it
     assert not module._is_zero(sympy.exp(x) - 1, point)
+    # the point is passed on from the first nonzero difference's search
+    assert module._first_nonzero([sympy.exp(x) - 1], point) == [sympy.exp(x) - 1]
     assert simplified == []
     # zero at the point, so only simplify can tell: the true one is proved, the false one is refused
     assert module._is_zero(sympy.sin(x) ** 2 + sympy.cos(x) ** 2 - 1, point)
@@ -836,3 +838,18 @@ def test_the_zero_test_skips_simplify_only_where_the_answer_is_settled(monkeypat
     assert len(simplified) == 2
     # the first nonzero difference only: the rest of a false claim is not examined
     assert module._first_nonzero([x - x, x**2 - 1, sympy.exp(x) - sympy.exp(x) + x], point) == [x**2 - 1]
+    assert module._first_nonzero([x - x, (x + 1) ** 2 - x**2 - 2 * x - 1], point) == []  # none: no entry
+
+
+_x = sympy.Symbol("x", real=True)
+
+
+@pytest.mark.parametrize(
+    "expr",
+    [sympy.Integer(1), (_x + 1) ** 2 - _x**2 - 2 * _x, (_x**2 - 1) / (_x - 1) - _x],
+    ids=["1", "1-once-expanded", "1-once-cancelled"],
+)
+def test_the_zero_test_refuses_a_nonzero_constant_however_it_is_written(expr: sympy.Expr) -> None:
+    """A claim off by exactly 1 is false: 1 as given, or as it comes out of ``expand`` or ``cancel``."""
+    module = importlib.import_module("dlref.calculus.verify")
+    assert module._is_zero(expr) is False
