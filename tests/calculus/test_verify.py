@@ -31,6 +31,19 @@ def test_the_transposed_jacobian_of_a_linear_map_passes(device: torch.device, n:
     assert result.symbolic.passed is None
 
 
+def test_f_and_the_claim_get_their_inputs_on_the_device_checked(device: torch.device) -> None:
+    """Each numeric check evaluates f and the claim with inputs on each device of ``devices``."""
+    seen = set()
+
+    def claim(x: torch.Tensor) -> torch.Tensor:
+        seen.add(x.device)
+        return 2 * x
+
+    result = verify(lambda x: (x**2).sum(), claim, {"x": (2,)}, points=1, devices=[device])
+    assert result.autograd.passed, str(result)
+    assert seen == {device}
+
+
 @on_each_device
 @given(n=st.integers(2, 4), i=st.integers(0, 3), delta=st.floats(1e-3, 10), seed=st.integers(0, 2**16))
 def test_a_perturbed_gradient_fails_with_the_size_of_the_perturbation(
