@@ -731,7 +731,8 @@ def test_the_matrix_domains_keep_their_promises() -> None:
 @pytest.mark.parametrize("domain", ["symmetric", "spd", "invertible"])
 @pytest.mark.parametrize("shape", [(2, 3), (2, 2, 2), (4,)])
 def test_a_matrix_domain_for_an_input_that_is_not_a_square_matrix_is_named(domain: str, shape: tuple) -> None:
-    with pytest.raises(ValueError, match=re.escape(f"domain {domain!r} needs a square matrix, got shape {shape}")):
+    message = f"verify: domain {domain!r} needs a square matrix, got shape {shape}"
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
         verify(lambda A: A.sum(), torch.ones_like, {"A": shape}, domains={"A": domain}, devices=["cpu"])
 
 

@@ -162,7 +162,7 @@ def _sample(shape: tuple[int, ...], domain: str, generator: torch.Generator) -> 
         weights = integers(1, 8, numel)
         return [Fraction(k, sum(weights)) for k in weights]
     if len(shape) != 2 or shape[0] != shape[1]:
-        raise ValueError(f"domain {domain!r} needs a square matrix, got shape {shape}")
+        raise ValueError(f"verify: domain {domain!r} needs a square matrix, got shape {shape}")
     n = shape[0]
     R = [[Fraction(k, 8) for k in integers(-8, 8, n)] for _ in range(n)]
     if domain == "symmetric":
