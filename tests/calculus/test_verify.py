@@ -474,21 +474,19 @@ def test_the_symbols_are_real_so_abs_has_the_derivative_sign(shape: tuple[int, .
 
 
 @pytest.mark.parametrize(
-    ("mode", "order", "detail"),
+    ("mode", "detail"),
     [
-        ("elementwise", 1, "the claim has 1 entries, the derivative has 2"),
-        ("matrixsymbol", 1, "the claim has shape (1, 1), sympy's derivative has shape (2, 1)"),
-        ("matrixsymbol", 2, "matrixsymbol mode supports order=1 only"),
+        ("elementwise", "the claim has 1 entries, the derivative has 2"),
+        ("matrixsymbol", "the claim has shape (1, 1), sympy's derivative has shape (2, 1)"),
     ],
 )
-def test_a_sympy_claim_sympy_cannot_compare_is_named(mode: str, order: int, detail: str) -> None:
-    """A sympy claim with too few entries (or, as a matrix, the wrong shape), or a Hessian asked of
-    sympy's matrix calculus: the symbolic check says which, at the point."""
+def test_a_sympy_claim_sympy_cannot_compare_is_named(mode: str, detail: str) -> None:
+    """A sympy claim with too few entries (or, as a matrix, the wrong shape): the symbolic check says
+    which, at the point."""
     result = verify(
         lambda x: (x**2).sum(),
-        (lambda x: 2 * x) if order == 1 else (lambda x: 2 * torch.eye(2, dtype=x.dtype)),
+        lambda x: 2 * x,
         {"x": (2,)},
-        order=order,
         sympy_f=lambda x: (x.T * x)[0],
         sympy_claim=lambda x: 2 * x[:1, :],
         symbolic=mode,
@@ -499,6 +497,63 @@ def test_a_sympy_claim_sympy_cannot_compare_is_named(mode: str, order: int, deta
     assert (check.method, check.passed, check.error, check.device) == ("symbolic", False, None, None)
     assert check.detail == f"sympy: evaluating it raised ValueError: {detail}"
     assert set(check.point) == {"x"}
+
+
+@pytest.mark.parametrize(
+    ("f", "claim", "shapes", "order", "sympy_f", "sympy_claim", "message"),
+    [
+        (
+            lambda x: (x**2).sum(),
+            lambda x: 2 * torch.eye(2, dtype=x.dtype),
+            {"x": (2,)},
+            2,
+            lambda x: (x.T * x)[0],
+            lambda x: 2 * sympy.eye(2),
+            "verify: symbolic='matrixsymbol' supports order=1 only, got order=2",
+        ),
+        (
+            lambda s: s**2,
+            lambda s: 2 * s,
+            {"s": ()},
+            1,
+            lambda s: s**2,
+            lambda s: 2 * s,
+            "verify: symbolic='matrixsymbol' needs vectors and matrices, got shapes['s'] = ()",
+        ),
+        (
+            lambda x, T: x @ x + T.sum(),
+            lambda x, T: 2 * x,
+            {"x": (2,), "T": (2, 2, 2)},
+            1,
+            lambda x, T: (x.T * x)[0],
+            lambda x, T: 2 * x,
+            "verify: symbolic='matrixsymbol' needs vectors and matrices, got shapes['T'] = (2, 2, 2)",
+        ),
+    ],
+    ids=["hessian", "0-dim input", "3-dim input"],
+)
+def test_matrixsymbol_mode_refuses_what_sympys_matrix_calculus_cannot_do(
+    f: Callable,
+    claim: Callable,
+    shapes: dict,
+    order: int,
+    sympy_f: Callable,
+    sympy_claim: Callable,
+    message: str,
+) -> None:
+    """A Hessian, or an input that is not a vector or a matrix: refused up front, naming the order or the
+    input and its shape, rather than a FALSE verdict for a true identity."""
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        verify(
+            f,
+            claim,
+            shapes,
+            order=order,
+            sympy_f=sympy_f,
+            sympy_claim=sympy_claim,
+            symbolic="matrixsymbol",
+            devices=["cpu"],
+        )
 
 
 def test_a_hessian() -> None:

@@ -497,8 +497,6 @@ def _full(sympy_f, sympy_claim, names, shapes, point_sympy, wrt, order, mode):
         at_point = [sympy.sympify(d).xreplace(substitutions) for d in derivative]
         claim_at = [sympy.sympify(c).xreplace(substitutions) for c in claimed]
     else:  # matrixsymbol: sympy's matrix calculus, compared as matrix expressions, then entry by entry
-        if order != 1:
-            raise ValueError("matrixsymbol mode supports order=1 only")
         variables = []
         for k in names:
             shape = tuple(shapes[k])
@@ -617,7 +615,8 @@ def verify(
             ``devices`` is one device rather than a list of them.
         ValueError: an unknown input name, domain, symbolic mode or order, only one of the two
             sympy forms, a size less than 1, or ``points`` less than 1 (an empty input or no point
-            would check nothing, and pass).
+            would check nothing, and pass); ``symbolic="matrixsymbol"`` with ``order=2`` or with an
+            input that is not a vector or a matrix (sympy's matrix calculus has neither).
         dlref.device.DeviceError: an entry of ``devices`` is not a device of this machine.
 
     Examples:
@@ -651,6 +650,8 @@ def verify(
         raise ValueError(f"verify: order must be 1 or 2, got {order}")
     if symbolic not in SYMBOLIC_MODES:
         raise ValueError(f"verify: symbolic must be one of {SYMBOLIC_MODES}, got {symbolic!r}")
+    if symbolic == "matrixsymbol" and order != 1:
+        raise ValueError(f"verify: symbolic='matrixsymbol' supports order=1 only, got order={order}")
     if (sympy_f is None) != (sympy_claim is None):
         raise ValueError("verify: give both sympy_f and sympy_claim, or neither")
     for key, shape in shapes.items():
@@ -663,6 +664,10 @@ def verify(
                 raise ValueError(
                     f"verify: shapes[{key!r}] has the size {size}: {shape!r}; an empty input has no entries to check"
                 )
+        if symbolic == "matrixsymbol" and len(shape) not in (1, 2):
+            raise ValueError(
+                f"verify: symbolic='matrixsymbol' needs vectors and matrices, got shapes[{key!r}] = {shape!r}"
+            )
     if isinstance(points, bool) or not isinstance(points, int):
         raise TypeError(f"verify: points must be an int, got {points!r}")
     if points < 1:
