@@ -556,6 +556,32 @@ def test_matrixsymbol_mode_refuses_what_sympys_matrix_calculus_cannot_do(
         )
 
 
+def test_a_derivative_sympys_matrix_calculus_leaves_unevaluated_is_named() -> None:
+    """sympy 1.14 returns d det(X) / dX unevaluated, as Derivative(Determinant(X), X): the symbolic check
+    fails saying so, not with a shape it made up for it."""
+    X = sympy.MatrixSymbol("X", 2, 2)
+    assert isinstance(sympy.diff(sympy.Determinant(X), X), sympy.Derivative)  # the trap (sympy 1.14)
+    result = verify(
+        lambda X: torch.det(X),
+        lambda X: torch.det(X) * torch.linalg.inv(X).T,
+        {"X": (2, 2)},
+        domains={"X": "invertible"},
+        sympy_f=lambda X: sympy.Determinant(X),
+        sympy_claim=lambda X: sympy.Determinant(X) * X.inv().T,
+        symbolic="matrixsymbol",
+        points=1,
+        devices=["cpu"],
+    )
+    check = result.symbolic
+    assert (check.passed, check.error) == (False, None)
+    assert check.detail == (
+        "sympy: evaluating it raised ValueError: sympy left the derivative unevaluated: "
+        "it returned Derivative(Determinant(X), X)"
+    )
+    assert result.autograd.passed
+    assert result.finite_differences.passed
+
+
 def test_a_hessian() -> None:
     result = verify(lambda x: (x**3).sum(), lambda x: torch.diag(6 * x), {"x": (3,)}, order=2, devices=["cpu"])
     assert result.autograd.passed

@@ -504,6 +504,8 @@ def _full(sympy_f, sympy_claim, names, shapes, point_sympy, wrt, order, mode):
             variables.append(sympy.MatrixSymbol(k, rows, cols))
         D = sympy.diff(sympy_f(*variables), variables[wrt])
         C = sympy_claim(*variables)
+        if D.has(sympy.Derivative):  # e.g. d Determinant(X) / dX: sympy gives up and returns it as it was
+            raise ValueError(f"sympy left the derivative unevaluated: it returned {D}")
         if D == 0:  # sympy's silent 0 (see the module docstring): kept, so the numeric confirmation sees it
             D = sympy.ZeroMatrix(*C.shape)
         elif not isinstance(D, (sympy.MatrixBase, sympy.MatrixExpr)):
