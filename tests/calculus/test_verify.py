@@ -315,6 +315,28 @@ def test_directional_mode_draws_its_directions_from_the_seed() -> None:
     assert (second.error, second.detail) == (first.error, first.detail)
 
 
+def test_directional_mode_never_moves_along_a_zero_direction() -> None:
+    """Along V = 0 both sides are 0 whatever the claim: for a one-entry x, seed 6168 draws both directions
+    as 0 from the general domain, and they are drawn again (from the same generator, so still from the
+    seed) until nonzero, so the symbolic check refuses d x²/dx = 3x there."""
+    generator = torch.Generator().manual_seed(6168 + 7919)  # as the symbolic check draws: the point, then V
+    _sample((1,), "general", generator)
+    assert [_sample((1,), "general", generator) for _ in range(2)] == [[0], [0]]  # the trap
+    check = verify(
+        lambda x: (x**2).sum(),
+        lambda x: 3 * x,
+        {"x": (1,)},
+        sympy_f=lambda x: (x.T * x)[0],
+        sympy_claim=lambda x: 3 * x,
+        symbolic="directional",
+        points=1,
+        devices=["cpu"],
+        seed=6168,
+    ).symbolic
+    assert check.passed is False
+    assert check.detail.startswith("derivative - claim = "), check.detail
+
+
 @pytest.mark.parametrize("mode", ["elementwise", "directional"])
 def test_a_false_claim_is_rejected_at_the_exact_point_without_simplify(
     mode: str, monkeypatch: pytest.MonkeyPatch

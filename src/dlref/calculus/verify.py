@@ -530,10 +530,17 @@ def _as_matrix(value: Any) -> sympy.Matrix:
 
 
 def _directional(sympy_f, sympy_claim, point_sympy, wrt, wrt_shape, order, generator):
-    """d/dt f(x + t V) at t = 0 (or d²/dt², for a Hessian) for two exact directions V."""
+    """d/dt f(x + t V) at t = 0 (or d²/dt², for a Hessian) for two exact directions V, neither zero."""
+
+    def direction() -> Any:
+        values = _sample(wrt_shape, "general", generator)
+        while not any(values):  # along V = 0 every claim passes: draw again, from the same generator
+            values = _sample(wrt_shape, "general", generator)
+        return _to_sympy(values, wrt_shape)
+
     t = sympy.Symbol("t", real=True)
     x0 = point_sympy[wrt]
-    directions = [_to_sympy(_sample(wrt_shape, "general", generator), wrt_shape) for _ in range(2)]
+    directions = [direction() for _ in range(2)]
     claimed = _flat(sympy_claim(*point_sympy))
     n = len(_flat(x0))
     derivative, predicted = [], []
