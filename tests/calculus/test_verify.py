@@ -496,21 +496,25 @@ def test_the_symbols_are_real_so_abs_has_the_derivative_sign(shape: tuple[int, .
 
 
 @pytest.mark.parametrize(
-    ("mode", "detail"),
+    ("mode", "sympy_claim", "detail"),
     [
-        ("elementwise", "the claim has 1 entries, the derivative has 2"),
-        ("matrixsymbol", "the claim has shape (1, 1), sympy's derivative has shape (2, 1)"),
+        ("elementwise", lambda x: 2 * x[:1, :], "the claim has 1 entries, the derivative has 2"),
+        ("matrixsymbol", lambda x: 2 * x[:1, :], "the claim has shape (1, 1), sympy's derivative has shape (2, 1)"),
+        ("directional", lambda x: 2 * x[:1, :], "the claim has 1 entries, the derivative has 2"),
+        ("directional", lambda x: (2 * x).col_join(sympy.zeros(1, 1)), "the claim has 3 entries, the derivative has 2"),
     ],
+    ids=["elementwise, too few", "matrixsymbol, too few", "directional, too few", "directional, too many"],
 )
-def test_a_sympy_claim_sympy_cannot_compare_is_named(mode: str, detail: str) -> None:
-    """A sympy claim with too few entries (or, as a matrix, the wrong shape): the symbolic check says
-    which, at the point."""
+def test_a_sympy_claim_sympy_cannot_compare_is_named(mode: str, sympy_claim: Callable, detail: str) -> None:
+    """A sympy claim with too few or too many entries (or, as a matrix, the wrong shape): the symbolic
+    check says which, at the point (directional mode, which contracts the claim with its directions,
+    would index past a short claim and ignore the rest of a long one)."""
     result = verify(
         lambda x: (x**2).sum(),
         lambda x: 2 * x,
         {"x": (2,)},
         sympy_f=lambda x: (x.T * x)[0],
-        sympy_claim=lambda x: 2 * x[:1, :],
+        sympy_claim=sympy_claim,
         symbolic=mode,
         points=1,
         devices=["cpu"],

@@ -547,6 +547,9 @@ def _directional(sympy_f, sympy_claim, point_sympy, wrt, wrt_shape, order, gener
     for V in directions:
         moved = [*point_sympy[:wrt], x0 + t * V, *point_sympy[wrt + 1 :]]
         outs = _flat(sympy_f(*moved))
+        expected = n * len(outs) if order == 1 else n * n
+        if len(claimed) != expected:
+            raise ValueError(f"the claim has {len(claimed)} entries, the derivative has {expected}")
         v = _flat(V)
         for k, o in enumerate(outs):
             derivative.append(sympy.diff(o, t, order).subs(t, 0))
