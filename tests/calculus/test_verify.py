@@ -894,6 +894,16 @@ def test_bad_shapes_points_and_devices_are_named(shapes: dict, kwargs: dict, err
         verify(lambda x: x.sum(), lambda x: torch.ones_like(x), shapes, **kwargs)
 
 
+@pytest.mark.parametrize(("f", "shape"), [(lambda x: x[:0], (0,)), (lambda x: x.reshape(2, 1)[:, :0], (2, 0))])
+@pytest.mark.parametrize("order", [1, 2])
+def test_an_f_with_an_empty_output_is_refused(f: Callable, shape: tuple, order: int) -> None:
+    """An empty output, like an empty input, has no entries to check: refused before any check, naming its
+    shape (autograd failed on it, and finite differences passed it)."""
+    message = f"verify: f returns an empty tensor of shape {shape}; an empty output has no entries to check"
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        verify(f, lambda x: torch.zeros((2, *shape), dtype=x.dtype), {"x": (2,)}, order=order, devices=["cpu"])
+
+
 def test_a_device_this_machine_lacks_is_named() -> None:
     with pytest.raises(DeviceError, match=r"^verify: devices: "):
         verify(lambda x: x.sum(), lambda x: torch.ones_like(x), {"x": (1,)}, devices=["gpu"])

@@ -628,7 +628,8 @@ def verify(
         ValueError: an unknown input name, domain, symbolic mode or order, only one of the two
             sympy forms, a size less than 1, or ``points`` less than 1 (an empty input or no point
             would check nothing, and pass); ``symbolic="matrixsymbol"`` with ``order=2`` or with an
-            input that is not a vector or a matrix (sympy's matrix calculus has neither).
+            input that is not a vector or a matrix (sympy's matrix calculus has neither); an ``f``
+            whose output is empty (tried once, at the first point, on the CPU).
         dlref.device.DeviceError: an entry of ``devices`` is not a device of this machine.
 
     Examples:
@@ -692,6 +693,16 @@ def verify(
         devices = [resolve_device(d) for d in (devices if devices is not None else available_devices())]
     except DeviceError as error:
         raise DeviceError(f"verify: devices: {error}") from None
+    # f is tried once, on the CPU, at the numeric checks' first point: an empty output would check nothing
+    first = _points(shapes, domains, torch.Generator().manual_seed(seed))
+    try:
+        out = _call(f, [_to_tensor(first[k], shapes[k], torch.device("cpu")) for k in names])
+    except Exception:  # an f that cannot be evaluated fails the checks, which say why
+        out = None
+    if out is not None and out.numel() == 0:
+        raise ValueError(
+            f"verify: f returns an empty tensor of shape {tuple(out.shape)}; an empty output has no entries to check"
+        )
 
     if sympy_f is None:
         symbolic_check = Check("symbolic", None, detail="no sympy forms given")
