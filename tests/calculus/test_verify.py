@@ -984,3 +984,25 @@ def test_the_zero_test_refuses_a_nonzero_constant_however_it_is_written(expr: sy
     """A claim off by exactly 1 is false: 1 as given, or as it comes out of ``expand`` or ``cancel``."""
     module = importlib.import_module("dlref.calculus.verify")
     assert module._is_zero(expr) is False
+
+
+def test_no_devices_is_refused_rather_than_passing_unchecked() -> None:
+    """With no device the numeric checks would run nowhere and report "passed", a wrong claim too."""
+    with pytest.raises(
+        ValueError, match=r"^verify: devices is empty; the numeric checks would check nothing, and pass$"
+    ):
+        verify(lambda x: (x**2).sum(), lambda x: 3 * x, {"x": (2,)}, devices=[])
+
+
+@pytest.mark.parametrize("symbolic", ["elementwise", "directional"])
+def test_sympy_forms_of_an_input_with_3_dimensions_are_refused(symbolic: str) -> None:
+    """sympy's forms take numbers, vectors and matrices: a 3-dim input is refused, naming it, before
+    sympy fails to make it a matrix; without sympy forms it is checked numerically."""
+    f, claim = lambda T: (T**2).sum(), lambda T: 2 * T
+    with pytest.raises(
+        ValueError, match=r"^verify: sympy forms take numbers, vectors and matrices, got shapes\['T'\] = \(2, 2, 2\);"
+    ):
+        verify(
+            f, claim, {"T": (2, 2, 2)}, sympy_f=lambda T: T, sympy_claim=lambda T: T, symbolic=symbolic, devices=["cpu"]
+        )
+    assert verify(f, claim, {"T": (2, 2, 2)}, points=1, devices=["cpu"]).autograd.passed

@@ -628,8 +628,9 @@ def verify(
         ValueError: an unknown input name, domain, symbolic mode or order, only one of the two
             sympy forms, a size less than 1, or ``points`` less than 1 (an empty input or no point
             would check nothing, and pass); ``symbolic="matrixsymbol"`` with ``order=2`` or with an
-            input that is not a vector or a matrix (sympy's matrix calculus has neither); an ``f``
-            whose output is empty (tried once, at the first point, on the CPU).
+            input that is not a vector or a matrix (sympy's matrix calculus has neither); sympy forms
+            with an input of more than 2 dimensions; an empty ``devices``; an ``f`` whose output is
+            empty (tried once, at the first point, on the CPU).
         dlref.device.DeviceError: an entry of ``devices`` is not a device of this machine.
 
     Examples:
@@ -681,6 +682,11 @@ def verify(
             raise ValueError(
                 f"verify: symbolic='matrixsymbol' needs vectors and matrices, got shapes[{key!r}] = {shape!r}"
             )
+        if sympy_f is not None and len(shape) > 2:
+            raise ValueError(
+                f"verify: sympy forms take numbers, vectors and matrices, got shapes[{key!r}] = {shape!r};"
+                " check it without sympy_f and sympy_claim"
+            )
     if isinstance(points, bool) or not isinstance(points, int):
         raise TypeError(f"verify: points must be an int, got {points!r}")
     if points < 1:
@@ -689,6 +695,8 @@ def verify(
     index = names.index(wrt)
     if isinstance(devices, (str, torch.device)):
         raise TypeError(f"verify: devices must be a list of devices, got {devices!r}; use [{devices!r}]")
+    if devices is not None and len(devices) == 0:
+        raise ValueError("verify: devices is empty; the numeric checks would check nothing, and pass")
     try:
         devices = [resolve_device(d) for d in (devices if devices is not None else available_devices())]
     except DeviceError as error:
