@@ -519,14 +519,10 @@ def _full(sympy_f, sympy_claim, names, shapes, point_sympy, wrt, order, mode):
                 return []
             return _first_nonzero(_flat(difference))
 
-        values = {v: sympy.ImmutableMatrix(_as_matrix(p)) for v, p in zip(variables, point_sympy, strict=True)}
+        values = {v: sympy.ImmutableMatrix(p) for v, p in zip(variables, point_sympy, strict=True)}  # vectors, matrices
         at_point = _flat(sympy.Matrix(D.subs(values).doit()))
         claim_at = _flat(sympy.Matrix(C.subs(values).doit()))
     return at_point, claim_at, residual, None
-
-
-def _as_matrix(value: Any) -> sympy.Matrix:
-    return value if isinstance(value, sympy.MatrixBase) else sympy.Matrix([[value]])
 
 
 def _directional(sympy_f, sympy_claim, point_sympy, wrt, wrt_shape, order, generator):
