@@ -414,7 +414,11 @@ def test_a_number_operand_is_made_on_the_values_device(make: Callable) -> None:
 @pytest.mark.parametrize(
     ("backward", "message"),
     [
-        (lambda g: (g,), r"^backward: the backward of op 'add' gave 1 gradients for its 2 parents;"),
+        (
+            lambda g: (g,),
+            r"^backward: the backward of op 'add' gave 1 gradients for its 2 parents;"
+            r" it must give one per parent, in order$",
+        ),
         (lambda g: (g, g, g), r"^backward: the backward of op 'add' gave 3 gradients for its 2 parents;"),
         (lambda g: (g, None), r"^backward: the backward of op 'add' gave a gradient of NoneType for parent 1, "),
         (lambda g: (g, g.sum()), r"gave a gradient of shape \(\) for parent 1, of shape \(2,\); each must be"),
