@@ -315,6 +315,21 @@ def test_directional_mode_draws_its_directions_from_the_seed() -> None:
     assert (second.error, second.detail) == (first.error, first.detail)
 
 
+def _three_x_as_the_derivative_of_x_squared(seed: int, points: int = 1) -> Verification:
+    """A false claim, d x²/dx = 3x for a one-entry x, checked in directional mode from ``seed``."""
+    return verify(
+        lambda x: (x**2).sum(),
+        lambda x: 3 * x,
+        {"x": (1,)},
+        sympy_f=lambda x: (x.T * x)[0],
+        sympy_claim=lambda x: 3 * x,
+        symbolic="directional",
+        points=points,
+        devices=["cpu"],
+        seed=seed,
+    )
+
+
 def test_directional_mode_never_moves_along_a_zero_direction() -> None:
     """Along V = 0 both sides are 0 whatever the claim: for a one-entry x, seed 6168 draws both directions
     as 0 from the general domain, and they are drawn again (from the same generator, so still from the
@@ -322,17 +337,7 @@ def test_directional_mode_never_moves_along_a_zero_direction() -> None:
     generator = torch.Generator().manual_seed(6168 + 7919)  # as the symbolic check draws: the point, then V
     _sample((1,), "general", generator)
     assert [_sample((1,), "general", generator) for _ in range(2)] == [[0], [0]]  # the trap
-    check = verify(
-        lambda x: (x**2).sum(),
-        lambda x: 3 * x,
-        {"x": (1,)},
-        sympy_f=lambda x: (x.T * x)[0],
-        sympy_claim=lambda x: 3 * x,
-        symbolic="directional",
-        points=1,
-        devices=["cpu"],
-        seed=6168,
-    ).symbolic
+    check = _three_x_as_the_derivative_of_x_squared(seed=6168).symbolic
     assert check.passed is False
     assert check.detail.startswith("derivative - claim = "), check.detail
 
@@ -972,23 +977,10 @@ def test_verify_leaves_torchs_global_generator_alone(seed: int) -> None:
     in, and a reader's own random numbers after it are the ones they would get without it. Seed 6168
     draws both directions of a one-entry x as zero, so the redraw is covered too."""
 
-    def run() -> Verification:
-        return verify(
-            lambda x: (x**2).sum(),
-            lambda x: 3 * x,
-            {"x": (1,)},
-            sympy_f=lambda x: (x.T * x)[0],
-            sympy_claim=lambda x: 3 * x,
-            symbolic="directional",
-            points=2,
-            devices=["cpu"],
-            seed=seed,
-        )
-
     torch.manual_seed(1)
     state = torch.get_rng_state()
-    first = run()
+    first = _three_x_as_the_derivative_of_x_squared(seed, points=2)
     assert torch.equal(torch.get_rng_state(), state)
     torch.manual_seed(2)
-    assert str(run()) == str(first)
+    assert str(_three_x_as_the_derivative_of_x_squared(seed, points=2)) == str(first)
     assert first.symbolic.passed is False
