@@ -103,6 +103,13 @@ def test_sympys_silent_zero_for_log_det_is_caught() -> None:
     assert result.finite_differences.passed
 
 
+def _failed_before_comparing(check: Check, inputs: set[str]) -> None:
+    """A symbolic check that failed before any comparison: no error, no device, and the exact point of
+    each input, for the report."""
+    assert (check.method, check.passed, check.error, check.device) == ("symbolic", False, None, None)
+    assert set(check.point) == inputs
+
+
 @pytest.mark.parametrize(
     ("scale", "sympy_f"),
     [
@@ -124,9 +131,8 @@ def test_a_sympy_form_that_is_not_the_torch_function_is_refused(scale: float, sy
         devices=["cpu"],
     )
     check = result.symbolic
-    assert (check.method, check.passed, check.error, check.device) == ("symbolic", False, None, None)
+    _failed_before_comparing(check, {"x"})
     assert check.detail == "the sympy f and the torch f differ at the point"
-    assert set(check.point) == {"x"}
 
 
 def test_an_f_that_cannot_be_evaluated_fails_the_confirmation_and_says_why() -> None:
@@ -141,9 +147,8 @@ def test_an_f_that_cannot_be_evaluated_fails_the_confirmation_and_says_why() -> 
         devices=["cpu"],
     )
     check = result.symbolic
-    assert (check.method, check.passed, check.error, check.device) == ("symbolic", False, None, None)
+    _failed_before_comparing(check, {"x"})
     assert check.detail == "confirming numerically: evaluating it raised TypeError: f must return a tensor, got float"
-    assert set(check.point) == {"x"}
     assert check.point["x"].shape == (2,)
 
 
@@ -160,9 +165,8 @@ def test_a_claim_sympy_cannot_compare_fails_and_says_why() -> None:
         devices=["cpu"],
     )
     check = result.symbolic
-    assert (check.method, check.passed, check.error, check.device) == ("symbolic", False, None, None)
+    _failed_before_comparing(check, {"s"})
     assert check.detail.startswith("sympy: evaluating it raised TypeError: unsupported operand type(s) for -")
-    assert set(check.point) == {"s"}
     assert result.autograd.passed
 
 
@@ -480,9 +484,8 @@ def test_a_sympy_claim_sympy_cannot_compare_is_named(mode: str, sympy_claim: Cal
         devices=["cpu"],
     )
     check = result.symbolic
-    assert (check.method, check.passed, check.error, check.device) == ("symbolic", False, None, None)
+    _failed_before_comparing(check, {"x"})
     assert check.detail == f"sympy: evaluating it raised ValueError: {detail}"
-    assert set(check.point) == {"x"}
 
 
 @pytest.mark.parametrize(
