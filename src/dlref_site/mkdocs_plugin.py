@@ -15,7 +15,7 @@ import logging
 import posixpath
 import re
 from concurrent.futures import Future
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
@@ -37,7 +37,6 @@ log = logging.getLogger("mkdocs.plugins.dlref")
 _PROMPT = '<span class="gp">&gt;&gt;&gt; </span>'
 _ALTERNATE = re.compile(r'\s*<link rel="alternate" href="[^"]*" hreflang="[^"]*">')
 _SWITCH = re.compile(r'href="([^"]*)" hreflang="([^"]*)"')
-_HREF = re.compile(r'href="(?![a-z][a-z0-9+.-]*:|/|#)([^"#]+)(#[^"]*)?"')
 
 
 def footer(device: str) -> str:
@@ -55,10 +54,8 @@ def footer(device: str) -> str:
 class Options(base.Config):
     """The plugin's settings in ``mkdocs.yml`` (both have defaults)."""
 
-    notebook_css = config_options.Type(str, default="assets/stylesheets/notebook.css")
-    """Where the notebook pages' shared styles are served."""
-    executed_notebooks = config_options.Type(str, default=".cache/dlref-notebooks")
-    """Where executed notebooks are written for mkdocs-jupyter to render (relative to the project)."""
+    notebooks = config_options.ListOfItems(config_options.Type(str), default=[])
+    """Which files are jupytext notebooks, each a page (globs of paths under ``docs/``)."""
     downloads = config_options.Type(str, default="downloads")
     """Where the site serves the wheel of the library its pages ran with."""
 
@@ -104,18 +101,16 @@ class DlrefPlugin(BasePlugin[Options]):
             config.mdx_configs.setdefault("toc", {}).setdefault("slugify", slugify(case="lower"))
         return config
 
-    @event_priority(-150)  # after mkdocs-jupyter has marked which files are notebooks, and i18n's files
+    @event_priority(-150)  # after i18n has made each language's files
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
-        """Start every run now; point each notebook at its executed copy, which mkdocs-jupyter renders."""
-        _notebooks_as_pages(files, config)
+        """Start every run now; make each notebook a page, which shows its run."""
+        _notebooks_as_pages(files, config, self.config.notebooks)
         run, root = self.runner, self.runner.project
         self.results: dict[str, Future[Outcome]] = {}
         self.pages: dict[str, tuple[str, int]] = {}  # src_uri -> (name, number of examples)
         self.notebooks: dict[str, str] = {}
         self.images: dict[str, dict[str, bytes]] = {}
         self.prompts: dict[str, tuple[int, bool]] = {}  # src_uri -> (prompts rendered, renders docstrings)
-        self.styles = ""
-        executed = root / self.config.executed_notebooks
         self.wheel, data = wheel.build()  # the library these pages ran with, for readers to install
         files.append(File.generated(config, f"{self.config.downloads}/{self.wheel}", content=data))
         for file in files:
@@ -132,9 +127,8 @@ class DlrefPlugin(BasePlugin[Options]):
                         self.pages[file.src_uri] = name, len(found)
                 except ValueError as error:
                     raise PluginError(str(error)) from None
-            elif type(file).__name__ in ("NotebookFile", "NotebookPage"):  # mkdocs-jupyter's, or ours
+            elif isinstance(file, NotebookPage):
                 self.results[name] = run.notebook(source)
-                file.abs_src_path = str(executed / Path(name).with_suffix(".ipynb"))
                 self.notebooks[file.src_uri] = name
                 if not hasattr(self, "notebook_urls"):  # one set for every language's build of a run
                     self.notebook_urls: set[str] = set()  # the notebook pages, for the sitemap
@@ -168,15 +162,18 @@ class DlrefPlugin(BasePlugin[Options]):
             raise PluginError(outcome.report)
         return outcome
 
-    def on_pre_page(self, page: Page, config: MkDocsConfig, files: Files) -> Page:
+    def on_page_read_source(self, page: Page, config: MkDocsConfig) -> str | None:
+        """A notebook's page is its run's executed notebook, written as Markdown: MkDocs renders it
+        as it renders every page (its title, table of contents, links and math)."""
         name = self.notebooks.get(page.file.src_uri)
-        if name is not None:  # write the executed notebook that mkdocs-jupyter renders
-            executed = Path(page.file.abs_src_path)
-            shown = self._outcome(name).shown
-            if not executed.is_file() or executed.read_text(encoding="utf-8") != shown:
-                executed.parent.mkdir(parents=True, exist_ok=True)
-                executed.write_text(shown, encoding="utf-8")
-        return page
+        if name is None:
+            return None
+        from dlref_site.notebook_page import notebook_markdown
+        from dlref_site.notebooks import read_json
+
+        shown = notebook_markdown(read_json(self._outcome(name).shown), Path(page.file.src_uri).stem)
+        self.images[page.file.src_uri] = shown.images
+        return shown.markdown
 
     def on_page_markdown(self, markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
         """The page as this run showed it: its snippets expanded, every output the one printed, and
@@ -212,23 +209,7 @@ class DlrefPlugin(BasePlugin[Options]):
         uri = page.file.src_uri
         if uri.endswith(".md"):  # checked in on_env, once the docstrings' run (the API page's) is in
             self.prompts[uri] = html.count(_PROMPT), "\n::: " in "\n" + (page.markdown or "")
-        if uri in self.notebooks:
-            slugify = config.mdx_configs.get("toc", {}).get("slugify")
-            alts = _figure_alts(Path(page.file.abs_src_path))
-            slim = publish.slim_notebook(_resolve_links(html, page, files), slugify, Path(uri).stem, alts)
-            page.dlref_math = slim.math
-            self.styles, self.images[uri] = slim.styles, slim.images
-            items = _flat_toc(page.toc)
-            anchors = (
-                slim.anchors
-                if len(slim.anchors) == len(items)
-                else publish.unique_slugs([item.title for item in items], slugify)
-            )
-            for item, anchor in zip(items, anchors, strict=True):
-                item.id = anchor
-            html = slim.html
-        else:
-            page.dlref_math = 'class="arithmatex"' in html  # the theme loads KaTeX on such pages only
+        page.dlref_math = 'class="arithmatex"' in html  # the theme loads KaTeX on such pages only
         html = publish.exclude_math_from_search(publish.exclude_sources_from_search(html))
         if source_of(uri) is not None:  # a translation: Chinese prose wrapped in its source
             html = publish.exclude_code_from_search(publish.join_cjk_lines(html))
@@ -283,7 +264,7 @@ class DlrefPlugin(BasePlugin[Options]):
             if uri in self.pages:
                 notebook = page_notebook(self._outcome(self.pages[uri][0]).shown, self.runner.project)
             else:  # a walkthrough: the notebook as executed for this page
-                notebook = read_json(Path(page.file.abs_src_path).read_text(encoding="utf-8"))
+                notebook = read_json(self._outcome(self.notebooks[uri]).shown)
             site = config.site_url or ""
             wheel_url = f"{site}{self.config.downloads}/{self.wheel}" if site else None
 
@@ -325,10 +306,6 @@ class DlrefPlugin(BasePlugin[Options]):
         return output
 
     def on_post_build(self, config: MkDocsConfig) -> None:
-        if self.styles:
-            path = Path(config.site_dir) / self.config.notebook_css
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(self.styles, encoding="utf-8")
         ran = self.runner.ran
         log.info(
             f"dlref: executed {len(ran)} of {len(self.results)}"
@@ -338,8 +315,7 @@ class DlrefPlugin(BasePlugin[Options]):
 
 
 class NotebookPage(File):
-    """A notebook that mkdocs-jupyter renders, as a page of one language's build: mkdocs-static-i18n
-    makes each language's files anew (plain files), after mkdocs-jupyter has marked its own."""
+    """A jupytext notebook as a page (``mlp.py`` is ``mlp/``); MkDocs takes a ``.py`` file for an asset."""
 
     def is_documentation_page(self) -> bool:
         return True
@@ -365,57 +341,34 @@ def _with_notebooks(sitemap: str, site_url: str, urls: list[str]) -> str:
     return sitemap.replace("</urlset>", added + "</urlset>", 1) if added else sitemap
 
 
-def _notebooks_as_pages(files: Files, config: MkDocsConfig) -> None:
-    """Make each notebook mkdocs-jupyter includes a page again, keeping where i18n put it: i18n
-    takes a notebook for an asset, which a language without its own copy shares with the default
+def _notebooks_as_pages(files: Files, config: MkDocsConfig, globs: list[str]) -> None:
+    """Make each notebook (a file that one of ``globs`` matches) a page, in its language's folder:
+    i18n took it for an asset, which a language without its own copy shares with the default
     language's folder; as a page, it goes under the language's folder (``zh/``) like the others."""
-    jupyter, i18n = config.plugins.get("mkdocs-jupyter"), config.plugins.get("i18n")
-    if jupyter is None:
-        return
+    i18n = config.plugins.get("i18n")
     language = getattr(i18n, "current_language", None)
     folder = f"{language}/" if language and language != getattr(i18n, "default_language", language) else ""
     for file in list(files):
-        if file.is_documentation_page() or not file.src_uri.endswith((".py", ".ipynb")):
+        if file.is_documentation_page() or not any(PurePosixPath(file.src_uri).match(glob) for glob in globs):
             continue
-        if jupyter.should_include(file):
-            page = NotebookPage(file.src_path, file.src_dir, file.dest_path, config.use_directory_urls)
-            page.__dict__.update(vars(file))  # its URL and destination, and i18n's locale and alternates
-            if folder and not page.dest_uri.startswith(folder):
-                page.dest_uri, page.url = folder + page.dest_uri, folder + page.url
-                page.abs_dest_path = posixpath.normpath(posixpath.join(config.site_dir, page.dest_uri))
-            if i18n is not None:  # the language switch: the same notebook's page in each language
-                url = page.url[len(folder) :] if folder and page.url.startswith(folder) else page.url
-                default = i18n.default_language
-                page.alternates = {
-                    lang: _Link(url if lang == default else f"{lang}/{url}") for lang in i18n.build_languages
-                }
-            files.remove(file)
-            files.append(page)
+        source = source_of(file.src_uri) or file.src_uri  # mlp.zh.py is the Chinese page of mlp.py
+        path = posixpath.splitext(source)[0]
+        dest = f"{path}/index.html" if config.use_directory_urls else f"{path}.html"
+        page = NotebookPage(
+            file.src_path, file.src_dir, config.site_dir, config.use_directory_urls, dest_uri=folder + dest
+        )
+        where = ("dest_dir", "dest_uri", "url", "abs_dest_path")  # a page's, not the asset's
+        page.__dict__.update({key: value for key, value in vars(file).items() if key not in where})  # i18n's locale
+        if i18n is not None:  # the language switch: the same notebook's page in each language
+            url = page.url[len(folder) :] if folder and page.url.startswith(folder) else page.url
+            default = i18n.default_language
+            page.alternates = {
+                lang: _Link(url if lang == default else f"{lang}/{url}") for lang in i18n.build_languages
+            }
+        files.remove(file)
+        files.append(page)
 
 
 def _linked_file(files: Files, page: Page, target: str) -> File | None:
     """The file a relative link of ``page`` (``../linalg/norms.md``) names, if the site has it."""
     return files.get_file_from_path(posixpath.normpath(posixpath.join(posixpath.dirname(page.file.src_uri), target)))
-
-
-def _resolve_links(html: str, page: Page, files: Files) -> str:
-    """Point a notebook's links to other pages (``gradients.md``) at their URLs, as MkDocs does for
-    Markdown pages: a notebook's page lives one folder deeper than its source."""
-
-    def resolve(match: re.Match[str]) -> str:
-        file = _linked_file(files, page, match[1])
-        return match[0] if file is None else f'href="{file.url_relative_to(page.file)}{match[2] or ""}"'
-
-    return _HREF.sub(resolve, html)
-
-
-def _figure_alts(notebook: Path) -> dict[str, str]:
-    """The ``alt`` text of each cell of an executed notebook that has one in its metadata, by cell id."""
-    from dlref_site.notebooks import read_json
-
-    cells = read_json(notebook.read_text(encoding="utf-8")).cells
-    return {cell.get("id", ""): cell.metadata["alt"] for cell in cells if isinstance(cell.metadata.get("alt"), str)}
-
-
-def _flat_toc(toc) -> list:
-    return [entry for item in toc for entry in (item, *_flat_toc(item.children))]
