@@ -38,9 +38,10 @@ from dataclasses import dataclass, field
 
 __all__ = ["NotebookMarkdown", "notebook_markdown"]
 
-_ANCHORED_HEADING = re.compile(r'^(#{1,6} .*?)\s*<a id="([^"]+)"></a>\s*$', re.MULTILINE)
+_ANCHORED_HEADING = re.compile(r'^(#{1,6} .*?)[ \t]*<a id="([^"]+)"></a>[ \t]*$', re.MULTILINE)
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 _STYLE = re.compile(r"<style[^>]*>.*?</style>\s*", re.DOTALL)
+_BLANK_LINES = re.compile(r"\n\s*\n")
 _IMAGES = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/svg+xml": "svg"}
 
 
@@ -74,8 +75,9 @@ def _output(output: dict, images: dict[str, bytes], prefix: str, alt: str | None
                 images[name] = raw.encode("utf-8") if mime == "image/svg+xml" else base64.b64decode(raw)
                 # HTML, not ![alt](name): the file is written next to the page, not one of docs/
                 return f'<img src="{name}" alt="{html.escape(alt or f"Figure {len(images)}")}">'
-        if "text/html" in data:
-            return f'<div class="dlref-output" markdown="0">\n{_STYLE.sub("", data["text/html"]).strip()}\n</div>'
+        if "text/html" in data:  # one HTML block: a blank line would end it, and the rest be Markdown
+            shown = _BLANK_LINES.sub("\n", _STYLE.sub("", data["text/html"])).strip()
+            return f'<div class="dlref-output">\n{shown}\n</div>'
         text = data.get("text/plain", "")
     return _fence(text, " { .text .dlref-output }") if text.strip() else None
 
