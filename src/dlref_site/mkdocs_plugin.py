@@ -4,9 +4,10 @@ It hands every page with examples, every walkthrough notebook and the library's 
 [`Runner`][dlref_site.runner.Runner] as soon as the file list is known (they run while MkDocs
 renders), renders each page with its run's outputs, and fails the build, naming ``file:line``, on
 any difference, on a cell that raises, or on a rendered console block that did not run. Nothing is
-written before every run has passed. It also makes what readers get: light notebook pages, ``pycon``
-blocks whose copy button copies only code, a ``.ipynb`` download next to each page, and a footer
-naming the torch version and device. It uses MkDocs' public plugin events only.
+written before every run has passed. It also makes what readers get: each notebook's page, written
+as Markdown from the executed notebook, ``pycon`` blocks whose copy button copies only code, a
+``.ipynb`` download next to each page, and a footer naming the torch version and device. It uses
+MkDocs' public plugin events only.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@
     if (dialog && !dialog.hasAttribute("aria-label")) dialog.setAttribute("aria-label", "Search");
   };
   const focusable = () => {
-    for (const box of document.querySelectorAll(".md-typeset .katex-display, .md-typeset td, .md-typeset .jp-OutputArea-output")) {
+    for (const box of document.querySelectorAll(".md-typeset .katex-display, .md-typeset td, .md-typeset div.dlref-output:not(.highlight)")) {
       const scrolls = box.scrollWidth > box.clientWidth + 1 && ["auto", "scroll"].includes(getComputedStyle(box).overflowX);
       if (scrolls && !box.hasAttribute("tabindex")) {
         box.setAttribute("tabindex", "0");
