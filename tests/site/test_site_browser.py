@@ -25,10 +25,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import jupytext
 import nbformat
 import pytest
-from bs4 import BeautifulSoup
-from html_tags import PageTags
+from html_tags import PageTags, Text, article
 from mkdocs.utils import yaml_load
 
 from dlref_site.runner import Runner, run_script, submit
@@ -47,8 +47,8 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def nav_pages() -> list[str]:
-    """The URL path of every page in mkdocs.yml's nav ("" for the home page)."""
+def nav_pages() -> dict[str, str]:
+    """The URL path of every page in mkdocs.yml's nav ("" for the home page), with its source under ``docs/``."""
 
     def walk(entry) -> Iterator[str]:
         if isinstance(entry, str):
@@ -61,14 +61,17 @@ def nav_pages() -> list[str]:
                 yield from walk(item)
 
     config = yaml_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
-    urls = []
+    urls = {}
     for source in walk(config["nav"]):
         stem = source.rsplit(".", 1)[0]
-        urls.append("" if stem == "index" else stem.removesuffix("/index") + "/")
+        urls["" if stem == "index" else stem.removesuffix("/index") + "/"] = source
     return urls
 
 
-PAGES = nav_pages()
+SOURCES = nav_pages()
+PAGES = list(SOURCES)
+NOTEBOOK_PAGES = {path for path, source in SOURCES.items() if source.endswith((".py", ".ipynb"))}
+"""The pages whose source is a notebook (a jupytext ``.py`` or an ``.ipynb`` under ``docs/``)."""
 
 
 class _SiteServer(http.server.ThreadingHTTPServer):
@@ -203,12 +206,23 @@ def visit(tab, server: str):
     return lambda path: Visit(tab, server + path)
 
 
-def notebook_has_math(html: str) -> bool:
-    """Whether a notebook page's prose has ``$...$`` math (a ``$`` inside code is not math)."""
-    soup = BeautifulSoup(html, "html.parser")
-    for code in soup.find_all(["code", "pre"]):
-        code.decompose()
-    return re.search(r"\$[^$\s][^$]*\$", soup.get_text()) is not None
+def dollar_math(html: str) -> bool:
+    """Whether a page's article has ``$...$`` math in its text (a ``$`` inside code is not math).
+
+    A notebook's prose is Markdown, whose math Arithmatex marks as on every page; an HTML output is
+    not (a table of sympy expressions, ``calculus/derivatives.py``): KaTeX renders its ``$`` in the
+    browser.
+    """
+    prose = Text(article(html), skipped=frozenset({"code", "pre"})).text
+    return re.search(r"\$[^$\s][^$]*\$", prose) is not None
+
+
+DOLLARS_LEFT = (
+    "(() => { const article = document.querySelector('article').cloneNode(true);"
+    " article.querySelectorAll('code, pre, .katex').forEach((e) => e.remove());"
+    r" return /\$[^$\s][^$]*\$/.test(article.textContent); })()"
+)
+"""Whether the page's article, its code and rendered math aside, still shows ``$...$`` as text."""
 
 
 def copy_first_block(page, selector: str) -> tuple[str, str]:
@@ -233,23 +247,27 @@ def test_page_loads_cleanly_and_its_copy_button_gives_code_that_runs(
     Then the first code block of the page (a ``pycon`` block, or a notebook's first cell), copied
     with its button, is the code without prompts or outputs, and a reference page's copy runs on its
     own, as pasted into a new ``python`` (``dlref_site.runner.run_script``: a fresh process with fresh
-    globals). A notebook's copy is its cell's source, which the build has just executed. The API
-    page is not copied: its docstring examples run in their module's namespace; nor the Versions
-    page, which shows other versions' outputs as text.
+    globals). A notebook's copy is its first code cell's source (of the notebook under ``docs/``),
+    which the build has just executed. The API page is not copied: its docstring examples run in
+    their module's namespace; nor the Versions page, which shows other versions' outputs as text.
     """
     page = visit(path)
     assert page.errors == [], f"console errors on /{path}"
     assert page.foreign == [], f"/{path} requested other hosts"
     html = (built_site / path / "index.html").read_text(encoding="utf-8")
-    notebook = "jupyter-wrapper" in html
-    if 'class="arithmatex"' in html or (notebook and notebook_has_math(html)):
+    notebook = path in NOTEBOOK_PAGES
+    if 'class="arithmatex"' in html or (notebook and dollar_math(html)):
         page.page.locator(".katex").first.wait_for(timeout=15_000)  # rendering follows the load on long pages
         assert page.page.locator(".katex-error").count() == 0, f"math that KaTeX could not render on /{path}"
+        # every $...$ of a notebook (its outputs' included) is rendered: none is left as text
+        assert not page.page.evaluate(DOLLARS_LEFT), f"/{path} shows $...$ as text"
     if path.startswith("api/") or path == "versions/" or ('class="language-pycon' not in html and not notebook):
         return
-    shown, code = copy_first_block(page.page, ".jupyter-wrapper div.highlight" if notebook else "div.language-pycon")
+    shown, code = copy_first_block(page.page, "article div.language-python" if notebook else "div.language-pycon")
     if notebook:
-        assert code.strip() == shown.strip()
+        cells = jupytext.read(ROOT / "docs" / SOURCES[path]).cells
+        first = next(cell.source for cell in cells if cell.cell_type == "code")
+        assert code.strip() == shown.strip() == first.strip()
         return
     assert code.rstrip("\n").splitlines() == [
         line[4:] for line in shown.splitlines() if line.startswith((">>> ", "... "))
@@ -267,14 +285,19 @@ def test_copying_a_traceback_leaves_out_every_output_line(visit) -> None:
 
 
 def test_dark_mode_toggles_and_notebook_cells_follow(visit) -> None:
+    """A notebook's code cells and their outputs change with the color scheme, as code blocks do."""
     page = visit("walkthroughs/least-squares/").page
     scheme = "document.body.getAttribute('data-md-color-scheme')"
-    background = "getComputedStyle(document.querySelector('.jupyter-wrapper .highlight pre > code')).backgroundColor"
-    light = page.evaluate(background)
+    backgrounds = (
+        "['div.language-python', 'div.dlref-output'].map((block) =>"
+        " getComputedStyle(document.querySelector(`article ${block} pre > code`)).backgroundColor)"
+    )
+    light = page.evaluate(backgrounds)
     assert page.evaluate(scheme) == "default"
     page.locator("form[data-md-component=palette] label:visible").first.click()
     page.wait_for_function(f"{scheme} === 'slate'")
-    assert page.evaluate(background) != light
+    dark = page.evaluate(backgrounds)
+    assert all(shade != before for shade, before in zip(dark, light, strict=True)), (light, dark)
     page.locator("form[data-md-component=palette] label:visible").first.click()
     page.wait_for_function(f"{scheme} === 'default'")
 

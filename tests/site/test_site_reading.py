@@ -30,7 +30,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
-from test_site_browser import CHROMIUM, PAGES
+from test_site_browser import CHROMIUM, NOTEBOOK_PAGES, PAGES, dollar_math
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "node_modules/axe-core/axe.min.js"
@@ -303,8 +303,7 @@ def test_math_assets_load_only_on_pages_with_math(chromium, server: str, built_s
     for path in PAGES:
         html = (built_site / path / "index.html").read_text(encoding="utf-8")
         katex = "katex.min.js" in html
-        notebook = "jupyter-wrapper" in html and html.split("jupyter-wrapper", 1)[1]
-        if 'class="arithmatex"' in html or (notebook and re.search(r"\$[^$\s][^$]*\$", notebook)):
+        if 'class="arithmatex"' in html or (path in NOTEBOOK_PAGES and dollar_math(html)):
             with_math += 1
             assert katex, f"/{path} has math but no KaTeX"
         elif not katex:
@@ -343,7 +342,7 @@ def test_notebook_pages_look_like_markdown_pages(chromium, server: str, screen: 
         looks = {}
         for path, code in [
             ("tensors/creation/", "div.language-pycon pre"),
-            ("training/mlp/", ".jupyter-wrapper div.highlight pre"),
+            ("training/mlp/", "article div.language-python pre"),  # its first code cell
         ]:
             page.goto(server + path, wait_until="load")
             set_scheme(page, scheme)
@@ -364,7 +363,7 @@ def test_notebook_pages_look_like_markdown_pages(chromium, server: str, screen: 
             looks[path] = {"code": style, "column": column, "text": paragraph, "frames": frames}
             if path == "training/mlp/":
                 figure = page.evaluate(
-                    "(() => { const i = document.querySelector('.jupyter-wrapper img');"
+                    "(() => { const i = document.querySelector('article p > img');"
                     " return [i.getBoundingClientRect().width, i.naturalWidth]; })()"
                 )
                 title = page.evaluate(
