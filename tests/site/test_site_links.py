@@ -6,13 +6,15 @@ import re
 from pathlib import Path
 from urllib.parse import unquote, urldefrag, urlsplit
 
-from bs4 import BeautifulSoup
-from html_tags import PageTags, site_tags
+import jupytext
+from html_tags import PageTags, article, site_tags
 
-# Bytes of HTML. A notebook page with its styles and figures inlined was about 700 KB; with them served
-# as files it is the site's frame (about 34 KB) and the page's own cells (a training loop's page: 85 KB;
-# a walkthrough with its exercises' solution cells: about 105 KB; a topic page with pitfalls and
-# exercises, such as probability/probability.py: 123 KB).
+ROOT = Path(__file__).resolve().parents[2]
+
+# Bytes of HTML. A notebook page with its styles and figures inlined was about 700 KB; rendered as
+# Markdown, its figures served as files, it is the site's frame and the page's own cells (a training
+# loop's page, training/mlp.py: 97 KB; the least-squares walkthrough: 72 KB; a topic page with
+# pitfalls and exercises, such as probability/probability.py: 119 KB).
 NOTEBOOK_PAGE_LIMIT = 150_000
 
 
@@ -63,25 +65,53 @@ def test_the_link_check_can_fail(tmp_path: Path) -> None:
     assert "nowhere" not in tags.ids
 
 
-def test_notebook_pages_are_light_and_load_shared_styles(built_site: Path) -> None:
-    notebooks = [path for path in built_site.rglob("*.html") if "jupyter-wrapper" in path.read_text(encoding="utf-8")]
-    assert notebooks
-    for page in notebooks:
+def notebook_pages(site: Path) -> dict[Path, Path]:
+    """The built page of each notebook under ``docs/`` (a jupytext ``.py`` or an ``.ipynb``), by source:
+    ``training/mlp.py`` is ``training/mlp/index.html``, its translation ``mlp.zh.py`` is under ``zh/``."""
+    docs, pages = ROOT / "docs", {}
+    for source in sorted([*docs.rglob("*.py"), *docs.rglob("*.ipynb")]):
+        relative, root = source.relative_to(docs).with_suffix(""), site
+        if relative.suffix == ".zh":
+            relative, root = relative.with_suffix(""), site / "zh"
+        pages[source] = root / relative / "index.html"
+    return pages
+
+
+def test_notebook_pages_are_light(built_site: Path) -> None:
+    """A notebook's page is a page like the others: its article has no styles or scripts of its own,
+    its code cells are the site's code blocks, its figures are files beside it (not inlined), and it
+    stays under ``NOTEBOOK_PAGE_LIMIT``."""
+    pages = notebook_pages(built_site)
+    assert len(pages) > 10
+    figures = 0
+    for source, page in pages.items():
+        assert page.is_file(), f"{source.relative_to(ROOT)}: no page at {page.relative_to(built_site)}"
         html = page.read_text(encoding="utf-8")
         assert page.stat().st_size <= NOTEBOOK_PAGE_LIMIT, (page, page.stat().st_size)
-        assert "<style" not in html, page
         assert "mathjax" not in html.lower(), page
         assert "In&nbsp;[" not in html, page
         assert "In [" not in html, page
-        assert re.search(r'<link rel="stylesheet" href="[./]*assets/stylesheets/notebook\.css">', html), page
-        # every code cell is a Material code block (its copy button)
-        soup = BeautifulSoup(html, "html.parser")
-        cells = soup.select(".jp-CodeCell .jp-InputArea")
-        assert cells, page
-        assert all(cell.select_one("div.highlight > pre > code") for cell in cells), page
-    css = (built_site / "assets/stylesheets/notebook.css").read_text(encoding="utf-8")
-    assert len(css) > 100_000
-    assert "[data-md-color-scheme=slate] .jupyter-wrapper" in css
+        content = article(html)
+        tags = PageTags(content)
+        downloads = [a for a in tags.find("a", "download") if "dlref-ipynb" in (a.get("class") or "").split()]
+        assert downloads, f"{page}: no notebook download"
+        assert "<style" not in html, page
+        assert not [name for name, _ in tags.tags if name == "script"], page
+        # every code cell is a Material code block (its copy button), and so is every text output
+        found = {}
+        for kind in ("language-python", "language-text dlref-output"):  # a translation's: data-search-exclude
+            block = f'<div class="{kind} highlight"[^>]*>'
+            found[kind] = len(re.findall(block, content))
+            assert found[kind] == len(re.findall(block + "<pre><span></span><code>", content)), (page, kind)
+        cells = [cell for cell in jupytext.read(source).cells if cell.cell_type == "code" and cell.source.strip()]
+        assert found["language-python"] >= len(cells) > 0, (page, found, len(cells))  # prose may show Python too
+        for image in tags.find("img", "src"):
+            src = image["src"] or ""
+            assert not src.startswith("data:"), f"{page}: an image inlined as data"
+            assert image.get("alt"), f"{page}: {src} has no alt text"
+            assert (page.parent / src).is_file(), f"{page}: no file {src} beside it"
+            figures += 1
+    assert figures, "no notebook page has a figure"
 
 
 def test_search_index_has_chinese_words_and_no_notebook_noise(built_site: Path) -> None:
