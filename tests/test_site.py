@@ -136,7 +136,8 @@ def test_every_topic_page_has_exercises_with_solutions_folded_and_run(site: Path
         assert 'id="exercises"' in built, page
         solutions = solution.findall(built[built.index('id="exercises"') :])
         assert 2 <= len(solutions) <= 3, (page, len(solutions))
-        code = "celltag_solution" if page.endswith(".py") else "language-pycon"
+        # a notebook's solution is its cell's code block (Python), a Markdown page's a console block
+        code = "language-python" if page.endswith(".py") else "language-pycon"
         assert all(code in block for block in solutions), page
         checked += 1
     assert checked > 15
@@ -178,10 +179,9 @@ def test_reference_source_is_shown_from_the_module(site: Path) -> None:
 def test_notebook_page_is_executed_with_a_download_link(site: Path) -> None:
     built = read(site, "walkthroughs/least-squares/index.html")
     assert "w = 2.0" in built  # the printed result of the executed notebook
-    # The figure is served as a file next to the page (dlref_site.html), not inlined as base64.
-    assert re.search(
-        r"<img alt=\"Left: the data and the least-squares line[^\"]*\" src=\"least-squares-1.png\"/>", built
-    )
+    # The figure is served as a file next to the page (dlref_site.notebook_page), not inlined as base64,
+    # with its cell's alt text.
+    assert re.search(r'<img src="least-squares-1.png" alt="Left: the data and the least-squares line[^"]*">', built)
     assert (site / "walkthroughs/least-squares/least-squares-1.png").read_bytes().startswith(b"\x89PNG")
     assert "Traceback" not in built
     # The download is the notebook as executed for this page: outputs included, figure and all.
@@ -223,10 +223,19 @@ def test_math_and_fonts_are_served_by_the_site(site: Path) -> None:
 # --- the build fails on a wrong output, a failing cell, a missing device ----------------------------
 
 
-def small_project(tmp_path: Path, pages: dict[str, str], notebooks: bool = False) -> Path:
-    """A site with the project's plugins and Markdown settings and the given pages."""
+def plugin_name(entry: str | dict) -> str:
+    """The name of an entry of mkdocs.yml's ``plugins``: ``dlref``, or ``{"dlref": {its options}}``."""
+    return entry if isinstance(entry, str) else next(iter(entry))
+
+
+def small_project(tmp_path: Path, pages: dict[str, str]) -> Path:
+    """A site with the project's plugins and Markdown settings and the given pages.
+
+    The dlref and search plugins as mkdocs.yml configures them: a ``.py`` page under one of dlref's
+    ``notebooks`` globs (``walkthroughs/*.py``) is a notebook page, as in the project.
+    """
     config = yaml_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
-    plugins = [p for p in config["plugins"] if p in ("dlref", "search") or (notebooks and "mkdocs-jupyter" in p)]
+    plugins = [p for p in config["plugins"] if plugin_name(p) in ("dlref", "search")]
     small = {
         "site_name": "test",
         "strict": True,
@@ -279,7 +288,7 @@ def test_an_unexpected_exception_fails_the_build(tmp_path: Path, build_here) -> 
 
 def test_a_notebook_cell_that_raises_fails_the_build(tmp_path: Path, build_here) -> None:
     notebook = "# %% [markdown]\n# # Broken\n\n# %%\nx = 1\n\n# %%\nraise ValueError('this cell fails on purpose')\n"
-    project = small_project(tmp_path, {"index.md": "# Home\n", "walkthroughs/broken.py": notebook}, notebooks=True)
+    project = small_project(tmp_path, {"index.md": "# Home\n", "walkthroughs/broken.py": notebook})
     result = build_here(project, tmp_path / "site")
     assert not result.passed
     assert "this cell fails on purpose" in result.log
@@ -294,14 +303,17 @@ def test_a_notebook_solution_cell_is_folded_with_its_output_and_still_runs(tmp_p
     )
     outputs = "=== cell 2, line 12 ===\nproduct 42\n"  # what the solution prints, checked as any cell's
     pages = {"index.md": "# Home\n", "walkthroughs/page.py": notebook, "walkthroughs/page.outputs.txt": outputs}
-    project = small_project(tmp_path, pages, notebooks=True)
+    project = small_project(tmp_path, pages)
     result = build_here(project, tmp_path / "site")
     assert result.passed, result.log
     built = (tmp_path / "site/walkthroughs/page/index.html").read_text(encoding="utf-8")
-    folded = re.findall(r'<details class="example"><summary>Solution</summary>(.*?)</details>', built, re.DOTALL)
+    folded = re.findall(r'<details class="example">\s*<summary>Solution</summary>(.*?)</details>', built, re.DOTALL)
     assert len(folded) == 1, built
-    assert "celltag_solution" in folded[0]
-    assert 'class="cell-tag"' not in built  # no label "solution" above the code
+    # the cell as every code cell is shown: a Python code block, its output a text block after it
+    code_then_output = r'<div class="language-python highlight">.*<div class="language-text dlref-output'
+    assert re.search(code_then_output, folded[0], re.DOTALL), folded[0]
+    article = text_of(built[built.index("<article") : built.index("</article>")])
+    assert re.findall("solution", article, re.IGNORECASE) == ["Solution"]  # no label of the cell's tag
     shown = text_of(folded[0])
     assert "assert product == 42" in shown  # the code
     assert "product 42" in shown  # and its output
@@ -449,12 +461,29 @@ def test_serve_renders_again_a_page_whose_run_changed_though_its_source_did_not(
     assert (site / "other/index.html").stat().st_mtime_ns == other  # not rendered again
 
 
-def test_notebook_pages_are_rendered_by_every_build() -> None:
-    """mkdocs-jupyter's own cache is keyed on the notebook alone: a new nbconvert or Pygments would be
-    served stale pages from it. It is off, and dlref keeps no rendered page between builds."""
-    config = yaml_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
-    jupyter = next(p["mkdocs-jupyter"] for p in config["plugins"] if isinstance(p, dict) and "mkdocs-jupyter" in p)
-    assert jupyter["cache"] is False
+def test_a_notebook_page_is_rendered_again_from_its_cached_run(tmp_path: Path, build_here) -> None:
+    """The execution cache keeps a notebook's run (the executed notebook), never its page: a build
+    that takes the run from the cache renders the page from it again, the same page with the same
+    figure file as the build that ran it."""
+    notebook = (
+        "# %% [markdown]\n# # Plot\n\n"
+        '# %% alt="A falling line"\n'
+        f"# {uuid.uuid4()}: a notebook this shared cache has never seen\n"
+        "import matplotlib.pyplot as plt\n\nplt.plot([0, 1], [1, 0])\nplt.show()\n"
+    )
+    project = small_project(tmp_path, {"index.md": "# Home\n", "walkthroughs/plot.py": notebook})
+    ran = build_here(project, tmp_path / "ran")
+    assert ran.passed, ran.log
+    assert "(docs/walkthroughs/plot.py" in ran.log  # executed (the docstrings may be cached already)
+    cached = build_here(project, tmp_path / "cached")  # a new site folder: nothing left from the first
+    assert cached.passed, cached.log
+    assert "dlref: executed 0 of 2; 2 unchanged, from the cache" in cached.log
+    pages = [read(tmp_path / site, "walkthroughs/plot/index.html") for site in ("ran", "cached")]
+    assert '<img src="plot-1.png" alt="A falling line">' in pages[0]
+    assert pages[1] == pages[0]
+    figures = [(tmp_path / site / "walkthroughs/plot/plot-1.png").read_bytes() for site in ("ran", "cached")]
+    assert figures[0].startswith(b"\x89PNG")
+    assert figures[1] == figures[0]
 
 
 def test_a_missing_device_stops_the_build_with_one_line(tmp_path: Path, missing_cuda: str) -> None:
