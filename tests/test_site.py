@@ -252,10 +252,11 @@ def small_project(tmp_path: Path, pages: dict[str, str]) -> Path:
 
 
 def test_a_rebuild_runs_only_the_page_that_changed(tmp_path: Path, build_here) -> None:
-    fresh = f"<!-- {uuid.uuid4()} -->\n"  # pages this shared cache has never seen
+    # pages this shared cache has never seen: a run is keyed on the page's examples, not its prose
+    fresh = f">>> fresh = '{uuid.uuid4()}'\n"
     pages = {
-        "index.md": fresh + "# Home\n\n```pycon\n>>> 6 * 7\n42\n```\n",
-        "other.md": fresh + "# Other\n\n```pycon\n>>> 2 ** 10\n1024\n```\n",
+        "index.md": "# Home\n\n```pycon\n" + fresh + ">>> 6 * 7\n42\n```\n",
+        "other.md": "# Other\n\n```pycon\n" + fresh + ">>> 2 ** 10\n1024\n```\n",
         "prose.md": "# Prose\n\nNo examples.\n",
     }
     project = small_project(tmp_path, pages)
