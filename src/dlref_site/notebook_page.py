@@ -42,6 +42,8 @@ _ANCHORED_HEADING = re.compile(r'^(#{1,6} .*?)[ \t]*<a id="([^"]+)"></a>[ \t]*$'
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 _STYLE = re.compile(r"<style[^>]*>.*?</style>\s*", re.DOTALL)
 _BLANK_LINES = re.compile(r"\n\s*\n")
+_MATH = re.compile(r"\$\$(.+?)\$\$|\$([^$\s][^$]*?)\$", re.DOTALL)
+_TAG = re.compile(r"(<[^>]*>)")
 _IMAGES = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/svg+xml": "svg"}
 
 
@@ -57,6 +59,28 @@ def _fence(text: str, info: str) -> str:
     """``text`` in a fence of backticks longer than any run of backticks it holds."""
     ticks = "`" * max(3, 1 + max((len(run) for run in re.findall(r"`+", text)), default=0))
     return f"{ticks}{info}\n{text.rstrip(chr(10))}\n{ticks}"
+
+
+def _math(html_text: str) -> str:
+    r"""``$...$`` and ``$$...$$`` in the text of an HTML output (a table of sympy's LaTeX) as the
+    site's Markdown writes math: KaTeX renders it, and search leaves it out.
+
+    Examples:
+        >>> print(_math('<td>$x^{2}$</td>'))
+        <td><span class="arithmatex">\(x^{2}\)</span></td>
+        >>> print(_math('<td title="$1">$$\\frac{a}{b}$$ costs $5</td>'))  # not in a tag; "$5" has no end
+        <td title="$1"><span class="arithmatex">\[\frac{a}{b}\]</span> costs $5</td>
+    """
+
+    def wrap(match: re.Match[str]) -> str:
+        display, inline = match[1], match[2]
+        return (
+            rf'<span class="arithmatex">\[{display}\]</span>'
+            if display is not None
+            else rf'<span class="arithmatex">\({inline}\)</span>'
+        )
+
+    return "".join(part if i % 2 else _MATH.sub(wrap, part) for i, part in enumerate(_TAG.split(html_text)))
 
 
 def _output(output: dict, images: dict[str, bytes], prefix: str, alt: str | None) -> str | None:
@@ -76,7 +100,7 @@ def _output(output: dict, images: dict[str, bytes], prefix: str, alt: str | None
                 # HTML, not ![alt](name): the file is written next to the page, not one of docs/
                 return f'<img src="{name}" alt="{html.escape(alt or f"Figure {len(images)}")}">'
         if "text/html" in data:  # one HTML block: a blank line would end it, and the rest be Markdown
-            shown = _BLANK_LINES.sub("\n", _STYLE.sub("", data["text/html"])).strip()
+            shown = _BLANK_LINES.sub("\n", _math(_STYLE.sub("", data["text/html"]))).strip()
             return f'<div class="dlref-output">\n{shown}\n</div>'
         text = data.get("text/plain", "")
     return _fence(text, " { .text .dlref-output }") if text.strip() else None

@@ -209,9 +209,9 @@ def visit(tab, server: str):
 def dollar_math(html: str) -> bool:
     """Whether a page's article has ``$...$`` math in its text (a ``$`` inside code is not math).
 
-    A notebook's prose is Markdown, whose math Arithmatex marks as on every page; an HTML output is
-    not (a table of sympy expressions, ``calculus/derivatives.py``): KaTeX renders its ``$`` in the
-    browser.
+    A notebook's math, in its prose and in its HTML outputs (a table of sympy expressions,
+    ``calculus/derivatives.py``), is marked as Arithmatex marks it on every page: a ``$...$`` left in
+    the text is one the build missed, which the browser would show as it is.
     """
     prose = Text(article(html), skipped=frozenset({"code", "pre"})).text
     return re.search(r"\$[^$\s][^$]*\$", prose) is not None

@@ -1,10 +1,8 @@
 // Render math with the KaTeX served from this site (no CDN). arithmatex wraps math from Markdown
-// pages in \( \) and \[ \]; notebook pages keep Jupyter's $ and $$.
+// pages in \( \) and \[ \]; a notebook's tables of LaTeX get the same spans (dlref_site.notebook_page).
 document$.subscribe(({ body }) => {
   renderMathInElement(body, {
     delimiters: [
-      { left: "$$", right: "$$", display: true },
-      { left: "$", right: "$", display: false },
       { left: "\\(", right: "\\)", display: false },
       { left: "\\[", right: "\\]", display: true },
     ],
