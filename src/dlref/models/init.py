@@ -30,8 +30,8 @@ def fans(shape: torch.Size | tuple[int, ...]) -> tuple[int, int]:
 
     An `nn.Linear` weight is ``(out_features, in_features)``; a convolution's is
     ``(out_channels, in_channels, *kernel)``, each output summing over ``in_channels`` times the
-    kernel's size of inputs: $n_\text{in} = $ ``shape[1] * prod(shape[2:])`` and
-    $n_\text{out} = $ ``shape[0] * prod(shape[2:])``.
+    kernel's size of inputs: $n_\text{in}$ = ``shape[1] * prod(shape[2:])`` and
+    $n_\text{out}$ = ``shape[0] * prod(shape[2:])``.
 
     Raises:
         TypeError: ``shape`` is not a sequence of ints.
