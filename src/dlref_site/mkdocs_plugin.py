@@ -354,14 +354,13 @@ def _notebooks_as_pages(files: Files, config: MkDocsConfig, globs: list[str]) ->
             continue
         source = source_of(file.src_uri) or file.src_uri  # mlp.zh.py is the Chinese page of mlp.py
         path = posixpath.splitext(source)[0]
-        dest = f"{path}/index.html" if config.use_directory_urls else f"{path}.html"
+        dest, url = (f"{path}/index.html", f"{path}/") if config.use_directory_urls else (f"{path}.html",) * 2
         page = NotebookPage(
             file.src_path, file.src_dir, config.site_dir, config.use_directory_urls, dest_uri=folder + dest
         )
         where = ("dest_dir", "dest_uri", "url", "abs_dest_path")  # a page's, not the asset's
         page.__dict__.update({key: value for key, value in vars(file).items() if key not in where})  # i18n's locale
         if i18n is not None:  # the language switch: the same notebook's page in each language
-            url = page.url[len(folder) :] if folder and page.url.startswith(folder) else page.url
             default = i18n.default_language
             page.alternates = {
                 lang: _Link(url if lang == default else f"{lang}/{url}") for lang in i18n.build_languages
