@@ -33,6 +33,7 @@ __all__ = [
     "apply",
     "blocks",
     "docstring_page",
+    "fence",
     "fresh_state",
     "parse",
     "rewrite",
@@ -191,6 +192,19 @@ def _include(name: str, indent: str, bases: Sequence[Path], depth: int) -> Itera
     found, lines, numbers = _included(name, bases)
     for text, origin in _expand(str(found), lines, numbers, bases, depth + 1):
         yield (indent + text if text else text), origin
+
+
+def fence(text: str, info: str = "") -> str:
+    """``text`` as a fenced block of Markdown, its fence longer than any run of backticks it holds.
+
+    Examples:
+        >>> print(fence('print("```")', "python"))
+        ````python
+        print("```")
+        ````
+    """
+    ticks = "`" * max(3, 1 + max((len(run) for run in re.findall(r"`+", text)), default=0))
+    return f"{ticks}{info}\n{text.rstrip(chr(10))}\n{ticks}"
 
 
 def blocks(lines: Sequence[str]) -> Iterator[tuple[int, str, list[str]]]:

@@ -38,6 +38,8 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import as_completed
 from pathlib import Path
 
+from dlref_site.examples import fence
+
 __all__ = [
     "MARKER",
     "REPORTS",
@@ -548,9 +550,7 @@ def after_title(markdown: str, line: str) -> str:
 
 
 def _fence(text: str) -> str:
-    body = text.rstrip("\n") or "(nothing)"
-    ticks = "`" * max(3, max((len(m) for m in re.findall(r"`+", body)), default=0) + 1)
-    return f"{ticks}text\n{body}\n{ticks}"
+    return fence(text.rstrip("\n") or "(nothing)", "text")
 
 
 def _quote(text: str, indent: str = "    ") -> str:
