@@ -36,10 +36,12 @@ import html
 import re
 from dataclasses import dataclass, field
 
+from dlref_site.examples import fence
+from dlref_site.notebooks import ANSI
+
 __all__ = ["NotebookMarkdown", "notebook_markdown"]
 
 _ANCHORED_HEADING = re.compile(r'^(#{1,6} .*?)[ \t]*<a id="([^"]+)"></a>[ \t]*$', re.MULTILINE)
-_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 _STYLE = re.compile(r"<style[^>]*>.*?</style>\s*", re.DOTALL)
 _BLANK_LINES = re.compile(r"\n\s*\n")
 _MATH = re.compile(r"\$\$(.+?)\$\$|\$([^$\s][^$]*?)\$", re.DOTALL)
@@ -53,12 +55,6 @@ class NotebookMarkdown:
 
     markdown: str
     images: dict[str, bytes] = field(default_factory=dict)
-
-
-def _fence(text: str, info: str) -> str:
-    """``text`` in a fence of backticks longer than any run of backticks it holds."""
-    ticks = "`" * max(3, 1 + max((len(run) for run in re.findall(r"`+", text)), default=0))
-    return f"{ticks}{info}\n{text.rstrip(chr(10))}\n{ticks}"
 
 
 def _math(html_text: str) -> str:
@@ -87,9 +83,9 @@ def _output(output: dict, images: dict[str, bytes], prefix: str, alt: str | None
     """One output as Markdown (``None`` for an empty one); a figure is added to ``images``."""
     kind = output.get("output_type")
     if kind == "stream":
-        text = _ANSI.sub("", output.get("text", ""))
+        text = ANSI.sub("", output.get("text", ""))
     elif kind == "error":
-        text = _ANSI.sub("", "\n".join(output.get("traceback", [])))
+        text = ANSI.sub("", "\n".join(output.get("traceback", [])))
     else:
         data = output.get("data", {})
         for mime, extension in _IMAGES.items():
@@ -103,7 +99,7 @@ def _output(output: dict, images: dict[str, bytes], prefix: str, alt: str | None
             shown = _BLANK_LINES.sub("\n", _math(_STYLE.sub("", data["text/html"]))).strip()
             return f'<div class="dlref-output">\n{shown}\n</div>'
         text = data.get("text/plain", "")
-    return _fence(text, " { .text .dlref-output }") if text.strip() else None
+    return fence(text, " { .text .dlref-output }") if text.strip() else None
 
 
 def notebook_markdown(notebook, image_prefix: str = "figure") -> NotebookMarkdown:
@@ -128,7 +124,7 @@ def notebook_markdown(notebook, image_prefix: str = "figure") -> NotebookMarkdow
             blocks.append(_ANCHORED_HEADING.sub(r"\1 {#\2}", cell.source.strip("\n")))
         elif cell.cell_type == "code":
             alt = cell.metadata.get("alt")
-            parts = [_fence(cell.source, "python")] if cell.source.strip() else []
+            parts = [fence(cell.source, "python")] if cell.source.strip() else []
             for output in cell.get("outputs", []):
                 shown = _output(output, images, image_prefix, alt if isinstance(alt, str) else None)
                 if shown is not None:

@@ -25,6 +25,7 @@ from pathlib import Path
 from dlref_site.examples import blocks, fresh_state, parse
 
 __all__ = [
+    "ANSI",
     "PLAIN_REPR",
     "as_json",
     "cell_lines",
@@ -48,7 +49,8 @@ PLAIN_REPR = (
 
 _CONTAINER = re.compile(r'^(?P<indent>\s*)(?:!!!|\?\?\?\+?|===)\s*(?P<kind>[\w-]*)?\s*(?:"(?P<title>[^"]*)")?\s*$')
 _DIRECTIVE = re.compile(r"\s*#\s*(?:doctest|dlref):.*$", re.MULTILINE)
-_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+"""A terminal escape sequence (colours, cursor moves) in recorded output: taken out wherever it is shown."""
 
 
 def _cell(cell_type: str, source: str, metadata: dict | None = None):
@@ -222,7 +224,7 @@ def _shown(notebook) -> list[tuple[int, str]]:
         printed, error = output_text(cell)
         text = printed + (error or "")
         if text.strip():
-            found.append((number, _ANSI.sub("", text)))
+            found.append((number, ANSI.sub("", text)))
     return found
 
 
@@ -378,7 +380,7 @@ def execute(path: Path, allow_errors: bool = False, name: str | None = None):
             etype, value, tb = exc_tuple or sys.exc_info()
             frames = self.InteractiveTB.structured_traceback(etype, value, tb, tb_offset=tb_offset)
             add("error", ename=etype.__name__, evalue=str(value), traceback=frames)
-            errors.append(_ANSI.sub("", "\n".join(frames)))
+            errors.append(ANSI.sub("", "\n".join(frames)))
             cell_name = f"<ipython-input-{count}-"  # how IPython names the code it compiles for a cell
             in_cell = [line for frame, line in traceback.walk_tb(tb) if frame.f_code.co_filename.startswith(cell_name)]
             raised_at.append(in_cell[-1] if in_cell else getattr(value, "lineno", None) or 1)
