@@ -111,6 +111,7 @@ class DlrefPlugin(BasePlugin[Options]):
         self.pages: dict[str, tuple[str, int]] = {}  # src_uri -> (name, number of examples)
         self.notebooks: dict[str, str] = {}
         self.images: dict[str, dict[str, bytes]] = {}
+        self.executed: dict[str, object] = {}  # src_uri -> its run's notebook: the page, then the download
         self.prompts: dict[str, tuple[int, bool]] = {}  # src_uri -> (prompts rendered, renders docstrings)
         self.wheel, data = wheel.build()  # the library these pages ran with, for readers to install
         files.append(File.generated(config, f"{self.config.downloads}/{self.wheel}", content=data))
@@ -172,7 +173,8 @@ class DlrefPlugin(BasePlugin[Options]):
         from dlref_site.notebook_page import notebook_markdown
         from dlref_site.notebooks import read_json
 
-        shown = notebook_markdown(read_json(self._outcome(name).shown), Path(page.file.src_uri).stem)
+        notebook = self.executed[page.file.src_uri] = read_json(self._outcome(name).shown)
+        shown = notebook_markdown(notebook, Path(page.file.src_uri).stem)
         self.images[page.file.src_uri] = shown.images
         return shown.markdown
 
@@ -260,12 +262,12 @@ class DlrefPlugin(BasePlugin[Options]):
             (folder / image).write_bytes(data)
         uri, name = page.file.src_uri, getattr(page, "ipynb_name", None)
         if name:
-            from dlref_site.notebooks import as_json, for_readers, page_notebook, read_json
+            from dlref_site.notebooks import as_json, for_readers, page_notebook
 
             if uri in self.pages:
                 notebook = page_notebook(self._outcome(self.pages[uri][0]).shown, self.runner.project)
-            else:  # a walkthrough: the notebook as executed for this page
-                notebook = read_json(self._outcome(self.notebooks[uri]).shown)
+            else:  # a walkthrough: the notebook as executed for this page (read for it in on_page_read_source)
+                notebook = self.executed.pop(uri)
             site = config.site_url or ""
             wheel_url = f"{site}{self.config.downloads}/{self.wheel}" if site else None
 
