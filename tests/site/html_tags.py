@@ -1,5 +1,5 @@
 """The start tags of an HTML page, its article and the article's text, read with Python's own
-``html.parser``.
+``html.parser``; and where the site serves a page of ``docs/``.
 
 It reads the whole built site in about a second; BeautifulSoup trees of the same pages took five
 times as long, and the link check and the download check only need tags.
@@ -64,3 +64,19 @@ class Text(HTMLParser):
     def handle_data(self, data: str) -> None:
         if not self.depth:
             self.parts.append(data)
+
+
+def built_folder(source: Path, docs: Path, site: Path) -> Path:
+    """The folder of ``site`` that serves ``source`` (a file under ``docs``) and its ``.ipynb``: a
+    translation (``x.zh.md``, ``x.zh.py``) is served under ``zh/``, named as its page; ``index.md`` is
+    its own folder's page.
+
+    Examples:
+        >>> docs, site = Path("docs"), Path("site")
+        >>> [built_folder(docs / name, docs, site).as_posix() for name in ("training/mlp.zh.py", "api/index.md")]
+        ['site/zh/training/mlp', 'site/api']
+    """
+    relative, root = source.relative_to(docs).with_suffix(""), site
+    if relative.suffix == ".zh":
+        relative, root = relative.with_suffix(""), site / "zh"
+    return root / relative.parent if relative.name == "index" else root / relative

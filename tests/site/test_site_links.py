@@ -7,7 +7,7 @@ from pathlib import Path
 from urllib.parse import unquote, urldefrag, urlsplit
 
 import jupytext
-from html_tags import PageTags, article, site_tags
+from html_tags import PageTags, article, built_folder, site_tags
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -68,13 +68,9 @@ def test_the_link_check_can_fail(tmp_path: Path) -> None:
 def notebook_pages(site: Path) -> dict[Path, Path]:
     """The built page of each notebook under ``docs/`` (a jupytext ``.py`` or an ``.ipynb``), by source:
     ``training/mlp.py`` is ``training/mlp/index.html``, its translation ``mlp.zh.py`` is under ``zh/``."""
-    docs, pages = ROOT / "docs", {}
-    for source in sorted([*docs.rglob("*.py"), *docs.rglob("*.ipynb")]):
-        relative, root = source.relative_to(docs).with_suffix(""), site
-        if relative.suffix == ".zh":
-            relative, root = relative.with_suffix(""), site / "zh"
-        pages[source] = root / relative / "index.html"
-    return pages
+    docs = ROOT / "docs"
+    sources = sorted([*docs.rglob("*.py"), *docs.rglob("*.ipynb")])
+    return {source: built_folder(source, docs, site) / "index.html" for source in sources}
 
 
 def test_notebook_pages_are_light(built_site: Path) -> None:

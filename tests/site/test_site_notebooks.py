@@ -7,6 +7,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from html_tags import built_folder
 
 from dlref_site.check import check
 from dlref_site.examples import parse
@@ -24,11 +25,7 @@ def page_notebooks(site: Path) -> dict[Path, Path]:
     for source in sorted((ROOT / "docs").rglob("*.md")):
         if not parse(source.read_text(encoding="utf-8"), source.name, [ROOT]).examples:
             continue
-        relative, root = source.relative_to(ROOT / "docs").with_suffix(""), site
-        if relative.suffix == ".zh":  # a translation (x.zh.md) is served under zh/, named as its page
-            relative, root = relative.with_suffix(""), site / "zh"
-        folder = root / relative.parent if relative.name == "index" else root / relative
-        found[source] = folder / f"{relative.name}.ipynb"
+        found[source] = built_folder(source, ROOT / "docs", site) / f"{source.name.split('.')[0]}.ipynb"
     return found
 
 
@@ -154,10 +151,7 @@ def test_every_download_starts_with_what_to_install_and_links_to_the_site(built_
 
 def test_walkthrough_notebooks_are_offered_as_ipynb(built_site: Path) -> None:
     for source in (ROOT / "docs").rglob("*.py"):
-        relative, root = source.relative_to(ROOT / "docs").with_suffix(""), built_site
-        if relative.suffix == ".zh":  # a translation (x.zh.py) is served under zh/, named as its page
-            relative, root = relative.with_suffix(""), built_site / "zh"
-        path = root / relative / f"{relative.name}.ipynb"
+        path = built_folder(source, ROOT / "docs", built_site) / f"{source.name.split('.')[0]}.ipynb"
         notebook = nbformat.read(path, as_version=4)
         nbformat.validate(notebook)
         assert any(cell.cell_type == "code" for cell in notebook.cells)
