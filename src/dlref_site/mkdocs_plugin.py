@@ -28,11 +28,11 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 from mkdocs.utils.meta import get_data
 
-from dlref_site import forkserver, radar, wheel
+from dlref_site import forkserver, glossary, radar, wheel
 from dlref_site import html as publish
 from dlref_site.examples import parse
 from dlref_site.runner import Outcome, Runner, start_server
-from dlref_site.translations import source_of
+from dlref_site.translations import source_of, translation_of
 
 log = logging.getLogger("mkdocs.plugins.dlref")
 _PROMPT = '<span class="gp">&gt;&gt;&gt; </span>'
@@ -113,6 +113,7 @@ class DlrefPlugin(BasePlugin[Options]):
         self.images: dict[str, dict[str, bytes]] = {}
         self.executed: dict[str, object] = {}  # src_uri -> its run's notebook: the page, then the download
         self.prompts: dict[str, tuple[int, bool]] = {}  # src_uri -> (prompts rendered, renders docstrings)
+        self.keywords = _search_keywords(files)
         self.wheel, data = wheel.build()  # the library these pages ran with, for readers to install
         files.append(File.generated(config, f"{self.config.downloads}/{self.wheel}", content=data))
         for file in files:
@@ -246,6 +247,9 @@ class DlrefPlugin(BasePlugin[Options]):
         if page.file.src_uri.startswith("api/") and source_of(page.file.src_uri) is not None:
             # a translated API page shows the English docstrings, indexed once on the English page
             page.meta["search"] = {**(page.meta.get("search") or {}), "exclude": True}
+        found = self.keywords.get(source_of(page.file.src_uri) or "")
+        if found:  # Material's search indexes a page's tags (the theme shows them only with its tags plugin)
+            page.meta["tags"] = [*(page.meta.get("tags") or []), *found]
         if page.file.src_uri in self.pages or page.file.src_uri in self.notebooks:
             page.ipynb_name = page.file.name + ".ipynb"  # the theme's download button (x.zh.md: x.ipynb)
         return context
@@ -369,6 +373,16 @@ def _notebooks_as_pages(files: Files, config: MkDocsConfig, globs: list[str]) ->
             }
         files.remove(file)
         files.append(page)
+
+
+def _search_keywords(files: Files) -> dict[str, list[str]]:
+    """Each translated page's search keywords (its source page -> keywords): the terms that its
+    language's glossary links to it (see ``dlref_site.glossary``). None in the English build."""
+    page = files.get_file_from_path(translation_of(glossary.PAGE))
+    if page is None:
+        return {}
+    terms = glossary.terms_by_page(page.content_string, page.src_uri)
+    return {source: glossary.keywords(found, terms) for source, found in terms.items()}
 
 
 def _linked_file(files: Files, page: Page, target: str) -> File | None:

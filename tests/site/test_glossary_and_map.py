@@ -4,6 +4,7 @@ d2l's chapters on preliminaries, linear regression, softmax regression and MLPs 
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -67,6 +68,28 @@ def test_the_glossary_has_60_terms_in_both_languages_covering_every_page() -> No
     pages = {p.relative_to(DOCS).as_posix() for p in [*DOCS.rglob("*.md"), *DOCS.rglob("*.py")]}
     topics = {p for p in pages if source_of(p) is None and is_topic(p)}
     assert not topics - linked, f"pages no glossary term links to: {sorted(topics - linked)}"
+
+
+def test_each_translated_page_has_the_glossary_terms_for_it_as_search_tags(built_site: Path) -> None:
+    """The Chinese glossary's terms for a page are the tags of its translation's search entries, in
+    the table's order, without a gloss in parentheses or Latin letters (cut into pieces that only
+    Material's search sees); English pages have none."""
+    expected: dict[str, list[str]] = {}
+    for zh, _, cell in rows("glossary.zh.md"):
+        cell_terms = re.split("[，,]", re.sub(r"<[^>]+>|（[^）]*）", "", zh))
+        terms = [re.sub(r"[\sA-Za-z0-9-]", "", term) for term in cell_terms]
+        for match in LINK.finditer(cell):
+            page = expected.setdefault(f"zh/{match['target'].rsplit('.', 1)[0]}/", [])
+            page += [term for term in dict.fromkeys(terms) if term not in page]
+    index = json.loads((built_site / "search/search_index.json").read_text(encoding="utf-8"))
+    tags: dict[str, set[tuple[str, ...]]] = {}
+    for doc in index["docs"]:
+        tags.setdefault(doc["location"].split("#")[0], set()).add(tuple(doc.get("tags", ())))
+    for page, terms in expected.items():
+        assert len(tags[page]) == 1, f"{page}: its search entries have different tags: {tags[page]}"
+        assert [tag.replace("\u200b", "") for tag in next(iter(tags[page]))] == terms, page
+    english = sorted(page for page, found in tags.items() if not page.startswith("zh/") and found != {()})
+    assert not english, f"English pages with search tags: {english}"
 
 
 @pytest.mark.parametrize("name", ["d2l-map.md", "d2l-map.zh.md"])

@@ -2,12 +2,11 @@
 finds its topic page first (where that page has been translated) and is found at all (the glossary
 names every term). Previews of the Chinese pages show text, not LaTeX.
 
-One limit is Material's, not the site's: its search worker cuts a Chinese query into words of the
-index, trying only the pieces that end before the query's last character. When a piece at the
-start of the query is an index word, the query is searched as such pieces, the last one as a prefix
-(学习率 is searched as 学习*, and a page titled 《动手学深度学习》 outranks the one on the learning
-rate), so the rest of the term plays no part. A term cut that way may miss its page; every other
-term must find it first, and at least 40 terms must.
+Material's search worker cuts a Chinese query into words of the index, trying only the pieces that
+end before the query's last character, and searches each as a prefix (学习率 is searched as
+学习*). What ranks a term's page first is its tags: the glossary's terms for the page
+(``dlref_site.glossary``). Two terms are cut to a piece that another page matches better; they are
+named in ``NOT_FIRST`` with the page that comes first, and every other term must find its page first.
 
 The browser and the served site are those of ``test_site_browser.py``. Run with ``-s`` to see which
 result each term finds first.
@@ -90,6 +89,17 @@ TERMS = [
 ]
 
 
+# Terms whose topic page Material's search does not put first -> the page it puts first; a term
+# that finds its own page again leaves the list (the test fails until it does).
+NOT_FIRST = {
+    # 向*: the products page's title and tags hold 矩阵-向量积; the reductions page has 向量 in a section
+    "向量": "linalg/products.md",
+    # 矩阵* 微* 积: Material ranks up the results that match the query's last piece, and the products
+    # page (Hadamard积, 点积, 矩阵-向量积) matches 积 in its title
+    "矩阵微积分": "linalg/products.md",
+}
+
+
 def page_url(source: str, language: str = "zh") -> str:
     """The site path of a source page in ``language``: ``tensors/creation.md`` -> ``zh/tensors/creation/``."""
     path = source.rsplit(".", 1)[0]
@@ -165,9 +175,11 @@ def test_chinese_terms_find_their_pages(visit, server: str, built_site: Path) ->
     wrong = [
         (term, page_url(topic), found[term])
         for term, topic in TERMS
-        if translated(topic) and found[term] != page_url(topic) and term not in cut
+        if translated(topic) and found[term] != page_url(topic) and term not in NOT_FIRST
     ]
     assert not wrong, f"translated topic pages not found first (term, page, first result): {wrong}"
+    moved = [(term, found[term]) for term, page in NOT_FIRST.items() if found[term] != page_url(page)]
+    assert not moved, f"terms of NOT_FIRST whose first result is not the page named there (update it): {moved}"
     firsts = [term for term, topic in TERMS if found[term] == page_url(topic)]
     assert len(firsts) >= 40, f"{len(firsts)} terms find their topic page first, not 40: cut were {sorted(cut)}"
 
