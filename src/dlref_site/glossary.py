@@ -40,7 +40,7 @@ PAGE = "glossary.md"
 
 _LINK = re.compile(r"\]\(([^)\s#]+)")
 _GLOSS = re.compile(r"（[^）]*）|\([^)]*\)")  # 未规范化的预测（logit）: the term is before its gloss
-_TERMS = re.compile(r"[，,]")
+_TERMS = re.compile(r"[，,、]")
 _JOIN = "\u200b"
 _LATIN = re.compile(r"[A-Za-z0-9]+")
 
@@ -80,10 +80,11 @@ def keywords(terms: list[str], glossary: dict[str, list[str]]) -> list[str]:
         >>> [tag.split("\u200b") for tag in keywords(glossary["b.md"], glossary)]
         [['矩阵', '向量', '积'], ['对称', '矩阵'], ['积'], ['点积']]
     """
+    # a term of one character (熵, 轴) does not cut others: 交叉熵 stays one word
     known = {term for page in glossary.values() for term in page if len(term) > 1}
     found = []
     for term in terms:
-        pieces = (_LATIN.sub("", piece).strip("-") for piece in _pieces(term, known))
+        pieces = (_LATIN.sub("", piece).strip(" -") for piece in _pieces(term, known))
         tag = _JOIN.join(piece for piece in pieces if piece)
         if tag and tag not in found:  # Frobenius范数 beside 范数
             found.append(tag)

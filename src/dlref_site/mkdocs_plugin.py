@@ -247,8 +247,11 @@ class DlrefPlugin(BasePlugin[Options]):
         if page.file.src_uri.startswith("api/") and source_of(page.file.src_uri) is not None:
             # a translated API page shows the English docstrings, indexed once on the English page
             page.meta["search"] = {**(page.meta.get("search") or {}), "exclude": True}
+        # Before the search plugin's on_page_context (dlref comes first in mkdocs.yml's plugins):
+        # Material's search indexes a page's search settings and tags as this leaves them. The theme
+        # shows tags on a page only with Material's tags plugin, which the site does not use.
         found = self.keywords.get(source_of(page.file.src_uri) or "")
-        if found:  # Material's search indexes a page's tags (the theme shows them only with its tags plugin)
+        if found:
             page.meta["tags"] = [*(page.meta.get("tags") or []), *found]
         if page.file.src_uri in self.pages or page.file.src_uri in self.notebooks:
             page.ipynb_name = page.file.name + ".ipynb"  # the theme's download button (x.zh.md: x.ipynb)
@@ -376,12 +379,15 @@ def _notebooks_as_pages(files: Files, config: MkDocsConfig, globs: list[str]) ->
 
 
 def _search_keywords(files: Files) -> dict[str, list[str]]:
-    """Each translated page's search keywords (its source page -> keywords): the terms that its
-    language's glossary links to it (see ``dlref_site.glossary``). None in the English build."""
+    """Each translated page's search keywords (its source page -> keywords): the terms that the
+    Chinese glossary links to it (see ``dlref_site.glossary``). None in the English build, whose
+    files do not include the translation."""
     page = files.get_file_from_path(translation_of(glossary.PAGE))
     if page is None:
         return {}
     terms = glossary.terms_by_page(page.content_string, page.src_uri)
+    if not terms:  # a build with --strict fails on it
+        log.warning(f"dlref: {page.src_uri} has no table row linking a term to a page: no search keywords")
     return {source: glossary.keywords(found, terms) for source, found in terms.items()}
 
 

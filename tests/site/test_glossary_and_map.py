@@ -9,9 +9,10 @@ import re
 from pathlib import Path
 
 import pytest
+from html_tags import built_folder
 from pymdownx.slugs import slugify
 
-from dlref_site.translations import source_of
+from dlref_site.translations import source_of, translation_of
 from topics import is_topic
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -76,11 +77,14 @@ def test_each_translated_page_has_the_glossary_terms_for_it_as_search_tags(built
     Material's search sees); English pages have none."""
     expected: dict[str, list[str]] = {}
     for zh, _, cell in rows("glossary.zh.md"):
-        cell_terms = re.split("[，,]", re.sub(r"<[^>]+>|（[^）]*）", "", zh))
+        cell_terms = re.split("[，,、]", re.sub(r"<[^>]+>|（[^）]*）|\([^)]*\)", "", zh))
         terms = [re.sub(r"[\sA-Za-z0-9-]", "", term) for term in cell_terms]
-        for match in LINK.finditer(cell):
-            page = expected.setdefault(f"zh/{match['target'].rsplit('.', 1)[0]}/", [])
-            page += [term for term in dict.fromkeys(terms) if term not in page]
+        for target, _ in LINK.findall(cell):
+            translation = DOCS / translation_of(target)
+            if translation.is_file():  # an untranslated page is indexed once, in English
+                folder = built_folder(translation, DOCS, built_site).relative_to(built_site).as_posix()
+                page = expected.setdefault(f"{folder}/", [])
+                page += [term for term in dict.fromkeys(terms) if term and term not in page]
     index = json.loads((built_site / "search/search_index.json").read_text(encoding="utf-8"))
     tags: dict[str, set[tuple[str, ...]]] = {}
     for doc in index["docs"]:

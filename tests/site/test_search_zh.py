@@ -95,7 +95,7 @@ NOT_FIRST = {
     # 向*: the products page's title and tags hold 矩阵-向量积; the reductions page has 向量 in a section
     "向量": "linalg/products.md",
     # 矩阵* 微* 积: Material ranks up the results that match the query's last piece, and the products
-    # page (Hadamard积, 点积, 矩阵-向量积) matches 积 in its title
+    # page (Hadamard积, 点积, 矩阵-向量积) matches 积 in its title and its tags
     "矩阵微积分": "linalg/products.md",
 }
 
@@ -123,7 +123,11 @@ def index_words(site: Path) -> set[str]:
     """The words of the built search index, split as Material's worker splits them (markup removed)."""
     index = json.loads((site / "search/search_index.json").read_text(encoding="utf-8"))
     separator = re.compile(index["config"]["separator"])
-    fields = (re.sub(r"<[^>]+>", " ", doc.get(field, "")) for doc in index["docs"] for field in ("title", "text"))
+    tags = (tag for doc in index["docs"] for tag in doc.get("tags", ()))
+    fields = [
+        *(re.sub(r"<[^>]+>", " ", doc.get(field, "")) for doc in index["docs"] for field in ("title", "text")),
+        *tags,
+    ]
     return {word.lower() for text in fields for word in separator.split(text) if word}
 
 
