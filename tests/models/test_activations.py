@@ -141,11 +141,17 @@ def test_a_complex_tensor_is_refused_by_name(function) -> None:
 @pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
 def test_16_bit_inputs_give_torchs_values_in_their_own_dtype(dtype: torch.dtype) -> None:
     """Computed in float32 and rounded once (the derivatives from the rounded output, as autograd
-    does): bit for bit what torch gives, in the input's dtype."""
+    does): torch's value in the input's dtype, or, for tanh and GELU, the value one unit in the last
+    place from it. Where the float32 result lies almost halfway between two 16-bit numbers, which
+    one torch gives depends on the CPU: its vectorised erf on an AVX2 CPU makes GELU of float16
+    -2.8 -0.0071411, where the float32 value rounded once (and the exact one) is -0.0071373."""
     x = torch.linspace(-4, 4, 41).to(dtype)
     for ours, function in [(activations.tanh, torch.tanh), (activations.gelu, F.gelu)]:
         assert ours(x).dtype == dtype
-        torch.testing.assert_close(ours(x), function(x), rtol=0, atol=0)
+        assert torch.equal(ours(x), ours(x.float()).to(dtype)), "not the float32 value rounded once"
+        theirs, inf = function(x), torch.full_like(x, math.inf)
+        neighbours = (ours(x) == torch.nextafter(theirs, inf)) | (ours(x) == torch.nextafter(theirs, -inf))
+        assert ((ours(x) == theirs) | neighbours).all(), (ours(x), theirs)
     for ours, function in DERIVATIVES:
         assert ours(x).dtype == dtype
         # sigma(1 - sigma) lands one unit in the last place from autograd's for 4 of these float16 inputs
