@@ -188,6 +188,19 @@ def test_chinese_terms_find_their_pages(visit, server: str, built_site: Path) ->
     assert len(firsts) >= 40, f"{len(firsts)} terms find their topic page first, not 40: cut were {sorted(cut)}"
 
 
+def test_search_results_do_not_show_the_tags(visit) -> None:  # noqa: F811
+    """A result's tags are pieces of the glossary's terms (``dlref_site.glossary``), for ranking:
+    Material puts them under the result, and the site's stylesheet hides them."""
+    page = visit("zh/").page
+    page.locator("input.md-search__input").fill("学习率")
+    page.keyboard.press("End")
+    first = page.locator(".md-search-result__item").first
+    first.wait_for()
+    tags = first.locator(".md-search-result__article").first.locator(".md-tags")
+    assert tags.count() == 1, "the first result (the linear-regression page) has no tags to hide"
+    assert not tags.is_visible(), f"search results show tags: {tags.inner_text()}"
+
+
 def test_previews_of_chinese_pages_show_text_not_latex(built_site: Path) -> None:
     """The entries of the translated pages (an untranslated one is the English page's, indexed as it is)."""
     index = json.loads((built_site / "search/search_index.json").read_text(encoding="utf-8"))
