@@ -80,8 +80,8 @@ def keywords(terms: list[str], glossary: dict[str, list[str]]) -> list[str]:
         >>> [tag.split("\u200b") for tag in keywords(glossary["b.md"], glossary)]
         [['矩阵', '向量', '积'], ['对称', '矩阵'], ['积'], ['点积']]
     """
-    # a term of one character (熵, 轴) does not cut others: 交叉熵 stays one word
-    known = {term for page in glossary.values() for term in page if len(term) > 1}
+    # a term of one character (熵, 轴) does not cut others: 交叉熵 stays one word; longest first
+    known = sorted({term for page in glossary.values() for term in page if len(term) > 1}, key=len, reverse=True)
     found = []
     for term in terms:
         pieces = (_LATIN.sub("", piece).strip(" -") for piece in _pieces(term, known))
@@ -91,12 +91,11 @@ def keywords(terms: list[str], glossary: dict[str, list[str]]) -> list[str]:
     return found
 
 
-def _pieces(term: str, known: set[str]) -> list[str]:
-    """``term`` cut at the other ``known`` terms it contains (longest first), and those again."""
-    others = sorted(known - {term}, key=len, reverse=True)
+def _pieces(term: str, known: list[str]) -> list[str]:
+    """``term`` cut at the other ``known`` terms (longest first) it contains, and those again."""
     pieces, rest, i = [], "", 0
     while i < len(term):
-        inner = next((other for other in others if term.startswith(other, i)), None)
+        inner = next((other for other in known if other != term and term.startswith(other, i)), None)
         if inner is None:
             rest, i = rest + term[i], i + 1
             continue

@@ -147,11 +147,11 @@ def test_16_bit_inputs_give_torchs_values_in_their_own_dtype(dtype: torch.dtype)
     -2.8 -0.0071411, where the float32 value rounded once (and the exact one) is -0.0071373."""
     x = torch.linspace(-4, 4, 41).to(dtype)
     for ours, function in [(activations.tanh, torch.tanh), (activations.gelu, F.gelu)]:
-        assert ours(x).dtype == dtype
-        assert torch.equal(ours(x), ours(x.float()).to(dtype)), "not the float32 value rounded once"
-        theirs, inf = function(x), torch.full_like(x, math.inf)
-        neighbours = (ours(x) == torch.nextafter(theirs, inf)) | (ours(x) == torch.nextafter(theirs, -inf))
-        assert ((ours(x) == theirs) | neighbours).all(), (ours(x), theirs)
+        got, theirs, inf = ours(x), function(x), torch.full_like(x, math.inf)
+        assert got.dtype == dtype
+        assert torch.equal(got, ours(x.float()).to(dtype)), "not the float32 value rounded once"
+        neighbours = (got == torch.nextafter(theirs, inf)) | (got == torch.nextafter(theirs, -inf))
+        assert ((got == theirs) | neighbours).all(), (got, theirs)
     for ours, function in DERIVATIVES:
         assert ours(x).dtype == dtype
         # sigma(1 - sigma) lands one unit in the last place from autograd's for 4 of these float16 inputs
