@@ -4,8 +4,10 @@ A key hashes all that can change what a page prints: its expanded source (every 
 include, at any depth), the sources of ``dlref`` and ``dlref_site``, every installed version,
 Python's, the device, and the environment variables that change output (pages run without
 ``COLUMNS`` and ``LINES``: see [`page_environment`][dlref_site.runner.page_environment]). Entries
-are JSON written atomically; an unreadable one is a miss; unused ones are pruned after 14 days.
-[`platform`][dlref_site.cache.platform] says whether outputs are compared exactly.
+are JSON written atomically; an unreadable one is a miss; unused ones are pruned after 14 days. While a
+process runs a key it holds the key's claim: another process that shares the folder (the other
+language's build, a test worker, ``mkdocs serve`` beside ``scripts/test``) waits for that run's
+entry instead of running it too. [`platform`][dlref_site.cache.platform] says whether outputs are compared exactly.
 
 Examples:
     >>> import pathlib, tempfile
@@ -29,7 +31,13 @@ import re
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # not POSIX: each process runs what it does not find, as if nothing were shared
+    fcntl = None
 
 __all__ = ["CACHE_DIR_ENV_VAR", "CACHE_ENV_VAR", "Store", "fingerprint", "platform"]
 
@@ -141,14 +149,46 @@ class Store:
             part.write(json.dumps(entry))
         os.replace(part.name, self.folder / f"{key}.json")
 
+    def claim(self, key: str, wait: bool = False) -> Callable[[], None] | None:
+        """Claim ``key`` for this process while it runs it; return the function that gives the
+        claim up (call it once the entry is stored, or the run has failed).
+
+        ``None``, only without ``wait``: another process holds it. With ``wait``, block until the
+        holder gives it up, then hold it: the holder's entry is stored by then, unless its run
+        failed. The kernel gives up the claims of a process that dies. Without a folder (or off
+        POSIX) every claim is granted at once.
+        """
+        if self.folder is None or fcntl is None:
+            return _granted
+        # The lock file stays (pruned as entries are): removing it could let a third process lock
+        # a new file of the same name while the second still waits on the old one.
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            descriptor = os.open(self.folder / f"{key}.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError:  # a folder that cannot be written shares nothing (and stores nothing)
+            return _granted
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(descriptor)
+            return None
+        except BaseException:
+            os.close(descriptor)
+            raise
+        return functools.partial(os.close, descriptor)  # closing the descriptor gives the lock up
+
     def prune(self, max_age_days: float = 14) -> int:
-        """Delete entries (and stray partial files) unused for ``max_age_days``; return how many."""
+        """Delete entries (and stray partial and lock files) unused for ``max_age_days``; return how many."""
         if self.folder is None or not self.folder.is_dir():
             return 0
         limit, removed = time.time() - max_age_days * 86400, 0
-        for path in [*self.folder.glob("*.json"), *self.folder.glob("*.tmp")]:
+        for path in [*self.folder.glob("*.json"), *self.folder.glob("*.tmp"), *self.folder.glob("*.lock")]:
             with contextlib.suppress(OSError):
                 if path.stat().st_mtime < limit:
                     path.unlink()
                     removed += 1
         return removed
+
+
+def _granted() -> None:
+    """The claim given where nothing is shared: there is nothing to give up."""

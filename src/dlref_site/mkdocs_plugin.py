@@ -139,7 +139,7 @@ class DlrefPlugin(BasePlugin[Options]):
         # last: no page waits for it (on_env does), while MkDocs renders each page as its run ends
         self.results["dlref docstrings"] = run.docstrings()
         if self.dirty:  # a page whose run is new (its source, an include, the library changed) renders again
-            ran = set(run.ran)
+            ran = {*run.ran, *run.awaited}
             for file in files.documentation_pages():
                 name = self.notebooks.get(file.src_uri) or self.pages.get(file.src_uri, (None,))[0]
                 markdown = file.src_uri.endswith(".md") and Path(file.abs_src_path).read_text("utf-8")
@@ -316,11 +316,13 @@ class DlrefPlugin(BasePlugin[Options]):
         return output
 
     def on_post_build(self, config: MkDocsConfig) -> None:
-        ran = self.runner.ran
+        ran, awaited = self.runner.ran, self.runner.awaited
         log.info(
             f"dlref: executed {len(ran)} of {len(self.results)}"
             + (f" ({', '.join(ran)})" if ran else "")
-            + f"; {len(self.results) - len(ran)} unchanged, from the cache; {self.runner.prune()} old entries pruned"
+            + (f"; {len(awaited)} run by another process sharing the cache ({', '.join(awaited)})" if awaited else "")
+            + f"; {len(self.results) - len(ran) - len(awaited)} unchanged, from the cache"
+            + f"; {self.runner.prune()} old entries pruned"
         )
 
 

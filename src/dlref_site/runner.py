@@ -244,11 +244,13 @@ class Runner:
 
             device = str(default_device())
         self.project, self.device = Path(project).resolve(), device
-        self.store = cache.Store(cache.directory(self.project) if cache_dir == "default" else cache_dir)
+        folder = cache.directory(self.project) if cache_dir == "default" else cache_dir
+        self.store = cache.Store(None if folder is None else Path(folder))
         self.tolerance = cache.platform(device, self.project)  # None: compared exactly
         self.prefix = cache.fingerprint(device)  # what the sources and versions are now: keys and server tag
         self.bases = [str(self.project)]
-        self.ran: list[str] = []
+        self.ran: list[str] = []  # what this runner ran, not found in the cache
+        self.awaited: list[str] = []  # what another process sharing the cache was running when asked for
         self._shared: dict[str, Future] = {}  # key -> its run while it goes on: one run per key
 
     @property
@@ -273,28 +275,68 @@ class Runner:
             future: Future = Future()
             future.set_result(Outcome(**stored))
             return future
-        self.ran.append(name)
         outer: Future[Outcome] = Future()  # done once the outcome is stored: a later lookup finds it
         if key:
             self._shared[key] = outer
-        inner = submit(task, *args, tag=self.prefix)
-        inner.add_done_callback(lambda done: self._keep(key, done, outer, name))
+        release = self.store.claim(key) if key else _nothing_to_give_up
+        if release is not None:
+            self._run(key, outer, name, release, task, args)
+            return outer
+        # Another process that shares the cache runs it now: take its entry when it is stored.
+        self.awaited.append(name)
+        waiting = threading.Thread(
+            target=self._after_other, args=(key, outer, name, task, args), daemon=True, name=f"dlref-wait {name}"
+        )
+        waiting.start()
         return outer
 
-    def _keep(self, key: str, done: Future, outer: Future, name: str = "") -> None:
+    def _run(
+        self, key: str, outer: Future, name: str, release: Callable[[], None], task: Callable[..., Outcome], args: tuple
+    ) -> bool:
+        """Run ``task`` under the key's claim, unless another process has stored its entry since;
+        return whether it runs."""
+        stored = self.store.get(key) if key else None
+        if stored is not None:
+            release()
+            self._shared.pop(key, None)
+            outer.set_result(Outcome(**stored))
+            return False
+        self.ran.append(name)
+        try:
+            inner = submit(task, *args, tag=self.prefix)
+        except BaseException:
+            release()
+            raise
+        inner.add_done_callback(lambda done: self._keep(key, done, outer, name, release))
+        return True
+
+    def _after_other(self, key: str, outer: Future, name: str, task: Callable[..., Outcome], args: tuple) -> None:
+        """Wait until the other process gives the key's claim up; take its entry, or run it here if
+        that run stored none (it failed, or that process died)."""
+        try:
+            if self._run(key, outer, name, self.store.claim(key, wait=True), task, args):
+                self.awaited.remove(name)  # it ran here after all
+        except BaseException as error:  # whoever waits is told
+            self._shared.pop(key, None)
+            outer.set_exception(error)
+
+    def _keep(self, key: str, done: Future, outer: Future, name: str, release: Callable[[], None]) -> None:
         from dlref_site.translations import names_page
 
-        if done.exception() is not None:
-            self._shared.pop(key, None)
-            outer.set_exception(done.exception())
-            return
-        outcome = done.result()
         try:
-            if key and outcome.passed and not names_page(outcome.outputs, name):
-                self.store.put(key, asdict(outcome))
-        finally:  # a cache that cannot be written costs a run next time, never a caller left waiting
-            self._shared.pop(key, None)  # shared while it runs; afterwards only through the cache
-            outer.set_result(outcome)
+            if done.exception() is not None:
+                self._shared.pop(key, None)
+                outer.set_exception(done.exception())
+                return
+            outcome = done.result()
+            try:
+                if key and outcome.passed and not names_page(outcome.outputs, name):
+                    self.store.put(key, asdict(outcome))
+            finally:  # a cache that cannot be written costs a run next time, never a caller left waiting
+                self._shared.pop(key, None)  # shared while it runs; afterwards only through the cache
+                outer.set_result(outcome)
+        finally:  # after the entry is stored: a process waiting for the claim finds it
+            release()
 
     def page(self, name: str, text: str) -> Future[Outcome]:
         """Run page ``name`` (its Markdown ``text``), or take its outcome from the cache.
@@ -360,6 +402,10 @@ class Runner:
 
     def prune(self) -> int:
         return self.store.prune()
+
+
+def _nothing_to_give_up() -> None:
+    """The claim of a run that is not cached (the update command's): nothing to give up."""
 
 
 def _then(future: Future[Outcome], change: Callable[[Outcome], Outcome]) -> Future[Outcome]:

@@ -1,9 +1,14 @@
 """A page and its translation share one run: the runner keys a page on its examples, not its prose,
-and each page shows its own text with that run's outputs. Nothing it shows is ever stale."""
+and each page shows its own text with that run's outputs. Processes that share a cache share its
+runs too: what one is running, another waits for. Nothing it shows is ever stale."""
 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+import textwrap
+import time
 from pathlib import Path
 
 import nbformat
@@ -109,3 +114,74 @@ def test_stamp_records_the_sources_version(tmp_path: Path, monkeypatch: pytest.M
     Path("n.zh.py").write_text(Path("n.py").read_text(encoding="utf-8"), encoding="utf-8")
     stamp(Path("n.zh.py"))
     assert recorded_hash(Path("n.zh.py").read_text(encoding="utf-8")) == source_hash(Path("n.py").read_text())
+
+
+# A process with a runner on the cache folder given: it asks for the page, prints what it waits for
+# (the names another process is running), then the outcome and what it ran itself.
+ASK = textwrap.dedent("""
+    import json, pathlib, sys
+    from dlref_site.runner import Runner
+    root, cache, text = sys.argv[1:]
+    runner = Runner(pathlib.Path(root), device="cpu", cache_dir=cache)
+    future = runner.page("docs/s.md", text)
+    print(json.dumps(runner.awaited), flush=True)
+    outcome = future.result(timeout=120)
+    print(json.dumps({"passed": outcome.passed, "report": outcome.report, "ran": runner.ran}), flush=True)
+""")
+
+
+def _ask(cache: Path, text: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-c", ASK, str(ROOT), str(cache), text], stdout=subprocess.PIPE, text=True, cwd=ROOT
+    )
+
+
+def _wait_for(path: Path) -> None:
+    deadline = time.monotonic() + 120
+    while not path.exists():
+        assert time.monotonic() < deadline, f"{path.name} never appeared"
+        time.sleep(0.05)
+
+
+def test_two_processes_that_share_a_cache_run_a_page_once(tmp_path: Path) -> None:
+    """The second process asks while the first runs the page: it waits, and shows the first's run."""
+    count, go = tmp_path / "count", tmp_path / "go"
+    page = (
+        "```pycon\n"
+        ">>> import pathlib, time\n"
+        f">>> with open(r'{count}', 'a') as f: _ = f.write('ran\\n')\n"
+        f">>> while not pathlib.Path(r'{go}').exists(): time.sleep(0.05)\n"
+        ">>> 6 * 7\n42\n```\n"
+    )
+    first = _ask(tmp_path / "cache", page)
+    assert json.loads(first.stdout.readline()) == []  # nothing to wait for: it runs the page
+    _wait_for(count)  # its example has started, and waits for go
+    second = _ask(tmp_path / "cache", page)
+    assert json.loads(second.stdout.readline()) == ["docs/s.md"]  # waits for the first's run
+    go.touch()
+    ran = [json.loads(process.stdout.readline()) for process in (first, second)]
+    assert [process.wait(timeout=60) for process in (first, second)] == [0, 0]
+    assert ran == [{"passed": True, "report": "", "ran": ["docs/s.md"]}, {"passed": True, "report": "", "ran": []}]
+    assert count.read_text(encoding="utf-8") == "ran\n"  # one run for both
+
+
+def test_a_run_that_another_process_left_unfinished_is_run_by_the_one_that_waited(tmp_path: Path) -> None:
+    """The process that held the page's claim dies without an entry: the kernel gives its claim up,
+    and the process waiting for it runs the page itself."""
+    runner = Runner(ROOT, device="cpu", cache_dir=tmp_path)
+    key = runner.page_key("docs/s.md", ENGLISH)
+    hold = "import pathlib, sys, time\nfrom dlref_site.cache import Store\n"
+    hold += "assert Store(pathlib.Path(sys.argv[1])).claim(sys.argv[2])\nprint('held', flush=True)\ntime.sleep(600)\n"
+    holder = subprocess.Popen([sys.executable, "-c", hold, str(tmp_path), key], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline() == "held\n"
+        future = runner.page("docs/s.md", ENGLISH)
+        assert (runner.awaited, runner.ran) == (["docs/s.md"], [])
+        time.sleep(0.5)
+        assert not future.done()  # still waiting for the holder
+    finally:
+        holder.kill()
+        holder.wait()
+    assert future.result(timeout=120).shown == ENGLISH
+    assert (runner.awaited, runner.ran) == ([], ["docs/s.md"])
+    assert Runner(ROOT, device="cpu", cache_dir=tmp_path).page("docs/s.md", ENGLISH).result().passed  # stored
