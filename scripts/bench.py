@@ -16,7 +16,8 @@
 (f) the README's test command (``scripts/test``), with an empty execution cache, as in CI;
 (g) ``--languages``: only cold builds, English alone (``DLREF_LANGUAGE=en``) and both languages,
     alternating (``--pairs`` of each), with the median of each pair's both/English ratio: what the
-    Chinese site adds to a build (its pages share their English page's runs).
+    Chinese site adds to a build (built at the same time in a process of its own, its pages share
+    their English page's runs).
 
 Run it with ``scripts/bench`` (``--skip-tests`` leaves out (f)). The builds use a temporary
 execution cache (``DLREF_CACHE_DIR``), so the project's own cache is not touched. Timings are wall-clock seconds on this

@@ -5,6 +5,7 @@ block is shown that did not run; and no build serves an output older than what i
 from __future__ import annotations
 
 import html
+import json
 import logging
 import os
 import re
@@ -573,3 +574,66 @@ def test_the_machinery_uses_no_private_name_of_another_package() -> None:
             if isinstance(node, ast.Call) and ast.unparse(node.func).endswith("MethodType"):
                 found.append(f"{path.name}:{node.lineno}: replaces a method: {ast.unparse(node)}")
     assert found == []
+
+
+def bilingual_project(tmp_path: Path, pages: dict[str, str]) -> Path:
+    """``small_project`` with mkdocs-static-i18n as the project has it: English at the root, Chinese
+    under ``zh/``, one language per process (``build_only_locale`` from ``DLREF_LANGUAGE``)."""
+    project = small_project(tmp_path, pages)
+    config = yaml.safe_load((project / "mkdocs.yml").read_text(encoding="utf-8"))
+    languages = [{"locale": "en", "name": "English", "default": True}, {"locale": "zh", "name": "中文"}]
+    i18n = {"docs_structure": "suffix", "fallback_to_default": True, "build_only_locale": "ONLY"}
+    i18n["languages"] = languages
+    config["plugins"].append({"i18n": i18n})
+    config["site_url"] = "http://127.0.0.1:8000/p/"
+    text = yaml.safe_dump(config, allow_unicode=True).replace("ONLY", "!ENV [DLREF_LANGUAGE, en]")
+    (project / "mkdocs.yml").write_text(text, encoding="utf-8")
+    return project
+
+
+def test_each_language_builds_in_a_process_of_its_own_and_a_page_runs_once(tmp_path: Path) -> None:
+    """``mkdocs build`` builds English and starts the Chinese build at the same time; a page and its
+    translation run once for both; each page's language switch leads to it in the other language;
+    each language has its own search index; the sitemap lists both."""
+    count = tmp_path / "count"
+    # long enough that the Chinese build asks for the run while the English one runs it
+    slow = ">>> import time; time.sleep(4)\n"
+    example = f"```pycon\n{slow}>>> with open(r'{count}', 'a') as f: _ = f.write('ran\\n')\n>>> 6 * 7\n42\n```\n"
+    pages = {
+        "index.md": f"# Home\n\nSum.\n\n{example}",
+        "index.zh.md": f"# 首页\n\n求和。\n\n{example}",
+        "other.md": "# Other\n\nNot translated.\n",
+    }
+    project = bilingual_project(tmp_path, pages)
+    env = {**ENV, CACHE_DIR_ENV_VAR: str(tmp_path / "cache")}
+    env.pop("DLREF_LANGUAGE", None)
+    result = mkdocs_build(project, tmp_path / "site", env=env)
+    assert result.returncode == 0, result.stderr
+    assert count.read_text(encoding="utf-8") == "ran\n"  # one run for both languages
+    site = tmp_path / "site"
+    switch = r'<a href="([^"]*)" hreflang="(\w+)" class="md-select__link">'
+    for page, links in [
+        ("index.html", [("/p/", "en"), ("/p/zh/", "zh")]),
+        ("zh/index.html", [("/p/", "en"), ("/p/zh/", "zh")]),
+        ("zh/other/index.html", [("/p/other/", "en"), ("/p/zh/other/", "zh")]),  # shown in English
+    ]:
+        assert re.findall(switch, read(site, page)) == links, page
+    assert re.search(r"求和.*42", read(site, "zh/index.html"), flags=re.DOTALL)  # its prose, the run's output
+    english, chinese = (json.loads(read(site, f"{f}search/search_index.json")) for f in ("", "zh/"))
+    assert "求和" not in json.dumps(english, ensure_ascii=False)
+    assert "求和" in json.dumps(chinese, ensure_ascii=False)
+    listed = re.findall(r"<loc>([^<]+)</loc>", read(site, "sitemap.xml"))
+    assert sorted(listed) == sorted(f"http://127.0.0.1:8000/p/{path}" for path in ("", "other/", "zh/", "zh/other/"))
+
+
+def test_a_failing_translation_fails_the_whole_build(tmp_path: Path) -> None:
+    """A translation whose example differs from its page's runs on its own; its failure fails the build."""
+    pages = {"index.md": "# Home\n\n```pycon\n>>> 6 * 7\n42\n```\n"}
+    pages["index.zh.md"] = "# 首页\n\n```pycon\n>>> 6 * 7\n41\n```\n"
+    project = bilingual_project(tmp_path, pages)
+    env = {**ENV, CACHE_DIR_ENV_VAR: str(tmp_path / "cache")}
+    env.pop("DLREF_LANGUAGE", None)
+    result = mkdocs_build(project, tmp_path / "site", env=env)
+    assert result.returncode != 0
+    assert "docs/index.zh.md:4" in result.stderr, result.stderr
+    assert "dlref: the build of zh failed (its messages are above)" in result.stderr

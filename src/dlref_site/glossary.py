@@ -71,9 +71,8 @@ def keywords(terms: list[str], glossary: dict[str, list[str]]) -> list[str]:
     ``glossary`` (as [`terms_by_page`][dlref_site.glossary.terms_by_page] gives it), longest first,
     and those again; the pieces joined by a zero-width space, which Material's search splits at.
 
-    Latin letters and digits are left out (softmax回归 gives 回归): the English and Chinese pages
-    share one search index, and an English search for ``softmax`` would find the Chinese page
-    first. Chinese queries cut at such a word anyway.
+    Latin letters and digits are left out (softmax回归 gives 回归): a query is cut where Latin
+    letters meet Chinese ones, and an English word is found in the page's own text and code.
 
     Examples:
         >>> glossary = {"a.md": ["矩阵", "向量"], "b.md": ["矩阵-向量积", "对称矩阵", "Hadamard积", "点积", "NumPy"]}

@@ -20,7 +20,6 @@ from __future__ import annotations
 import re
 
 __all__ = [
-    "exclude_code_from_search",
     "exclude_math_from_search",
     "exclude_sources_from_search",
     "join_cjk_lines",
@@ -71,22 +70,6 @@ def exclude_sources_from_search(html: str) -> str:
         '<details class="mkdocstrings-source" data-search-exclude><summary>Source'
     """
     return html.replace(_SOURCE_LISTING, _EXCLUDED)
-
-
-_CODE = re.compile(r'<div class="(language-\w+(?: dlref-output)? highlight|dlref-output)">')
-
-
-def exclude_code_from_search(html: str) -> str:
-    """Mark code blocks and notebook outputs ``data-search-exclude``: for a translation, whose code
-    and outputs are its English page's, indexed there once (the site has one search index).
-
-    Examples:
-        >>> exclude_code_from_search('<div class="language-pycon highlight"><pre>')
-        '<div class="language-pycon highlight" data-search-exclude><pre>'
-        >>> exclude_code_from_search('<div class="dlref-output"><table>')
-        '<div class="dlref-output" data-search-exclude><table>'
-    """
-    return _CODE.sub(r'<div class="\1" data-search-exclude>', html)
 
 
 _MATH = re.compile(r'<(span|div) class="arithmatex">')

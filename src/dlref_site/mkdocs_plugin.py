@@ -6,15 +6,19 @@ renders), renders each page with its run's outputs, and fails the build, naming 
 any difference, on a cell that raises, or on a rendered console block that did not run. Nothing is
 written before every run has passed. It also makes what readers get: each notebook's page, written
 as Markdown from the executed notebook, ``pycon`` blocks whose copy button copies only code, a
-``.ipynb`` download next to each page, and a footer naming the torch version and device. It uses
-MkDocs' public plugin events only.
+``.ipynb`` download next to each page, and a footer naming the torch version and device. With
+mkdocs-static-i18n building one language per process, it starts the other languages' builds beside
+the first's, and sets each page's language switch. It uses MkDocs' public plugin events only.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import posixpath
 import re
+import subprocess
+import sys
 from concurrent.futures import Future
 from pathlib import Path, PurePosixPath
 from typing import NamedTuple
@@ -35,6 +39,9 @@ from dlref_site.runner import Outcome, Runner, start_server
 from dlref_site.translations import source_of, translation_of
 
 log = logging.getLogger("mkdocs.plugins.dlref")
+LANGUAGE_ENV_VAR = "DLREF_LANGUAGE"
+"""Build this one language (``mkdocs.yml`` gives it to mkdocs-static-i18n's ``build_only_locale``).
+Unset: the whole site, each other language built at the same time in a process of its own."""
 _PROMPT = '<span class="gp">&gt;&gt;&gt; </span>'
 _ALTERNATE = re.compile(r'\s*<link rel="alternate" href="[^"]*" hreflang="[^"]*">')
 _SWITCH = re.compile(r'href="([^"]*)" hreflang="([^"]*)"')
@@ -74,6 +81,7 @@ class DlrefPlugin(BasePlugin[Options]):
         from dlref.device import DeviceError
 
         forkserver.freeze_at_exit()  # the build's exit, alone on one core, skips collecting what it made
+        self.children: dict[str, subprocess.Popen] = {}  # language -> its build, started by on_files
         root = Path(config.config_file_path).resolve().parent
         try:
             self.runner = Runner(root)
@@ -88,8 +96,9 @@ class DlrefPlugin(BasePlugin[Options]):
         if self.runner.tolerance:
             line += f" Outputs were compared with tolerances ({self.runner.tolerance})."
             log.info(f"dlref: outputs compared with tolerances: {self.runner.tolerance}")
-        if line not in (config.copyright or ""):  # on_config runs again for each language's build (i18n)
+        if line not in (config.copyright or ""):  # mkdocs serve may give the same config again
             config.copyright = f"{config.copyright} · {line}" if config.copyright else line
+        self._languages(config)
         try:  # Material's search segments Chinese with jieba, which logs its dictionary load
             import jieba
 
@@ -102,9 +111,70 @@ class DlrefPlugin(BasePlugin[Options]):
             config.mdx_configs.setdefault("toc", {}).setdefault("slugify", slugify(case="lower"))
         return config
 
+    def _languages(self, config: MkDocsConfig) -> None:
+        """Which language this process builds, and which it starts.
+
+        With mkdocs-static-i18n building one language per process (``build_only_locale``), the
+        site's first language is at its root and each other one in its folder (``zh/``), as i18n
+        lays out a site of several languages. The process for the first language, unless
+        ``DLREF_LANGUAGE`` names it alone, starts one for each other language as soon as the site
+        folder is clean (``on_files``): the languages render at the same time, on different cores,
+        and share the runs through the run cache (one process runs a page, the other waits for
+        it) and one fork server. Material's language switch (``extra.alternate``) leads to the
+        same page in each language.
+        """
+        i18n = config.plugins.get("i18n")
+        only = getattr(getattr(i18n, "config", None), "build_only_locale", None)
+        self.site_root = config.site_url  # the whole site's address (a language's folder is below it)
+        self.switch: list[dict[str, str]] = []
+        self.others: list[str] = []
+        if not only:  # no language, or i18n builds them all in this process, one after the other
+            self.language = self.first = None
+            self.whole_site = False
+            return
+        self.language, self.first = only, i18n.config.languages[0].locale
+        self.others = [lang.locale for lang in i18n.config.languages[1:]]
+        if self.language != self.first and config.site_url:
+            config.site_url = config.site_url.rstrip("/") + f"/{self.language}/"
+        self.switch = [{"name": lang.name, "lang": lang.locale} for lang in i18n.config.languages]
+        config.extra["alternate"] = [{**alt, "link": self._link(alt["lang"], "")} for alt in self.switch]
+        self.whole_site = self.language == self.first and LANGUAGE_ENV_VAR not in os.environ
+        if self.whole_site:  # one fork server for every language's process, importing while MkDocs loads
+            start_server(self.runner.prefix, share=True)
+
+    def _link(self, language: str, url: str) -> str:
+        """The address of page ``url`` (as this build names it) in ``language``: a path from the
+        server's root, as the other language is outside this build's folder."""
+        root = urlsplit(self.site_root or "/").path.rstrip("/") + "/"
+        return root + ("" if language == self.first else f"{language}/") + url
+
+    def _start_other_languages(self, config: MkDocsConfig) -> None:
+        """Start the build of each other language into its folder (the site folder is clean now)."""
+        command = [sys.executable, "-m", "mkdocs", "build", "-f", str(config.config_file_path)]
+        command += ["--strict" if config.strict else "--no-strict"] + ["--dirty"] * self.dirty  # as this build
+        for language in self.others:
+            folder = Path(config.site_dir) / language
+            env = {**os.environ, LANGUAGE_ENV_VAR: language}
+            self.children[language] = subprocess.Popen([*command, "-d", str(folder)], env=env)
+
+    def _wait_for_other_languages(self) -> None:
+        failed = [language for language, child in self.children.items() if child.wait() != 0]
+        self.children.clear()
+        if failed:
+            raise PluginError(f"dlref: the build of {', '.join(failed)} failed (its messages are above)")
+
+    def on_build_error(self, *, error: Exception) -> None:
+        for child in self.children.values():  # this build has failed: the others' are not wanted
+            child.terminate()
+        for child in self.children.values():
+            child.wait()
+        self.children.clear()
+
     @event_priority(-150)  # after i18n has made each language's files
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
         """Start every run now; make each notebook a page, which shows its run."""
+        if self.whole_site:
+            self._start_other_languages(config)
         _notebooks_as_pages(files, config, self.config.notebooks)
         run, root = self.runner, self.runner.project
         self.results: dict[str, Future[Outcome]] = {}
@@ -216,7 +286,7 @@ class DlrefPlugin(BasePlugin[Options]):
         page.dlref_math = 'class="arithmatex"' in html  # the theme loads KaTeX on such pages only
         html = publish.exclude_math_from_search(publish.exclude_sources_from_search(html))
         if source_of(uri) is not None:  # a translation: Chinese prose wrapped in its source
-            html = publish.exclude_code_from_search(publish.join_cjk_lines(html))
+            html = publish.join_cjk_lines(html)
         return publish.mark_pycon_outputs(html)
 
     def on_env(self, env, config: MkDocsConfig, files: Files):
@@ -239,14 +309,8 @@ class DlrefPlugin(BasePlugin[Options]):
         return env
 
     def on_page_context(self, context, page: Page, config: MkDocsConfig, nav):
-        locale = getattr(page.file, "locale", None)  # set by mkdocs-static-i18n: the source's language
-        if locale is not None and locale != getattr(page.file, "locale_alternate_of", locale):
-            # a page that another language's build shows untranslated: indexed for search once, in
-            # its own language, not again under that language's folder
-            page.meta["search"] = {**(page.meta.get("search") or {}), "exclude": True}
-        if page.file.src_uri.startswith("api/") and source_of(page.file.src_uri) is not None:
-            # a translated API page shows the English docstrings, indexed once on the English page
-            page.meta["search"] = {**(page.meta.get("search") or {}), "exclude": True}
+        if self.switch:  # the language switch: this page in each language
+            config.extra["alternate"] = [{**alt, "link": self._link(alt["lang"], page.url)} for alt in self.switch]
         # Before the search plugin's on_page_context (dlref comes first in mkdocs.yml's plugins):
         # Material's search indexes a page's search settings and tags as this leaves them. The theme
         # shows tags on a page only with Material's tags plugin, which the site does not use.
@@ -287,35 +351,34 @@ class DlrefPlugin(BasePlugin[Options]):
 
     def on_post_template(self, output: str, template_name: str, config: MkDocsConfig) -> str:
         if template_name == "sitemap.xml":
-            return _with_notebooks(output, config.site_url or "/", sorted(getattr(self, "notebook_urls", ())))
-        return self._not_found_page(output, template_name, config)
+            return _with_pages(output, config.site_url or "/", self._sitemap_urls(output, config))
+        return self._not_found_page(output, template_name)
 
-    def _not_found_page(self, output: str, template_name: str, config: MkDocsConfig) -> str:
+    def _sitemap_urls(self, sitemap: str, config: MkDocsConfig) -> list[str]:
+        """The pages the sitemap lists (i18n takes notebooks for assets), and, in the whole site's
+        sitemap, each of them in every other language: each language shows every page."""
+        base = (config.site_url or "/").rstrip("/") + "/"
+        urls = [loc.removeprefix(base) for loc in re.findall(r"<loc>([^<]+)</loc>", sitemap)]
+        urls = list(dict.fromkeys([*urls, *sorted(getattr(self, "notebook_urls", ()))]))
+        if self.language != self.first:
+            return urls
+        return urls + [f"{language}/{url}" for language in self.others for url in urls]
+
+    def _not_found_page(self, output: str, template_name: str) -> str:
         """The 404 page: no alternate links in its head (as every page), and its language switch
-        leads to each language's home (i18n gives it the last page rendered's alternates). The
-        site root's is the default language's; another language's goes to its folder."""
+        leads to each language's home (it is served at any address, so the links are absolute)."""
         if template_name != "404.html":
             return output
-        i18n = config.plugins.get("i18n")
-        default = getattr(i18n, "default_language", None)
-        root = urlsplit(config.site_url or "/").path.rstrip("/") + "/"
+        root = urlsplit(self.site_root or "/").path.rstrip("/") + "/"
 
         def home(match: re.Match) -> str:
             language = match[2]
-            return f'href="{root if language == default else f"{root}{language}/"}" hreflang="{language}"'
+            return f'href="{root if language == self.first else f"{root}{language}/"}" hreflang="{language}"'
 
-        output = _SWITCH.sub(home, _ALTERNATE.sub("", output))
-        language = getattr(i18n, "current_language", default)
-        english = Path(config.site_dir) / "404.html"
-        if language != default and english.is_file():
-            # i18n builds each other language into the same site folder after the default one: its
-            # 404 page goes to its own folder, and the host's (the site root's) stays the default's
-            (Path(config.site_dir) / language).mkdir(parents=True, exist_ok=True)
-            (Path(config.site_dir) / language / "404.html").write_text(output, encoding="utf-8")
-            return english.read_text(encoding="utf-8")
-        return output
+        return _SWITCH.sub(home, _ALTERNATE.sub("", output))
 
     def on_post_build(self, config: MkDocsConfig) -> None:
+        self._wait_for_other_languages()  # the site is built when every language is
         ran, awaited = self.runner.ran, self.runner.awaited
         log.info(
             f"dlref: executed {len(ran)} of {len(self.results)}"
@@ -337,14 +400,13 @@ class _Link(NamedTuple):
     url: str
 
 
-def _with_notebooks(sitemap: str, site_url: str, urls: list[str]) -> str:
-    r"""The sitemap with each notebook page it lacks: i18n writes it from the pages it knows, and it
-    takes notebooks for assets (``_notebooks_as_pages`` makes them pages again after it).
+def _with_pages(sitemap: str, site_url: str, urls: list[str]) -> str:
+    r"""The sitemap with each of ``urls`` (relative to ``site_url``) it lacks.
 
     Examples:
-        >>> _with_notebooks("<urlset>\n</urlset>", "https://x.org/d/", ["a/", "zh/a/"]).count("<loc>")
+        >>> _with_pages("<urlset>\n</urlset>", "https://x.org/d/", ["a/", "zh/a/"]).count("<loc>")
         2
-        >>> _with_notebooks("<urlset><loc>https://x.org/a/</loc></urlset>", "https://x.org/", ["a/"]).count("<loc>")
+        >>> _with_pages("<urlset><loc>https://x.org/a/</loc></urlset>", "https://x.org/", ["a/"]).count("<loc>")
         1
     """
     base = site_url.rstrip("/") + "/"

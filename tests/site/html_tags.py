@@ -7,6 +7,7 @@ times as long, and the link check and the download check only need tags.
 
 from __future__ import annotations
 
+import json
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -80,3 +81,15 @@ def built_folder(source: Path, docs: Path, site: Path) -> Path:
     if relative.suffix == ".zh":
         relative, root = relative.with_suffix(""), site / "zh"
     return root / relative.parent if relative.name == "index" else root / relative
+
+
+def search_entries(site: Path) -> list[dict]:
+    """Every entry of the site's search indexes, one per language (``search/`` at the root,
+    ``zh/search/`` in the Chinese folder), each ``location`` a path from the site's root."""
+    entries = []
+    for index in [site / "search/search_index.json", *sorted(site.glob("*/search/search_index.json"))]:
+        folder = index.parent.parent.relative_to(site).as_posix()
+        prefix = "" if folder == "." else f"{folder}/"
+        docs = json.loads(index.read_text(encoding="utf-8"))["docs"]
+        entries += [{**doc, "location": prefix + doc["location"]} for doc in docs]
+    return entries

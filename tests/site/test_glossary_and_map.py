@@ -4,12 +4,11 @@ d2l's chapters on preliminaries, linear regression, softmax regression and MLPs 
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 import pytest
-from html_tags import built_folder
+from html_tags import built_folder, search_entries
 from pymdownx.slugs import slugify
 
 from dlref_site.translations import source_of, translation_of
@@ -85,9 +84,8 @@ def test_each_translated_page_has_the_glossary_terms_for_it_as_search_tags(built
                 folder = built_folder(translation, DOCS, built_site).relative_to(built_site).as_posix()
                 page = expected.setdefault(f"{folder}/", [])
                 page += [term for term in dict.fromkeys(terms) if term and term not in page]
-    index = json.loads((built_site / "search/search_index.json").read_text(encoding="utf-8"))
     tags: dict[str, set[tuple[str, ...]]] = {}
-    for doc in index["docs"]:
+    for doc in search_entries(built_site):
         tags.setdefault(doc["location"].split("#")[0], set()).add(tuple(doc.get("tags", ())))
     for page, terms in expected.items():
         assert len(tags[page]) == 1, f"{page}: its search entries have different tags: {tags[page]}"

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import gzip
 import http.server
-import json
 import mimetypes
 import os
 import re
@@ -30,6 +29,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
+from html_tags import search_entries
 from test_site_browser import CHROMIUM, NOTEBOOK_PAGES, PAGES, dollar_math
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -313,9 +313,9 @@ def test_math_assets_load_only_on_pages_with_math(chromium, server: str, built_s
 
 
 def test_search_previews_show_no_latex_source(built_site: Path) -> None:
-    index = json.loads((built_site / "search/search_index.json").read_text(encoding="utf-8"))
     # LaTeX in code (a docstring's example of a catalog entry) is code, not math
-    prose = {doc["location"]: re.sub(r"<code>.*?</code>", "", doc["text"], flags=re.DOTALL) for doc in index["docs"]}
+    entries = search_entries(built_site)  # both languages'
+    prose = {doc["location"]: re.sub(r"<code>.*?</code>", "", doc["text"], flags=re.DOTALL) for doc in entries}
     latex = [where for where, text in prose.items() if re.search(r"\\(\[|\(|frac|mathbf)|\$\$", text)]
     assert latex == []
 
