@@ -576,10 +576,10 @@ def test_the_machinery_uses_no_private_name_of_another_package() -> None:
     assert found == []
 
 
-def bilingual_project(tmp_path: Path, pages: dict[str, str]) -> Path:
+def bilingual_project(tmp_path: Path, pages: dict[str, str], snippets: bool = False) -> Path:
     """``small_project`` with mkdocs-static-i18n as the project has it: English at the root, Chinese
     under ``zh/``, one language per process (``build_only_locale`` from ``DLREF_LANGUAGE``)."""
-    project = small_project(tmp_path, pages)
+    project = with_snippets(small_project(tmp_path, pages)) if snippets else small_project(tmp_path, pages)
     config = yaml.safe_load((project / "mkdocs.yml").read_text(encoding="utf-8"))
     languages = [{"locale": "en", "name": "English", "default": True}, {"locale": "zh", "name": "中文"}]
     i18n = {"docs_structure": "suffix", "fallback_to_default": True, "build_only_locale": "ONLY"}
@@ -637,3 +637,22 @@ def test_a_failing_translation_fails_the_whole_build(tmp_path: Path) -> None:
     assert result.returncode != 0
     assert "docs/index.zh.md:4" in result.stderr, result.stderr
     assert "dlref: the build of zh failed (its messages are above)" in result.stderr
+
+
+def test_a_dirty_rebuild_renders_again_each_languages_page_whose_run_changed(tmp_path: Path) -> None:
+    """``scripts/docs`` serves with ``--dirty``: after an included file changes, the page renders
+    again in both languages, though the Chinese build finds the new run stored by the English one."""
+    include = '--8<-- "part.md"\n'
+    pages = {"index.md": f"# Home\n\n{include}", "index.zh.md": f"# 首页\n\n{include}", "other.md": "# O\n"}
+    project = bilingual_project(tmp_path, pages, snippets=True)
+    (project / "part.md").write_text("```pycon\n>>> 6 * 7\n42\n```\n", encoding="utf-8")
+    env = {**ENV, CACHE_DIR_ENV_VAR: str(tmp_path / "cache")}
+    env.pop("DLREF_LANGUAGE", None)
+    site = tmp_path / "site"
+    args = ["build", "--no-strict", "-f", str(project / "mkdocs.yml"), "-d", str(site)]
+    assert programs.run_module("mkdocs", args, cwd=project, env=env, timeout=600).returncode == 0
+    (project / "part.md").write_text("```pycon\n>>> 6 * 8\n48\n```\n", encoding="utf-8")
+    result = programs.run_module("mkdocs", [*args, "--dirty"], cwd=project, env=env, timeout=600)
+    assert result.returncode == 0, result.stderr
+    for page in ("index.html", "zh/index.html"):
+        assert "48" in read(site, page), page

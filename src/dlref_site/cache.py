@@ -172,10 +172,21 @@ class Store:
         except BlockingIOError:
             os.close(descriptor)
             return None
+        except OSError:  # a file system without locks: as if nothing were shared
+            os.close(descriptor)
+            return _granted
         except BaseException:
             os.close(descriptor)
             raise
-        return functools.partial(os.close, descriptor)  # closing the descriptor gives the lock up
+        with contextlib.suppress(OSError):
+            os.utime(descriptor)  # in use: prune() keeps it
+        held = [descriptor]
+
+        def release() -> None:  # closing the descriptor gives the lock up; once
+            if held:
+                os.close(held.pop())
+
+        return release
 
     def prune(self, max_age_days: float = 14) -> int:
         """Delete entries (and stray partial and lock files) unused for ``max_age_days``; return how many."""

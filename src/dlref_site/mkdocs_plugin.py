@@ -4,15 +4,17 @@ It hands every page with examples, every walkthrough notebook and the library's 
 [`Runner`][dlref_site.runner.Runner] as soon as the file list is known (they run while MkDocs
 renders), renders each page with its run's outputs, and fails the build, naming ``file:line``, on
 any difference, on a cell that raises, or on a rendered console block that did not run. Nothing is
-written before every run has passed. It also makes what readers get: each notebook's page, written
+written before every run of its language has passed. It also makes what readers get: each notebook's page, written
 as Markdown from the executed notebook, ``pycon`` blocks whose copy button copies only code, a
 ``.ipynb`` download next to each page, and a footer naming the torch version and device. With
 mkdocs-static-i18n building one language per process, it starts the other languages' builds beside
-the first's, and sets each page's language switch. It uses MkDocs' public plugin events only.
+the first's (one that fails fails the build), and sets each page's language switch. It uses
+MkDocs' public plugin events only.
 """
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import posixpath
@@ -156,25 +158,29 @@ class DlrefPlugin(BasePlugin[Options]):
             folder = Path(config.site_dir) / language
             env = {**os.environ, LANGUAGE_ENV_VAR: language}
             self.children[language] = subprocess.Popen([*command, "-d", str(folder)], env=env)
+        atexit.register(self._stop_other_languages)  # an interrupted build leaves none building on
 
-    def _wait_for_other_languages(self) -> None:
-        failed = [language for language, child in self.children.items() if child.wait() != 0]
-        self.children.clear()
-        if failed:
-            raise PluginError(f"dlref: the build of {', '.join(failed)} failed (its messages are above)")
-
-    def on_build_error(self, *, error: Exception) -> None:
-        for child in self.children.values():  # this build has failed: the others' are not wanted
+    def _stop_other_languages(self) -> None:
+        for child in self.children.values():
             child.terminate()
         for child in self.children.values():
             child.wait()
         self.children.clear()
 
+    def _wait_for_other_languages(self) -> None:
+        failed = [language for language, child in self.children.items() if child.wait() != 0]
+        self.children.clear()
+        atexit.unregister(self._stop_other_languages)
+        if failed:
+            raise PluginError(f"dlref: the build of {', '.join(failed)} failed (its messages are above)")
+
+    def on_build_error(self, *, error: Exception) -> None:
+        self._stop_other_languages()  # this build has failed: the others' are not wanted
+
     @event_priority(-150)  # after i18n has made each language's files
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
-        """Start every run now; make each notebook a page, which shows its run."""
-        if self.whole_site:
-            self._start_other_languages(config)
+        """Start every run now; make each notebook a page, which shows its run; then start the
+        other languages' builds, which find every run claimed or stored."""
         _notebooks_as_pages(files, config, self.config.notebooks)
         run, root = self.runner, self.runner.project
         self.results: dict[str, Future[Outcome]] = {}
@@ -203,18 +209,21 @@ class DlrefPlugin(BasePlugin[Options]):
             elif isinstance(file, NotebookPage):
                 self.results[name] = run.notebook(source)
                 self.notebooks[file.src_uri] = name
-                if not hasattr(self, "notebook_urls"):  # one set for every language's build of a run
+                if not hasattr(self, "notebook_urls"):  # one set for every build of a serve
                     self.notebook_urls: set[str] = set()  # the notebook pages, for the sitemap
                 self.notebook_urls.add(file.url)
         # last: no page waits for it (on_env does), while MkDocs renders each page as its run ends
         self.results["dlref docstrings"] = run.docstrings()
         if self.dirty:  # a page whose run is new (its source, an include, the library changed) renders again
             ran = {*run.ran, *run.awaited}
+            # Another language's process: the first language's may have run and stored a page's
+            # run before this one asked for it (a cache hit here), so each page with a run renders again.
+            every = self.language != self.first
             for file in files.documentation_pages():
                 name = self.notebooks.get(file.src_uri) or self.pages.get(file.src_uri, (None,))[0]
                 markdown = file.src_uri.endswith(".md") and Path(file.abs_src_path).read_text("utf-8")
-                api = "dlref docstrings" in ran and bool(markdown) and "\n::: " in "\n" + markdown
-                if name in ran or api:
+                api = ("dlref docstrings" in ran or every) and bool(markdown) and "\n::: " in "\n" + markdown
+                if name in ran or (every and name is not None) or api:
                     Path(file.abs_dest_path).unlink(missing_ok=True)
         # MkDocs renders in file order, each page waiting for its run: render those that wait for
         # nothing (the API reference, the longest) first, while the runs go on. Put back in on_env.
@@ -223,6 +232,8 @@ class DlrefPlugin(BasePlugin[Options]):
         for file in waiting:
             files.remove(file)
             files.append(file)
+        if self.whole_site:
+            self._start_other_languages(config)
         return files
 
     def _ready(self, file) -> bool:

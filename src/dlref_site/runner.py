@@ -268,8 +268,9 @@ class Runner:
         """``keyed``: the name the key holds (default ``name``); a page's is ``""``, so that pages
         with the same examples (a translation and its source) share one run."""
         key = self.key(kind, name if keyed is None else keyed, text) if kind != "update" else ""
-        if key in self._shared:  # the same run asked for again (a translation): wait for that one
-            return self._shared[key]
+        running = self._shared.get(key)
+        if running is not None:  # the same run asked for again (a translation): wait for that one
+            return running
         stored = self.store.get(key) if key else None
         if stored is not None:
             future: Future = Future()
@@ -278,29 +279,42 @@ class Runner:
         outer: Future[Outcome] = Future()  # done once the outcome is stored: a later lookup finds it
         if key:
             self._shared[key] = outer
-        release = self.store.claim(key) if key else _nothing_to_give_up
-        if release is not None:
-            self._run(key, outer, name, release, task, args)
-            return outer
-        # Another process that shares the cache runs it now: take its entry when it is stored.
-        self.awaited.append(name)
-        waiting = threading.Thread(
-            target=self._after_other, args=(key, outer, name, task, args), daemon=True, name=f"dlref-wait {name}"
-        )
-        waiting.start()
+        try:
+            release = self.store.claim(key) if key else _nothing_to_give_up
+            if release is not None:
+                self._run(key, outer, name, release, task, args)
+                return outer
+            # Another process that shares the cache runs it now: take its entry when it is stored.
+            self.awaited.append(name)
+            waiting = threading.Thread(
+                target=self._after_other, args=(key, outer, name, task, args), daemon=True, name=f"dlref-wait {name}"
+            )
+            waiting.start()
+        except BaseException:
+            self._shared.pop(key, None)  # a later request for it must not wait for this one
+            raise
         return outer
 
     def _run(
-        self, key: str, outer: Future, name: str, release: Callable[[], None], task: Callable[..., Outcome], args: tuple
-    ) -> bool:
-        """Run ``task`` under the key's claim, unless another process has stored its entry since;
-        return whether it runs."""
+        self,
+        key: str,
+        outer: Future,
+        name: str,
+        release: Callable[[], None],
+        task: Callable[..., Outcome],
+        args: tuple,
+        waited: bool = False,
+    ) -> None:
+        """Run ``task`` under the key's claim, unless another process has stored its entry since
+        (``waited``: this runner waited for that process, and counted it in ``awaited``)."""
         stored = self.store.get(key) if key else None
         if stored is not None:
             release()
             self._shared.pop(key, None)
             outer.set_result(Outcome(**stored))
-            return False
+            return
+        if waited:
+            self.awaited.remove(name)  # that process stored nothing: it runs here after all
         self.ran.append(name)
         try:
             inner = submit(task, *args, tag=self.prefix)
@@ -308,14 +322,12 @@ class Runner:
             release()
             raise
         inner.add_done_callback(lambda done: self._keep(key, done, outer, name, release))
-        return True
 
     def _after_other(self, key: str, outer: Future, name: str, task: Callable[..., Outcome], args: tuple) -> None:
         """Wait until the other process gives the key's claim up; take its entry, or run it here if
         that run stored none (it failed, or that process died)."""
         try:
-            if self._run(key, outer, name, self.store.claim(key, wait=True), task, args):
-                self.awaited.remove(name)  # it ran here after all
+            self._run(key, outer, name, self.store.claim(key, wait=True), task, args, waited=True)
         except BaseException as error:  # whoever waits is told
             self._shared.pop(key, None)
             outer.set_exception(error)
@@ -323,20 +335,19 @@ class Runner:
     def _keep(self, key: str, done: Future, outer: Future, name: str, release: Callable[[], None]) -> None:
         from dlref_site.translations import names_page
 
-        try:
-            if done.exception() is not None:
-                self._shared.pop(key, None)
-                outer.set_exception(done.exception())
-                return
-            outcome = done.result()
-            try:
-                if key and outcome.passed and not names_page(outcome.outputs, name):
-                    self.store.put(key, asdict(outcome))
-            finally:  # a cache that cannot be written costs a run next time, never a caller left waiting
-                self._shared.pop(key, None)  # shared while it runs; afterwards only through the cache
-                outer.set_result(outcome)
-        finally:  # after the entry is stored: a process waiting for the claim finds it
+        if done.exception() is not None:
             release()
+            self._shared.pop(key, None)
+            outer.set_exception(done.exception())
+            return
+        outcome = done.result()
+        try:
+            if key and outcome.passed and not names_page(outcome.outputs, name):
+                self.store.put(key, asdict(outcome))
+        finally:  # a cache that cannot be written costs a run next time, never a caller left waiting
+            release()  # after the entry is stored: a process waiting for the claim finds it
+            self._shared.pop(key, None)  # shared while it runs; afterwards only through the cache
+            outer.set_result(outcome)
 
     def page(self, name: str, text: str) -> Future[Outcome]:
         """Run page ``name`` (its Markdown ``text``), or take its outcome from the cache.

@@ -153,14 +153,22 @@ def test_two_processes_that_share_a_cache_run_a_page_once(tmp_path: Path) -> Non
         f">>> while not pathlib.Path(r'{go}').exists(): time.sleep(0.05)\n"
         ">>> 6 * 7\n42\n```\n"
     )
-    first = _ask(tmp_path / "cache", page)
-    assert json.loads(first.stdout.readline()) == []  # nothing to wait for: it runs the page
-    _wait_for(count)  # its example has started, and waits for go
-    second = _ask(tmp_path / "cache", page)
-    assert json.loads(second.stdout.readline()) == ["docs/s.md"]  # waits for the first's run
-    go.touch()
-    ran = [json.loads(process.stdout.readline()) for process in (first, second)]
-    assert [process.wait(timeout=60) for process in (first, second)] == [0, 0]
+    first = second = None
+    try:
+        first = _ask(tmp_path / "cache", page)
+        assert json.loads(first.stdout.readline()) == []  # nothing to wait for: it runs the page
+        _wait_for(count)  # its example has started, and waits for go
+        second = _ask(tmp_path / "cache", page)
+        assert json.loads(second.stdout.readline()) == ["docs/s.md"]  # waits for the first's run
+        go.touch()
+        ran = [json.loads(process.stdout.readline()) for process in (first, second)]
+        assert [process.wait(timeout=60) for process in (first, second)] == [0, 0]
+    finally:
+        go.touch()  # a failed assertion leaves no process waiting
+        for process in (first, second):
+            if process is not None:
+                process.kill()
+                process.wait()
     assert ran == [{"passed": True, "report": "", "ran": ["docs/s.md"]}, {"passed": True, "report": "", "ran": []}]
     assert count.read_text(encoding="utf-8") == "ran\n"  # one run for both
 
@@ -184,4 +192,6 @@ def test_a_run_that_another_process_left_unfinished_is_run_by_the_one_that_waite
         holder.wait()
     assert future.result(timeout=120).shown == ENGLISH
     assert (runner.awaited, runner.ran) == ([], ["docs/s.md"])
-    assert Runner(ROOT, device="cpu", cache_dir=tmp_path).page("docs/s.md", ENGLISH).result().passed  # stored
+    again = Runner(ROOT, device="cpu", cache_dir=tmp_path)
+    assert again.page("docs/s.md", ENGLISH).result().passed
+    assert again.ran == []  # stored by the runner that waited

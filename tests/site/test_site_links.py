@@ -95,7 +95,7 @@ def test_notebook_pages_are_light(built_site: Path) -> None:
         assert not [name for name, _ in tags.tags if name == "script"], page
         # every code cell is a Material code block (its copy button), and so is every text output
         found = {}
-        for kind in ("language-python", "language-text dlref-output"):  # a translation's: data-search-exclude
+        for kind in ("language-python", "language-text dlref-output"):
             block = f'<div class="{kind} highlight"[^>]*>'
             found[kind] = len(re.findall(block, content))
             assert found[kind] == len(re.findall(block + "<pre><span></span><code>", content)), (page, kind)
