@@ -42,7 +42,8 @@ from dlref_site.translations import source_of, translation_of
 
 log = logging.getLogger("mkdocs.plugins.dlref")
 LANGUAGE_ENV_VAR = "DLREF_LANGUAGE"
-"""Build this one language (``mkdocs.yml`` gives it to mkdocs-static-i18n's ``build_only_locale``).
+"""Build this one language (``mkdocs.yml`` gives it to mkdocs-static-i18n's ``build_only_locale``)
+into the site folder given: the whole build gives another language its folder (``-d site/zh``).
 Unset: the whole site, each other language built at the same time in a process of its own."""
 _PROMPT = '<span class="gp">&gt;&gt;&gt; </span>'
 _ALTERNATE = re.compile(r'\s*<link rel="alternate" href="[^"]*" hreflang="[^"]*">')
@@ -153,10 +154,14 @@ class DlrefPlugin(BasePlugin[Options]):
     def _start_other_languages(self, config: MkDocsConfig) -> None:
         """Start the build of each other language into its folder (the site folder is clean now)."""
         command = [sys.executable, "-m", "mkdocs", "build", "-f", str(config.config_file_path)]
-        command += ["--strict" if config.strict else "--no-strict"] + ["--dirty"] * self.dirty  # as this build
+        # as this build: strict or not, dirty or not, its URLs, its address (mkdocs serve's; mkdocs.yml
+        # reads site_url from DLREF_SITE_URL)
+        command += ["--strict" if config.strict else "--no-strict"] + ["--dirty"] * self.dirty
+        command += ["--use-directory-urls" if config.use_directory_urls else "--no-directory-urls"]
+        address = {"DLREF_SITE_URL": config.site_url} if config.site_url else {}
         for language in self.others:
             folder = Path(config.site_dir) / language
-            env = {**os.environ, LANGUAGE_ENV_VAR: language}
+            env = {**os.environ, **address, LANGUAGE_ENV_VAR: language}
             self.children[language] = subprocess.Popen([*command, "-d", str(folder)], env=env)
         atexit.register(self._stop_other_languages)  # an interrupted build leaves none building on
 
