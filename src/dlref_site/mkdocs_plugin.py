@@ -184,8 +184,15 @@ class DlrefPlugin(BasePlugin[Options]):
 
     @event_priority(-150)  # after i18n has made each language's files
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
-        """Start every run now; make each notebook a page, which shows its run; then start the
-        other languages' builds, which find every run claimed or stored."""
+        """Start the other languages' builds, every run, and make each notebook a page, which shows
+        its run.
+
+        A clean build renders every page: the other languages start at once. With ``--dirty``, a
+        page renders again when its run is new here, so they start once this build has claimed
+        every run (one of theirs cannot be found already stored here).
+        """
+        if self.whole_site and not self.dirty:
+            self._start_other_languages(config)
         _notebooks_as_pages(files, config, self.config.notebooks)
         run, root = self.runner, self.runner.project
         self.results: dict[str, Future[Outcome]] = {}
@@ -237,7 +244,7 @@ class DlrefPlugin(BasePlugin[Options]):
         for file in waiting:
             files.remove(file)
             files.append(file)
-        if self.whole_site:
+        if self.whole_site and self.dirty:
             self._start_other_languages(config)
         return files
 
