@@ -622,8 +622,11 @@ def test_each_language_builds_in_a_process_of_its_own_and_a_page_runs_once(tmp_p
     english, chinese = (json.loads(read(site, f"{f}search/search_index.json")) for f in ("", "zh/"))
     assert "求和" not in json.dumps(english, ensure_ascii=False)
     assert "求和" in json.dumps(chinese, ensure_ascii=False)
-    listed = re.findall(r"<loc>([^<]+)</loc>", read(site, "sitemap.xml"))
+    sitemap = read(site, "sitemap.xml")
+    listed = re.findall(r"<loc>([^<]+)</loc>", sitemap)
     assert sorted(listed) == sorted(f"http://127.0.0.1:8000/p/{path}" for path in ("", "other/", "zh/", "zh/other/"))
+    alternates = '<xhtml:link rel="alternate" hreflang="zh" href="http://127.0.0.1:8000/p/zh/other/"/>'
+    assert sitemap.count(alternates) == 2  # other/ and zh/other/ each name both addresses
 
 
 def test_a_failing_translation_fails_the_whole_build(tmp_path: Path) -> None:

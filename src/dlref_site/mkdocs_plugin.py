@@ -22,6 +22,7 @@ import re
 import subprocess
 import sys
 from concurrent.futures import Future
+from html import escape
 from pathlib import Path, PurePosixPath
 from typing import NamedTuple
 from urllib.parse import urlsplit
@@ -148,8 +149,11 @@ class DlrefPlugin(BasePlugin[Options]):
     def _link(self, language: str, url: str) -> str:
         """The address of page ``url`` (as this build names it) in ``language``: a path from the
         server's root, as the other language is outside this build's folder."""
-        root = urlsplit(self.site_root or "/").path.rstrip("/") + "/"
-        return root + ("" if language == self.first else f"{language}/") + url
+        return _in_language(self._root_path(), language, self.first, url)
+
+    def _root_path(self) -> str:
+        """The whole site's path on its server (``/dlref/``)."""
+        return urlsplit(self.site_root or "/").path.rstrip("/") + "/"
 
     def _start_other_languages(self, config: MkDocsConfig) -> None:
         """Start the build of each other language into its folder (the site folder is clean now)."""
@@ -374,29 +378,22 @@ class DlrefPlugin(BasePlugin[Options]):
 
     def on_post_template(self, output: str, template_name: str, config: MkDocsConfig) -> str:
         if template_name == "sitemap.xml":
-            return _with_pages(output, config.site_url or "/", self._sitemap_urls(output, config))
+            base = (config.site_url or "/").rstrip("/") + "/"
+            urls = [loc.removeprefix(base) for loc in re.findall(r"<loc>([^<]+)</loc>", output)]
+            urls = list(dict.fromkeys([*urls, *sorted(getattr(self, "notebook_urls", ()))]))  # i18n: assets
+            if self.whole_site:  # each language shows every page (untranslated ones in English)
+                return _sitemap(base, urls, [self.first, *self.others], self.first)
+            return _with_pages(output, base, urls)
         return self._not_found_page(output, template_name)
-
-    def _sitemap_urls(self, sitemap: str, config: MkDocsConfig) -> list[str]:
-        """The pages the sitemap lists (i18n takes notebooks for assets), and, in the whole site's
-        sitemap, each of them in every other language: each language shows every page."""
-        base = (config.site_url or "/").rstrip("/") + "/"
-        urls = [loc.removeprefix(base) for loc in re.findall(r"<loc>([^<]+)</loc>", sitemap)]
-        urls = list(dict.fromkeys([*urls, *sorted(getattr(self, "notebook_urls", ()))]))
-        if self.language != self.first:
-            return urls
-        return urls + [f"{language}/{url}" for language in self.others for url in urls]
 
     def _not_found_page(self, output: str, template_name: str) -> str:
         """The 404 page: no alternate links in its head (as every page), and its language switch
         leads to each language's home (it is served at any address, so the links are absolute)."""
         if template_name != "404.html":
             return output
-        root = urlsplit(self.site_root or "/").path.rstrip("/") + "/"
 
         def home(match: re.Match) -> str:
-            language = match[2]
-            return f'href="{root if language == self.first else f"{root}{language}/"}" hreflang="{language}"'
+            return f'href="{_in_language(self._root_path(), match[2], self.first, "")}" hreflang="{match[2]}"'
 
         return _SWITCH.sub(home, _ALTERNATE.sub("", output))
 
@@ -421,6 +418,53 @@ class NotebookPage(File):
 
 class _Link(NamedTuple):
     url: str
+
+
+def _in_language(base: str, language: str, first: str | None, url: str) -> str:
+    """Page ``url`` in ``language``, below ``base`` (the site's address or path): the first
+    language is at ``base``, each other one in its folder.
+
+    Examples:
+        >>> _in_language("/d/", "zh", "en", "a/"), _in_language("/d/", "en", "en", "a/")
+        ('/d/zh/a/', '/d/a/')
+    """
+    return base + ("" if language == first else f"{language}/") + url
+
+
+def _sitemap(base: str, urls: list[str], languages: list[str], first: str) -> str:
+    """The whole site's sitemap: each page in each language, with its address in every language
+    (``hreflang`` alternates). ``first`` is at the root, each other language in its folder.
+
+    Examples:
+        >>> print(_sitemap("https://x.org/d/", ["a/"], ["en", "zh"], "en"), end="")
+        <?xml version="1.0" encoding="UTF-8"?>
+        <urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:xhtml="http://www.w3.org/1999/xhtml">
+          <url><loc>https://x.org/d/a/</loc>
+            <xhtml:link rel="alternate" hreflang="en" href="https://x.org/d/a/"/>
+            <xhtml:link rel="alternate" hreflang="zh" href="https://x.org/d/zh/a/"/></url>
+          <url><loc>https://x.org/d/zh/a/</loc>
+            <xhtml:link rel="alternate" hreflang="en" href="https://x.org/d/a/"/>
+            <xhtml:link rel="alternate" hreflang="zh" href="https://x.org/d/zh/a/"/></url>
+        </urlset>
+    """
+
+    def address(language: str, url: str) -> str:
+        return escape(_in_language(base, language, first, url))
+
+    entries = []
+    for language in languages:
+        for url in urls:
+            links = "".join(
+                f'\n    <xhtml:link rel="alternate" hreflang="{other}" href="{address(other, url)}"/>'
+                for other in languages
+            )
+            entries.append(f"  <url><loc>{address(language, url)}</loc>{links}</url>\n")
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:xhtml="http://www.w3.org/1999/xhtml">\n'
+        + "".join(entries)
+        + "</urlset>\n"
+    )
 
 
 def _with_pages(sitemap: str, site_url: str, urls: list[str]) -> str:
