@@ -591,6 +591,13 @@ def bilingual_project(tmp_path: Path, pages: dict[str, str], snippets: bool = Fa
     return project
 
 
+def whole_site_env(tmp_path: Path) -> dict[str, str]:
+    """The environment of a build of every language, with a cache of its own."""
+    env = {**ENV, CACHE_DIR_ENV_VAR: str(tmp_path / "cache")}
+    env.pop("DLREF_LANGUAGE", None)
+    return env
+
+
 def test_each_language_builds_in_a_process_of_its_own_and_a_page_runs_once(tmp_path: Path) -> None:
     """``mkdocs build`` builds English and starts the Chinese build at the same time; a page and its
     translation run once for both; each page's language switch leads to it in the other language;
@@ -605,8 +612,7 @@ def test_each_language_builds_in_a_process_of_its_own_and_a_page_runs_once(tmp_p
         "other.md": "# Other\n\nNot translated.\n",
     }
     project = bilingual_project(tmp_path, pages)
-    env = {**ENV, CACHE_DIR_ENV_VAR: str(tmp_path / "cache")}
-    env.pop("DLREF_LANGUAGE", None)
+    env = whole_site_env(tmp_path)
     result = mkdocs_build(project, tmp_path / "site", env=env)
     assert result.returncode == 0, result.stderr
     assert count.read_text(encoding="utf-8") == "ran\n"  # one run for both languages
@@ -634,8 +640,7 @@ def test_a_failing_translation_fails_the_whole_build(tmp_path: Path) -> None:
     pages = {"index.md": "# Home\n\n```pycon\n>>> 6 * 7\n42\n```\n"}
     pages["index.zh.md"] = "# 首页\n\n```pycon\n>>> 6 * 7\n41\n```\n"
     project = bilingual_project(tmp_path, pages)
-    env = {**ENV, CACHE_DIR_ENV_VAR: str(tmp_path / "cache")}
-    env.pop("DLREF_LANGUAGE", None)
+    env = whole_site_env(tmp_path)
     result = mkdocs_build(project, tmp_path / "site", env=env)
     assert result.returncode != 0
     assert "docs/index.zh.md:4" in result.stderr, result.stderr
@@ -649,8 +654,7 @@ def test_a_dirty_rebuild_renders_again_each_languages_page_whose_run_changed(tmp
     pages = {"index.md": f"# Home\n\n{include}", "index.zh.md": f"# 首页\n\n{include}", "other.md": "# O\n"}
     project = bilingual_project(tmp_path, pages, snippets=True)
     (project / "part.md").write_text("```pycon\n>>> 6 * 7\n42\n```\n", encoding="utf-8")
-    env = {**ENV, CACHE_DIR_ENV_VAR: str(tmp_path / "cache")}
-    env.pop("DLREF_LANGUAGE", None)
+    env = whole_site_env(tmp_path)
     site = tmp_path / "site"
     args = ["build", "--no-strict", "-f", str(project / "mkdocs.yml"), "-d", str(site)]
     assert programs.run_module("mkdocs", args, cwd=project, env=env, timeout=600).returncode == 0

@@ -159,14 +159,14 @@ class Store:
         POSIX) every claim is granted at once.
         """
         if self.folder is None or fcntl is None:
-            return _granted
+            return granted
         # The lock file stays (pruned as entries are): removing it could let a third process lock
         # a new file of the same name while the second still waits on the old one.
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             descriptor = os.open(self.folder / f"{key}.lock", os.O_RDWR | os.O_CREAT, 0o644)
         except OSError:  # a folder that cannot be written shares nothing (and stores nothing)
-            return _granted
+            return granted
         try:
             fcntl.flock(descriptor, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -174,7 +174,7 @@ class Store:
             return None
         except OSError:  # a file system without locks: as if nothing were shared
             os.close(descriptor)
-            return _granted
+            return granted
         except BaseException:
             os.close(descriptor)
             raise
@@ -201,5 +201,5 @@ class Store:
         return removed
 
 
-def _granted() -> None:
-    """The claim given where nothing is shared: there is nothing to give up."""
+def granted() -> None:
+    """Give up a claim that holds nothing: where nothing is shared, or a run that is not cached."""

@@ -280,7 +280,7 @@ class Runner:
         if key:
             self._shared[key] = outer
         try:
-            release = self.store.claim(key) if key else _nothing_to_give_up
+            release = self.store.claim(key) if key else cache.granted
             if release is not None:
                 self._run(key, outer, name, release, task, args)
                 return outer
@@ -413,10 +413,6 @@ class Runner:
 
     def prune(self) -> int:
         return self.store.prune()
-
-
-def _nothing_to_give_up() -> None:
-    """The claim of a run that is not cached (the update command's): nothing to give up."""
 
 
 def _then(future: Future[Outcome], change: Callable[[Outcome], Outcome]) -> Future[Outcome]:
